@@ -1,0 +1,439 @@
+"""Scoped reads: every function takes an engine and a :class:`~hubcore.access.Scope` and
+returns a (Geo)DataFrame of what that scope may see.
+
+Aggregates are computed in SQL (grouped and pivoted in the query), never by loading whole tables
+into pandas. Pupil-level reads (:func:`leavers`, :func:`destinations`, :func:`handovers`) raise
+:class:`~hubcore.errors.AccessDenied` for a scope that may not see them, and record an
+:class:`~hubcore.models.AuditEvent` when they succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine, and_, case, extract, func, insert, literal, or_, select
+from sqlalchemy.sql import ColumnElement, Select
+
+from hubcore import geo
+from hubcore.access import Role, Scope
+from hubcore.errors import AccessDenied, HubcoreError
+from hubcore.models import (
+    Area,
+    AuditEvent,
+    BenchmarkAssessment,
+    BenchmarkScore,
+    DestinationRecord,
+    Employer,
+    EmployerLink,
+    EmployerOffer,
+    Encounter,
+    Handover,
+    Hub,
+    HubMembership,
+    LaNeetStat,
+    Leaver,
+    School,
+)
+
+T_HUB = Hub.__table__
+T_AREA = Area.__table__
+T_SCHOOL = School.__table__
+T_MEMBER = HubMembership.__table__
+T_ASSESS = BenchmarkAssessment.__table__
+T_SCORE = BenchmarkScore.__table__
+T_EMPLOYER = Employer.__table__
+T_LINK = EmployerLink.__table__
+T_OFFER = EmployerOffer.__table__
+T_ENC = Encounter.__table__
+T_LEAVER = Leaver.__table__
+T_DEST = DestinationRecord.__table__
+T_HANDOVER = Handover.__table__
+T_AUDIT = AuditEvent.__table__
+T_NEET = LaNeetStat.__table__
+
+
+def _read(engine: Engine, query: Select) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def _member_urns(hub_id: str) -> Select:
+    return select(T_MEMBER.c.urn).where(
+        T_MEMBER.c.hub_id == hub_id, T_MEMBER.c.end_date.is_(None)
+    )
+
+
+def school_filter(scope: Scope, urn_column: ColumnElement) -> ColumnElement:
+    """SQL condition restricting ``urn_column`` to the schools ``scope`` covers."""
+    if scope.role is Role.CAREERS_LEADER:
+        return urn_column == scope.urn
+    if scope.role is Role.NCS_ADVISER:
+        return urn_column.in_(select(T_SCHOOL.c.urn).where(T_SCHOOL.c.la_gss == scope.ncs_area))
+    conditions = []
+    if scope.hub_id is not None:
+        conditions.append(urn_column.in_(_member_urns(scope.hub_id)))
+    if scope.urn is not None:
+        conditions.append(urn_column == scope.urn)
+    return and_(literal(True), *conditions)
+
+
+def hubs(engine: Engine) -> pd.DataFrame:
+    """All hubs with their current number of member schools."""
+    members = (
+        select(T_MEMBER.c.hub_id, func.count().label("schools"))
+        .where(T_MEMBER.c.end_date.is_(None))
+        .group_by(T_MEMBER.c.hub_id)
+        .subquery()
+    )
+    query = select(T_HUB, func.coalesce(members.c.schools, 0).label("schools")).outerjoin(
+        members, members.c.hub_id == T_HUB.c.id
+    )
+    return _read(engine, query.order_by(T_HUB.c.id))
+
+
+def hub(engine: Engine, hub_id: str) -> dict:
+    """One hub's row as a dict; a clear error if it does not exist."""
+    with engine.connect() as conn:
+        row = conn.execute(select(T_HUB).where(T_HUB.c.id == hub_id)).mappings().first()
+    if row is None:
+        known = ", ".join(hubs(engine)["id"]) or "none"
+        raise HubcoreError(f"no hub {hub_id!r} in the database (hubs: {known})")
+    return dict(row)
+
+
+def default_hub_id(engine: Engine) -> str | None:
+    """The first hub by id, for pages opened without choosing one."""
+    with engine.connect() as conn:
+        return conn.execute(select(T_HUB.c.id).order_by(T_HUB.c.id).limit(1)).scalar()
+
+
+# --- schools and areas ------------------------------------------------------------------------
+
+
+def schools(engine: Engine, scope: Scope) -> gpd.GeoDataFrame:
+    """Schools and colleges in scope as points (EPSG:27700), one row per URN."""
+    query = select(T_SCHOOL).where(school_filter(scope, T_SCHOOL.c.urn)).order_by(T_SCHOOL.c.urn)
+    return geo.points_frame(_read(engine, query))
+
+
+def _scope_la_codes(engine: Engine, scope: Scope) -> list[str]:
+    query = select(T_SCHOOL.c.lad_gss, T_SCHOOL.c.la_gss).where(
+        school_filter(scope, T_SCHOOL.c.urn)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return sorted({code for row in rows for code in row if code})
+
+
+def areas(engine: Engine, scope: Scope, kind: str = "lsoa") -> gpd.GeoDataFrame:
+    """Boundaries of ``kind`` ("lsoa", "lad", "utla") covering the scope's schools' LAs, with
+    deprivation (IMD rank and decile, 1 = most deprived), in EPSG:27700."""
+    columns = [c for c in T_AREA.c if c.name != "geometry"] + [T_AREA.c.geometry]
+    query = select(*columns).where(T_AREA.c.kind == kind)
+    if scope.role is not Role.ADMIN or scope.hub_id is not None:
+        las = _scope_la_codes(engine, scope)
+        if kind == "lsoa":
+            query = query.where(T_AREA.c.parent_code.in_(las))
+        else:
+            query = query.where(T_AREA.c.code.in_(las))
+    frame = _read(engine, query.order_by(T_AREA.c.code))
+    return geo.from_wkb(frame)
+
+
+# --- benchmarks -------------------------------------------------------------------------------
+
+
+def assessments(
+    engine: Engine, scope: Scope, framework: str | None = None, latest_only: bool = False
+) -> pd.DataFrame:
+    """Compass-style assessments in scope, one row per assessment: ``bm1`` … ``bm8`` (percent)
+    and ``achieved`` (benchmarks at 100 percent, 0–8), pivoted in SQL.
+
+    ``framework`` ("2014" or "2024") keeps one framework; ``latest_only`` keeps each school's
+    most recent assessment (within that framework, if one is given).
+    """
+    pivots = [
+        func.max(case((T_SCORE.c.benchmark == b, T_SCORE.c.percent))).label(f"bm{b}")
+        for b in range(1, 9)
+    ]
+    achieved = func.sum(case((T_SCORE.c.percent >= 100, 1), else_=0)).label("achieved")
+    where = [school_filter(scope, T_ASSESS.c.urn)]
+    if framework is not None:
+        where.append(T_ASSESS.c.framework == framework)
+    if latest_only:
+        latest = (
+            select(T_ASSESS.c.urn, func.max(T_ASSESS.c.assessed_on).label("last"))
+            .where(*where)
+            .group_by(T_ASSESS.c.urn)
+            .subquery()
+        )
+        where.append(
+            T_ASSESS.c.assessed_on
+            == select(latest.c.last).where(latest.c.urn == T_ASSESS.c.urn).scalar_subquery()
+        )
+    query = (
+        select(
+            T_ASSESS.c.id.label("assessment_id"),
+            T_ASSESS.c.urn,
+            T_ASSESS.c.assessed_on,
+            T_ASSESS.c.academic_year,
+            T_ASSESS.c.snapshot,
+            T_ASSESS.c.evaluation_type,
+            T_ASSESS.c.framework,
+            *pivots,
+            achieved,
+        )
+        .join(T_SCORE, T_SCORE.c.assessment_id == T_ASSESS.c.id)
+        .where(*where)
+        .group_by(T_ASSESS.c.id)
+        .order_by(T_ASSESS.c.urn, T_ASSESS.c.assessed_on)
+    )
+    frame = _read(engine, query)
+    frame["assessed_on"] = pd.to_datetime(frame["assessed_on"])
+    frame["achieved"] = frame["achieved"].astype("int64")
+    return frame
+
+
+# --- employers and encounters -----------------------------------------------------------------
+
+
+def employers(engine: Engine, scope: Scope) -> gpd.GeoDataFrame:
+    """Employers linked to, or delivering encounters in, the scope's schools (all employers for
+    an unrestricted admin scope), as points in EPSG:27700."""
+    query = select(T_EMPLOYER)
+    if scope.role is not Role.ADMIN or scope.hub_id is not None:
+        linked = select(T_LINK.c.employer_id).where(school_filter(scope, T_LINK.c.urn))
+        delivered = select(T_ENC.c.employer_id).where(
+            school_filter(scope, T_ENC.c.urn), T_ENC.c.employer_id.is_not(None)
+        )
+        query = query.where(or_(T_EMPLOYER.c.id.in_(linked), T_EMPLOYER.c.id.in_(delivered)))
+    return geo.points_frame(_read(engine, query.order_by(T_EMPLOYER.c.id)))
+
+
+def employer_links(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Standing employer–school links in scope."""
+    query = select(T_LINK).where(school_filter(scope, T_LINK.c.urn)).order_by(T_LINK.c.id)
+    return _read(engine, query)
+
+
+def employer_offers(engine: Engine, scope: Scope, academic_year: str | None = None) -> pd.DataFrame:
+    """Offers of employers linked to the scope's schools, with capacity and take-up."""
+    query = select(T_OFFER)
+    if scope.role is not Role.ADMIN or scope.hub_id is not None:
+        query = query.where(T_OFFER.c.employer_id.in_(employers(engine, scope)["id"].tolist()))
+    if academic_year is not None:
+        query = query.where(T_OFFER.c.academic_year == academic_year)
+    return _read(engine, query.order_by(T_OFFER.c.id))
+
+
+def encounters(
+    engine: Engine,
+    scope: Scope,
+    academic_year: str | None = None,
+    benchmark: int | None = None,
+) -> pd.DataFrame:
+    """Encounter rows in scope (not personal data: counts of pupils per event)."""
+    query = select(T_ENC).where(school_filter(scope, T_ENC.c.urn))
+    if academic_year is not None:
+        query = query.where(T_ENC.c.academic_year == academic_year)
+    if benchmark is not None:
+        query = query.where(T_ENC.c.benchmark == benchmark)
+    frame = _read(engine, query.order_by(T_ENC.c.id))
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def encounter_totals(
+    engine: Engine,
+    scope: Scope,
+    by: tuple[str, ...] = ("urn", "academic_year", "benchmark"),
+) -> pd.DataFrame:
+    """Encounters and pupils reached, summed in SQL over the columns ``by``
+    (any of urn, academic_year, benchmark, kind, year_from, year_to, provider_access)."""
+    keys = [T_ENC.c[name] for name in by]
+    query = (
+        select(
+            *keys,
+            func.count().label("encounters"),
+            func.sum(T_ENC.c.participants).label("participants"),
+        )
+        .where(school_filter(scope, T_ENC.c.urn))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    return _read(engine, query)
+
+
+# --- transitions (aggregates) -----------------------------------------------------------------
+
+
+def destination_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Leavers by school, cohort, year group, years after leaving (1–3; the autumn after
+    leaving is year 1) and destination
+    category, counted in SQL from each leaver's actual destination records (unsuppressed: apply
+    :mod:`hubcore.disclosure` before showing them to an aggregates-only role)."""
+    # Autumn of the leaving year is year 1; each later academic year adds one.
+    recorded = T_DEST.c.recorded_on
+    years_after = (
+        extract("year", recorded)
+        - T_LEAVER.c.cohort
+        + case((extract("month", recorded) >= 9, 1), else_=0)
+    ).label("years_after")
+    query = (
+        select(
+            T_LEAVER.c.urn,
+            T_LEAVER.c.cohort,
+            T_LEAVER.c.year_group,
+            years_after,
+            T_DEST.c.category,
+            func.count().label("leavers"),
+        )
+        .join(T_DEST, T_DEST.c.leaver_key == T_LEAVER.c.key)
+        .where(school_filter(scope, T_LEAVER.c.urn), T_DEST.c.kind == "actual")
+        .group_by(
+            T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after, T_DEST.c.category
+        )
+        .order_by(T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after)
+    )
+    return _read(engine, query)
+
+
+def la_neet_stats(engine: Engine, la_codes: list[str] | None = None) -> pd.DataFrame:
+    """Published NEET / not-known rates by LA (percent), optionally for some LAs only."""
+    query = select(T_NEET)
+    if la_codes is not None:
+        query = query.where(T_NEET.c.la_gss.in_(la_codes))
+    return _read(engine, query.order_by(T_NEET.c.la_gss, T_NEET.c.time_period))
+
+
+# --- pupil level (guarded and audited) --------------------------------------------------------
+
+
+def _hub_shares_pupil_data(engine: Engine, scope: Scope) -> bool:
+    if scope.hub_id is None:
+        return False
+    return bool(hub(engine, scope.hub_id)["pupil_data_sharing"])
+
+
+def _guard_pupil_rows(engine: Engine, scope: Scope, what: str) -> None:
+    if not scope.pupil_rows_allowed(_hub_shares_pupil_data(engine, scope)):
+        raise AccessDenied(
+            f"role {scope.role.value!r} may not see pupil-level {what}"
+            + (
+                " (the hub's data-sharing agreement does not allow it)"
+                if scope.role is Role.HUB_LEAD
+                else ""
+            )
+            + "; use the aggregate reports instead"
+        )
+
+
+def record_audit(
+    engine: Engine, scope: Scope, action: str, subject: str, rows: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """Write one audit event (who, what, when) for a pupil-level view or export."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(T_AUDIT).values(
+                at=dt.datetime.now(dt.UTC),
+                user=scope.user,
+                role=scope.role.value,
+                action=action,
+                subject=subject,
+                rows=rows,
+                detail=detail,
+            )
+        )
+
+
+def _handover_filter(scope: Scope) -> ColumnElement:
+    if scope.role is Role.NCS_ADVISER:
+        return and_(T_HANDOVER.c.to_org_type == "ncs", T_HANDOVER.c.ncs_area == scope.ncs_area)
+    return school_filter(scope, T_HANDOVER.c.from_urn)
+
+
+def leavers(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
+    """Pseudonymous leaver rows in scope (pupil level: guarded and audited).
+
+    An NCS adviser sees only the leavers handed over to the NCS in their area.
+    """
+    _guard_pupil_rows(engine, scope, "leavers")
+    if scope.role is Role.NCS_ADVISER:
+        where = T_LEAVER.c.key.in_(select(T_HANDOVER.c.leaver_key).where(_handover_filter(scope)))
+    else:
+        where = school_filter(scope, T_LEAVER.c.urn)
+    query = select(T_LEAVER).where(where)
+    if cohort is not None:
+        query = query.where(T_LEAVER.c.cohort == cohort)
+    frame = _read(engine, query.order_by(T_LEAVER.c.urn, T_LEAVER.c.key))
+    frame["left_on"] = pd.to_datetime(frame["left_on"])
+    record_audit(engine, scope, "view", "leavers", len(frame))
+    return frame
+
+
+def destinations(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Destination records of the leavers in scope, with the leaver's school, cohort and year
+    group (pupil level: guarded and audited)."""
+    _guard_pupil_rows(engine, scope, "destinations")
+    if scope.role is Role.NCS_ADVISER:
+        where = T_LEAVER.c.key.in_(select(T_HANDOVER.c.leaver_key).where(_handover_filter(scope)))
+    else:
+        where = school_filter(scope, T_LEAVER.c.urn)
+    query = (
+        select(T_DEST, T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, T_LEAVER.c.left_on)
+        .join(T_LEAVER, T_LEAVER.c.key == T_DEST.c.leaver_key)
+        .where(where)
+        .order_by(T_DEST.c.leaver_key, T_DEST.c.recorded_on)
+    )
+    frame = _read(engine, query)
+    for col in ("recorded_on", "left_on"):
+        frame[col] = pd.to_datetime(frame[col])
+    record_audit(engine, scope, "view", "destinations", len(frame))
+    return frame
+
+
+HANDOVER_DATES = ("left_on", "referred_on", "contacted_on", "outcome_on")
+
+
+def handovers(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Hand-overs in scope with the leaver's cohort and year group (pupil level: guarded and
+    audited). Dates are pandas timestamps; missing dates are ``NaT``."""
+    _guard_pupil_rows(engine, scope, "hand-overs")
+    query = (
+        select(T_HANDOVER, T_LEAVER.c.cohort, T_LEAVER.c.year_group)
+        .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
+        .where(_handover_filter(scope))
+        .order_by(T_HANDOVER.c.id)
+    )
+    frame = _read(engine, query)
+    for col in HANDOVER_DATES:
+        frame[col] = pd.to_datetime(frame[col])
+    record_audit(engine, scope, "view", "handovers", len(frame))
+    return frame
+
+
+def handover_summary(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Hand-over counts by school, cohort, year group and status, counted in SQL (for roles
+    that see aggregates only)."""
+    query = (
+        select(
+            T_HANDOVER.c.from_urn.label("urn"),
+            T_LEAVER.c.cohort,
+            T_LEAVER.c.year_group,
+            T_HANDOVER.c.status,
+            func.count().label("handovers"),
+        )
+        .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
+        .where(_handover_filter(scope))
+        .group_by(
+            T_HANDOVER.c.from_urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, T_HANDOVER.c.status
+        )
+        .order_by(T_HANDOVER.c.from_urn, T_LEAVER.c.cohort)
+    )
+    return _read(engine, query)

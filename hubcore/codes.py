@@ -68,9 +68,7 @@ ESTABLISHMENT_TYPES: dict[int, str] = {
 
 #: Establishment types a Careers Hub works with (DOMAIN.md §5.1: secondary, special, AP, 16+).
 HUB_TYPES: frozenset[int] = frozenset(
-    {1, 2, 3, 5, 6, 7, 8, 12, 14, 18, 28, 31, 32, 33, 34, 35, 36}
-    | set(range(38, 47))
-    | {57}
+    {1, 2, 3, 5, 6, 7, 8, 12, 14, 18, 28, 31, 32, 33, 34, 35, 36} | set(range(38, 47)) | {57}
 )
 SPECIAL_TYPES: frozenset[int] = frozenset({7, 8, 10, 12, 32, 33, 36, 44})
 AP_TYPES: frozenset[int] = frozenset({14, 38, 42, 43})
@@ -244,3 +242,27 @@ HANDOVER_REASONS = ("neet", "not_known", "at_risk", "left_y13", "dropped_out")
 HANDOVER_STATUSES = ("pending", "referred", "contacted", "engaged", "lost", "closed")
 LAWFUL_BASES = ("public_task", "legal_obligation", "consent")
 AREA_KINDS = ("lsoa", "lad", "utla", "region")
+
+#: Year groups each kind of institution teaches (7–14; 14 is a third post-16 year). All-through
+#: schools also teach primary years, which careers metrics leave out.
+YEAR_GROUPS_BY_KIND: dict[str, tuple[int, ...]] = {
+    "mainstream_11_16": (7, 8, 9, 10, 11),
+    "mainstream_11_18": (7, 8, 9, 10, 11, 12, 13),
+    "all_through": (7, 8, 9, 10, 11, 12, 13),
+    "special": (7, 8, 9, 10, 11, 12, 13, 14),
+    "ap": (7, 8, 9, 10, 11),
+    "utc": (10, 11, 12, 13),
+    "fe_college": (12, 13, 14),
+    "sixth_form_college": (12, 13),
+}
+
+#: Share of an institution's pupils who are in the secondary/post-16 years above (all-through
+#: schools: 7 of 14 year groups).
+SECONDARY_SHARE_BY_KIND: dict[str, float] = {"all_through": 0.5}
+
+
+def year_group_size(kind: str, pupils: float) -> float:
+    """Estimated pupils per year group: pupils in the years the kind teaches ÷ number of those
+    years (an even split: GIAS gives only the total)."""
+    years = YEAR_GROUPS_BY_KIND[kind]
+    return pupils * SECONDARY_SHARE_BY_KIND.get(kind, 1.0) / len(years)

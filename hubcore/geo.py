@@ -52,9 +52,7 @@ def simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
     if tolerance_m <= 0:
         return gdf
     out = gdf.copy()
-    out["geometry"] = shapely.simplify(
-        gdf.geometry.to_numpy(), tolerance_m, preserve_topology=True
-    )
+    out["geometry"] = shapely.simplify(gdf.geometry.to_numpy(), tolerance_m, preserve_topology=True)
     return out
 
 

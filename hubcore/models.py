@@ -108,19 +108,15 @@ class School(SQLModel, table=True):
             "percentage_fsm IS NULL OR (percentage_fsm >= 0 AND percentage_fsm <= 100)", "fsm"
         ),
         CheckConstraint("easting IS NULL OR (easting >= 0 AND easting <= 700000)", "easting"),
-        CheckConstraint(
-            "northing IS NULL OR (northing >= 0 AND northing <= 1300000)", "northing"
-        ),
+        CheckConstraint("northing IS NULL OR (northing >= 0 AND northing <= 1300000)", "northing"),
         CheckConstraint(_gss("lsoa_code", "E01", "W01", "X01"), "lsoa_code"),
         CheckConstraint(_gss("lad_gss", "E06", "E07", "E08", "E09", "X06", "X07"), "lad_gss"),
-        CheckConstraint(
-            _gss("la_gss", "E06", "E08", "E09", "E10", "X06", "X10"), "la_gss"
-        ),
+        CheckConstraint(_gss("la_gss", "E06", "E08", "E09", "E10", "X06", "X10"), "la_gss"),
         CheckConstraint(
             "statutory_low_age IS NULL OR statutory_low_age BETWEEN 0 AND 25", "low_age"
         ),
         CheckConstraint(
-            "statutory_high_age IS NULL OR statutory_high_age BETWEEN 0 AND 25", "high_age"
+            "statutory_high_age IS NULL OR statutory_high_age BETWEEN 0 AND 99", "high_age"
         ),
     )
 
@@ -215,9 +211,7 @@ class Employer(SQLModel, table=True):
             "companies_house_no IS NULL OR length(companies_house_no) = 8", "companies_house"
         ),
         CheckConstraint("easting IS NULL OR (easting >= 0 AND easting <= 700000)", "easting"),
-        CheckConstraint(
-            "northing IS NULL OR (northing >= 0 AND northing <= 1300000)", "northing"
-        ),
+        CheckConstraint("northing IS NULL OR (northing >= 0 AND northing <= 1300000)", "northing"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -405,9 +399,7 @@ class Handover(SQLModel, table=True):
             "outcome_nccis_code IS NULL OR " + _in("outcome_nccis_code", codes.NCCIS_CATEGORY),
             "outcome_code",
         ),
-        CheckConstraint(
-            "status = 'pending' OR referred_on IS NOT NULL", "status_needs_referral"
-        ),
+        CheckConstraint("status = 'pending' OR referred_on IS NOT NULL", "status_needs_referral"),
         CheckConstraint(_gss("ncs_area", "E06", "E08", "E09", "E10", "X06", "X10"), "ncs_area"),
     )
 
@@ -440,9 +432,7 @@ class LaNeetStat(SQLModel, table=True):
         UniqueConstraint("time_period", "la_gss", "age", name="uq_la_neet_key"),
         CheckConstraint("neet_percent IS NULL OR neet_percent BETWEEN 0 AND 100", "neet"),
         CheckConstraint("nk_percent IS NULL OR nk_percent BETWEEN 0 AND 100", "nk"),
-        CheckConstraint(
-            "neet_nk_percent IS NULL OR neet_nk_percent BETWEEN 0 AND 100", "neet_nk"
-        ),
+        CheckConstraint("neet_nk_percent IS NULL OR neet_nk_percent BETWEEN 0 AND 100", "neet_nk"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

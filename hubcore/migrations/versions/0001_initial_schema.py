@@ -143,7 +143,7 @@ def upgrade() -> None:
     sa.CheckConstraint('percentage_fsm IS NULL OR (percentage_fsm >= 0 AND percentage_fsm <= 100)', name=op.f('ck_school_fsm')),
     sa.CheckConstraint('phase_code IN (0, 1, 2, 3, 4, 5, 6, 7)', name=op.f('ck_school_phase_code')),
     sa.CheckConstraint('pupils IS NULL OR pupils >= 0', name=op.f('ck_school_pupils')),
-    sa.CheckConstraint('statutory_high_age IS NULL OR statutory_high_age BETWEEN 0 AND 25', name=op.f('ck_school_high_age')),
+    sa.CheckConstraint('statutory_high_age IS NULL OR statutory_high_age BETWEEN 0 AND 99', name=op.f('ck_school_high_age')),
     sa.CheckConstraint('statutory_low_age IS NULL OR statutory_low_age BETWEEN 0 AND 25', name=op.f('ck_school_low_age')),
     sa.CheckConstraint('type_code IN (1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 14, 15, 18, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 56, 57)', name=op.f('ck_school_type_code')),
     sa.CheckConstraint('urn BETWEEN 100000 AND 999999', name=op.f('ck_school_urn_range')),

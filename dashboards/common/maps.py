@@ -1,0 +1,114 @@
+"""Map layers drawn with plain HoloViews elements in British National Grid metres.
+
+No basemap and no GeoViews in the render path: boundaries come from our own geodata, already in
+EPSG:27700, so nothing is reprojected per render and nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import holoviews as hv
+import pandas as pd
+
+from hubcore import geo
+
+hv.extension("bokeh", logo=False)
+
+#: Deprivation: decile 1 (most deprived) darkest.
+DEPRIVATION_COLOURS = [
+    "#3f007d",
+    "#54278f",
+    "#6a51a3",
+    "#807dba",
+    "#9e9ac8",
+    "#bcbddc",
+    "#dadaeb",
+    "#efedf5",
+    "#f7f5fa",
+    "#fcfbfd",
+]
+#: Benchmarks achieved 0–8: red (none) through amber to green (all eight).
+ACHIEVED_COLOURS = [
+    "#a50026",
+    "#d73027",
+    "#f46d43",
+    "#fdae61",
+    "#fee08b",
+    "#d9ef8b",
+    "#a6d96a",
+    "#66bd63",
+    "#1a9850",
+]
+
+
+def choropleth(
+    areas: gpd.GeoDataFrame,
+    value: str,
+    label: str,
+    colours: list[str],
+    clim: tuple[float, float],
+    hover: list[str],
+) -> hv.Polygons:
+    """Small areas filled by ``value``, with ``hover`` columns in the tooltip."""
+    columns = list(dict.fromkeys([value, *hover]))
+    paths = geo.polygon_paths(areas, columns)
+    return hv.Polygons(paths, vdims=columns, label=label).opts(
+        color=value,
+        cmap=colours,
+        clim=clim,
+        line_color="white",
+        line_width=0.4,
+        fill_alpha=0.85,
+        colorbar=True,
+        colorbar_position="bottom",
+        colorbar_opts={"title": label},
+        tools=["hover"],
+        hover_tooltips=[(c.replace("_", " "), f"@{{{c}}}") for c in columns],
+    )
+
+
+def outline(areas: gpd.GeoDataFrame) -> hv.Path:
+    """A thin outline of ``areas`` (for LA boundaries over small areas)."""
+    paths = geo.polygon_paths(areas, [])
+    return hv.Path(paths).opts(color="#333333", line_width=1.5)
+
+
+def school_points(
+    schools: pd.DataFrame,
+    value: str,
+    label: str,
+    colours: list[str],
+    clim: tuple[float, float],
+    hover: list[str],
+) -> hv.Points:
+    """Schools as points at easting/northing, coloured by ``value``."""
+    columns = list(dict.fromkeys([value, *hover]))
+    return hv.Points(schools, kdims=["easting", "northing"], vdims=columns, label="Schools").opts(
+        color=value,
+        cmap=colours,
+        clim=clim,
+        size=12,
+        line_color="black",
+        line_width=1,
+        colorbar=True,
+        colorbar_opts={"title": label},
+        tools=["hover", "tap"],
+        show_legend=False,
+        hover_tooltips=[(c.replace("_", " "), f"@{{{c}}}") for c in columns],
+    )
+
+
+def map_options(element: hv.Overlay, height: int = 620) -> hv.Overlay:
+    """Map look: equal axes in metres with no axes drawn (there is no basemap to align to)."""
+    return element.opts(
+        hv.opts.Overlay(
+            data_aspect=1,
+            xaxis=None,
+            yaxis=None,
+            responsive=True,
+            min_height=height,
+            toolbar="above",
+            active_tools=["wheel_zoom"],
+            legend_position="top_left",
+        )
+    )

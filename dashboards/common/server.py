@@ -1,0 +1,66 @@
+"""Serving the dashboard pages from one Panel server (used by ``hubcore serve`` and ``demo``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+
+import panel as pn
+
+from hubcore import db
+from hubcore.errors import HubcoreError
+
+#: Page name → module holding its component (each has a ``page()`` factory).
+PAGES = {"overview": "dashboards.overview:HubOverview"}
+
+
+def page_factories(url: str) -> dict[str, Callable]:
+    """One factory per page, each building a fresh page over ``url`` for every session."""
+    import importlib
+
+    factories = {}
+    for name, target in PAGES.items():
+        module, cls = target.split(":")
+        component = getattr(importlib.import_module(module), cls)
+        factories[name] = lambda component=component: component(db_url=url).page()
+    return factories
+
+
+def _check_port(address: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, port))
+        except OSError as exc:
+            raise HubcoreError(
+                f"cannot listen on {address}:{port} ({exc.strerror}); is another server running? "
+                "Choose another with --port"
+            ) from None
+
+
+def serve(
+    url: str,
+    port: int = 5006,
+    address: str = "127.0.0.1",
+    show: bool = False,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Serve every page over the database at ``url`` until interrupted."""
+    _check_port(address, port)
+    # Pages opened by scripts (`panel serve dashboards/*.py`) read the URL from here too.
+    os.environ[db.ENV_URL] = url
+    host = "localhost" if address in ("127.0.0.1", "0.0.0.0") else address  # noqa: S104
+    announce(
+        f"Serving the Careers Hub dashboards over {db.describe(url)}\n"
+        f"  Open http://{host}:{port}/overview   (Ctrl+C to stop)"
+    )
+    pn.serve(
+        page_factories(url),
+        port=port,
+        address=address,
+        show=show,
+        title="Careers Hub dashboards",
+        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", f"{address}:{port}"],
+        print_output=False,
+    )

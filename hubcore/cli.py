@@ -1,0 +1,208 @@
+"""The ``hubcore`` command.
+
+``hubcore demo`` builds the synthetic demo database (if missing) and serves the dashboards;
+``hubcore serve`` serves them over an existing database; ``hubcore db upgrade`` creates or
+migrates a schema. Importers and reports add their own sub-commands. Errors print as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+
+from hubcore import db
+from hubcore.cli_common import add_common, open_engine
+from hubcore.errors import HubcoreError
+
+DEFAULT_PORT = 5006
+# Sub-command modules that register themselves (each has ``register(subparsers)``).
+PLUGINS = ("hubcore.ingest.cli", "hubcore.metrics.cli")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 5006)")
+    parser.add_argument(
+        "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--show", action="store_true", help="open a browser tab")
+
+
+def _serve(url: str, args: argparse.Namespace) -> int:
+    # Imported here: the dashboards need Panel, the rest of hubcore does not.
+    from dashboards.common.server import serve
+
+    serve(url, port=args.port, address=args.address, show=args.show, announce=_say)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo database if needed, then serve it (unless ``--no-serve``)."""
+    from hubcore import demo
+
+    if args.db:
+        url = db.resolve_url(args.db)
+    elif args.schools:
+        url = db.sqlite_url(db.data_dir() / "demo-own-area.db")
+    else:
+        url = db.demo_url()
+    path = _sqlite_path(url)
+    if args.rebuild:
+        if path is None:
+            raise HubcoreError("--rebuild only removes SQLite files; drop the database yourself")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        db.get_engine.cache_clear()
+    engine = db.get_engine(url)
+    db.upgrade(engine)
+    from hubcore import store
+
+    if store.default_hub_id(engine) is None:
+        real = _real_inputs(args)
+        started = time.perf_counter()
+        _say(f"Building the synthetic demo ({args.size}) in {db.describe(url)} …")
+        counts = demo.build(engine, size=args.size, seed=args.seed, progress=True, **real)
+        _say(
+            f"Built in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(
+                f"{counts[t]:,} {t.replace('_', ' ')}s"
+                for t in ("school", "encounter", "leaver", "handover")
+            )
+        )
+    else:
+        _say(f"Using the existing demo database {db.describe(url)} (--rebuild to start afresh)")
+    if args.no_serve:
+        print(url)
+        return 0
+    return _serve(url, args)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+def _real_inputs(args: argparse.Namespace) -> dict:
+    """Real schools and boundaries for ``demo --schools/--boundaries``, read by the importers."""
+    if not args.schools and not args.boundaries:
+        return {}
+    if not (args.schools and args.boundaries):
+        raise HubcoreError("--schools and --boundaries go together")
+    from hubcore.ingest.boundaries import read_areas
+    from hubcore.ingest.gias import read_schools
+
+    return {"schools": read_schools(Path(args.schools)), "areas": read_areas(Path(args.boundaries))}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the dashboards over an existing, current database."""
+    engine = open_engine(args)
+    return _serve(str(engine.url.render_as_string(hide_password=False)), args)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema, or print its revision."""
+    url = db.resolve_url(args.db)
+    engine = db.get_engine(url)
+    if args.action == "upgrade":
+        before = db.current_revision(engine)
+        db.upgrade(engine)
+        after = db.current_revision(engine)
+        print(
+            f"{db.describe(url)}: schema {before or 'empty'} → {after}"
+            if before != after
+            else f"{db.describe(url)}: schema already at {after}"
+        )
+    else:
+        print(
+            f"{db.describe(url)}: {db.current_revision(engine) or 'empty'} "
+            f"(this hubcore: {db.head_revision()})"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hubcore",
+        description="Careers Hub coordination suite: Gatsby Benchmark coverage, employer supply "
+        "and NEET hand-overs for England's Careers Hubs.",
+    )
+    add_common(parser, database=False)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="build the synthetic demo database if missing, then serve the dashboards",
+        description="Build the synthetic demo hub (clearly labelled synthetic) into an embedded "
+        "SQLite file if it is not there yet, then serve the dashboards and print the URL.",
+    )
+    add_common(demo)
+    demo.add_argument("--no-serve", action="store_true", help="only build; print the DB URL")
+    demo.add_argument("--rebuild", action="store_true", help="delete and rebuild the demo file")
+    demo.add_argument(
+        "--size",
+        choices=["hub", "region", "england"],
+        default="hub",
+        help="one hub of 36 schools (default), a region (~300) or England (~4,500)",
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo.add_argument("--schools", metavar="GIAS.csv", help="lay the demo over real schools")
+    demo.add_argument("--boundaries", metavar="FILE", help="…and real small-area boundaries")
+    _add_serve_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the dashboards over an existing database")
+    add_common(serve)
+    _add_serve_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    dbp = sub.add_parser("db", help="create or upgrade the database schema")
+    add_common(dbp)
+    dbp.add_argument("action", choices=["upgrade", "current"])
+    dbp.set_defaults(func=cmd_db)
+
+    for name in PLUGINS:
+        try:  # TODO(integration): make strict once both plug-ins have landed
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except HubcoreError as exc:
+        _say(f"hubcore: error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("hubcore: stopped")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        if args.debug:
+            raise
+        _say(f"hubcore: error: {type(exc).__name__}: {exc} (run `hubcore --debug …` for details)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

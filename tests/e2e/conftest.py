@@ -1,0 +1,118 @@
+"""Browser tests: the dashboards served by ``hubcore serve`` in a subprocess, driven by
+Playwright through Debian's Chromium (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("HUBCORE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+#: Lines in a server log that mean something went wrong server-side.
+SERVER_ERROR = re.compile(r"Traceback|ERROR|Exception|error:", re.IGNORECASE)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A ``hubcore serve`` subprocess and its log."""
+
+    def __init__(self, db_url: str, log: Path):
+        self.port = _free_port()
+        self.log = log
+        self._out = log.open("w")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hubcore.cli",
+                "serve",
+                "--db",
+                db_url,
+                "--port",
+                str(self.port),
+            ],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{log.read_text()}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+    def url(self, page: str) -> str:
+        return f"http://localhost:{self.port}/{page}"
+
+    def errors(self) -> list[str]:
+        return [line for line in self.log.read_text().splitlines() if SERVER_ERROR.search(line)]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._out.close()
+
+
+@pytest.fixture(scope="session")
+def server(demo_engine, tmp_path_factory):
+    url = demo_engine.url.render_as_string(hide_password=False)
+    srv = Server(url, tmp_path_factory.mktemp("server") / "server.log")
+    yield srv
+    srv.stop()
+
+
+def wait_for_canvases(page, minimum: int = 1, timeout_s: float = 30) -> list[dict]:
+    """Wait until at least ``minimum`` canvases (Bokeh draws inside shadow roots, which
+    Playwright's locators pierce) have a non-zero size; return their sizes."""
+    deadline = time.monotonic() + timeout_s
+    sizes: list[dict] = []
+    while time.monotonic() < deadline:
+        sizes = [box for box in (c.bounding_box() for c in page.locator("canvas").all()) if box]
+        if sum(1 for b in sizes if b["width"] > 0 and b["height"] > 0) >= minimum:
+            return sizes
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no drawn canvas after {timeout_s} s (canvases: {sizes})")
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

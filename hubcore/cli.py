@@ -173,13 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbp.set_defaults(func=cmd_db)
 
     for name in PLUGINS:
-        try:  # TODO(integration): make strict once both plug-ins have landed
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -1,162 +1,271 @@
-"""Hub overview: a map of the hub's small areas by deprivation, with its schools and colleges
-coloured by the number of Gatsby Benchmarks fully achieved at their latest assessment.
+"""Area overview: the hub's small areas shaded by a chosen layer (deprivation, NEET rate,
+coverage gap on a benchmark, cold spots) with its schools and colleges as points coloured by a
+chosen benchmark; filters for benchmark, school type, assessment period and LA; a linked table
+with CSV and XLSX download. Clicking a school opens its profile.
 
-Serve with ``hubcore serve`` (or ``panel serve dashboards/overview.py``); in a notebook,
-``HubOverview(db_url=...)`` displays the same component.
+Serve with ``hubcore serve`` (or ``panel serve dashboards/*.py``); in a notebook,
+``AreaOverview(db_url=...)`` displays the same component.
 """
 
 from __future__ import annotations
 
 import holoviews as hv
+import pandas as pd
 import panel as pn
 import param
 
-from dashboards.common import layout, maps
-from dashboards.common.context import default_scope, engine_for
+from dashboards.common import data, layout, maps
+from dashboards.common.context import engine_for
 from hubcore import benchmarks, codes, store
+from hubcore.errors import HubcoreError
 
-FRAMEWORK_LABELS = {
-    "2024": "2024 framework (Compass from September 2025)",
-    "2014": "2014 framework (Compass until July 2025)",
+LAYERS = {
+    "Deprivation (IMD decile)": "deprivation",
+    "NEET + not known one year after leaving": "neet",
+    "Coverage gap on the chosen benchmark": "gap",
+    "Cold spots on the chosen benchmark": "cold",
+}
+BENCHMARK_CHOICES = {"Benchmarks fully achieved (0–8)": 0} | {
+    f"BM{b} {benchmarks.benchmark_name(b)}": b for b in benchmarks.BENCHMARKS
+}
+ALL_LAS = "All local authorities"
+TABLE_COLUMNS = {
+    "name": "School or college",
+    "urn": "URN",
+    "type": "Type",
+    "la_gss": "LA",
+    "pupils": "Pupils",
+    "assessed_on": "Assessed",
+    "achieved": "Benchmarks achieved",
+    "change_achieved": "Change",
+    **{f"bm{b}": f"BM{b} %" for b in benchmarks.BENCHMARKS},
+    "bm5_min_per_pupil": "BM5 encounters per pupil (lowest year)",
+    "bm6_by16_pct": "BM6 reach by 16 %",
+    "pal_met": "PAL six encounters met",
+    "bm8_by16_pct": "BM8 guidance by 16 %",
 }
 
 
-@pn.cache(max_items=64)
-def _map_data(url: str, hub_id: str, framework: str):
-    engine = engine_for(url)
-    scope = default_scope(engine, hub_id)
-    areas = store.areas(engine, scope, kind="lsoa")
-    las = store.areas(engine, scope, kind="lad")
-    schools = store.schools(engine, scope)
-    latest = store.assessments(engine, scope, framework=framework, latest_only=True)
-    schools = schools.merge(
-        latest[["urn", "achieved", "assessed_on", "academic_year"]], on="urn", how="left"
-    )
-    schools["type"] = schools["kind"].map(codes.SCHOOL_KINDS)
-    schools["latest_assessment"] = schools["assessed_on"].dt.strftime("%d %b %Y").fillna("none")
-    return areas, las, schools
-
-
-class HubOverview(pn.viewable.Viewer):
-    """The hub overview map as a component (served page or notebook cell)."""
+class AreaOverview(pn.viewable.Viewer):
+    """The area overview as a component (served page or notebook cell)."""
 
     db_url = param.String(default=None, allow_None=True, doc="database URL (default: served)")
     hub_id = param.Selector(default=None, objects=[], doc="hub to show")
-    framework = param.Selector(
-        default="2024", objects=list(FRAMEWORK_LABELS), doc="Gatsby framework of the scores"
-    )
+    layer = param.Selector(default="deprivation", objects=list(LAYERS.values()))
+    benchmark = param.Integer(default=0, bounds=(0, 8), doc="0 = benchmarks achieved")
+    school_types = param.ListSelector(default=list(codes.SCHOOL_KINDS),
+                                      objects=list(codes.SCHOOL_KINDS))
+    period = param.Selector(default=None, objects=[], doc="assessment period")
+    la = param.Selector(default=ALL_LAS, objects=[ALL_LAS])
 
     def __init__(self, **params):
         super().__init__(**params)
         self._engine = engine_for(self.db_url)
         self._url = self._engine.url.render_as_string(hide_password=False)
         hubs = store.hubs(self._engine)
+        self._hubs = hubs.set_index("id")
         self.param.hub_id.objects = hubs["id"].tolist()
         self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        self._hubs = hubs.set_index("id")
         self._banner = layout.synthetic_banner(False)
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=640)
-        self._body = pn.Column(self._summary, self._map, sizing_mode="stretch_width")
-        if self.hub_id is None and len(hubs):
-            with param.discard_events(self):
+        self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=600)
+        self._table = pn.widgets.Tabulator(
+            pd.DataFrame(), pagination="local", page_size=15, disabled=True,
+            sizing_mode="stretch_width", show_index=False,
+        )
+        self._downloads = pn.Row(
+            pn.widgets.FileDownload(callback=self._csv, filename="schools.csv",
+                                    label="Download CSV", button_type="primary"),
+            pn.widgets.FileDownload(callback=self._xlsx, filename="schools.xlsx",
+                                    label="Download XLSX"),
+        )
+        self._body = pn.Column(sizing_mode="stretch_width")
+        with param.discard_events(self):
+            if self.hub_id is None and len(hubs):
                 self.hub_id = hubs["id"].iat[0]
+            self._hub_changed()
         self._refresh()
 
-    @param.depends("hub_id", "framework", watch=True)
+    # --- filters that depend on the hub -----------------------------------------------------
+
+    def _hub_changed(self) -> None:
+        if self.hub_id is None:
+            return
+        periods = data.periods(self._url, self.hub_id)
+        self.param.period.objects = list(periods.values())
+        self.param.period.names = periods
+        if self.period not in periods.values():
+            self.period = next(iter(periods.values()), None)
+        las = sorted(data.schools(self._url, self.hub_id)["la_gss"].dropna().unique())
+        self.param.la.objects = [ALL_LAS, *las]
+        if self.la not in self.param.la.objects:
+            self.la = ALL_LAS
+
+    @param.depends("hub_id", watch=True)
+    def _on_hub(self) -> None:
+        with param.discard_events(self):
+            self._hub_changed()
+        self._refresh()
+
+    # --- data -------------------------------------------------------------------------------
+
+    def schools_table(self) -> pd.DataFrame:
+        """The schools the filters keep, with their benchmarks at the chosen period and their
+        encounter coverage (what the table shows and the downloads hold)."""
+        schools = data.schools(self._url, self.hub_id)
+        keep = schools["kind"].isin(self.school_types)
+        if self.la != ALL_LAS:
+            keep &= schools["la_gss"] == self.la
+        frame = schools[keep]
+        if self.period:
+            latest = data.school_benchmarks_at(self._url, self.hub_id, self.period)
+            frame = frame.merge(latest, on="urn", how="left")
+        try:
+            cover = data.coverage(self._url, self.hub_id)
+        except HubcoreError:  # a hub with no encounters yet has no coverage to show
+            return frame
+        return frame.merge(
+            cover[["urn", "bm5_min_per_pupil", "bm6_by16_pct", "pal_met", "bm8_by16_pct"]],
+            on="urn", how="left",
+        )
+
+    def _csv(self):
+        from io import StringIO
+
+        return StringIO(self._export().to_csv(index=False))
+
+    def _xlsx(self):
+        from io import BytesIO
+
+        buffer = BytesIO()
+        self._export().to_excel(buffer, index=False, sheet_name="Schools")
+        buffer.seek(0)
+        return buffer
+
+    def _export(self) -> pd.DataFrame:
+        frame = self.schools_table()
+        columns = [c for c in TABLE_COLUMNS if c in frame]
+        out = frame[columns].rename(columns=TABLE_COLUMNS)
+        if "Assessed" in out:
+            out["Assessed"] = pd.to_datetime(out["Assessed"]).dt.date
+        return out
+
+    # --- drawing ----------------------------------------------------------------------------
+
+    @param.depends("layer", "benchmark", "school_types", "period", "la", watch=True)
     def _refresh(self) -> None:
         if self.hub_id is None:
-            self._body[:] = [
-                layout.empty_state(
-                    "No hub in this database yet. Import schools and boundaries "
-                    "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`)."
-                )
-            ]
+            self._body[:] = [layout.empty_state(
+                "No hub in this database yet. Import schools and boundaries "
+                "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")]
             return
         hub = self._hubs.loc[self.hub_id]
         self._banner.visible = bool(hub["synthetic"])
-        areas, las, schools = _map_data(self._url, self.hub_id, self.framework)
-        if schools.empty:
-            self._body[:] = [layout.empty_state(f"{hub['name']} has no member schools yet.")]
-            return
-        self._body[:] = [self._summary, self._map]
-        self._summary.object = self._summary_text(hub, schools)
-        self._map.object = self._map_element(areas, las, schools)
+        self._map.loading = True
+        try:
+            frame = self.schools_table()
+            if data.schools(self._url, self.hub_id).empty:
+                self._body[:] = [layout.empty_state(f"{hub['name']} has no member schools yet.")]
+                return
+            self._summary.object = self._summary_text(hub, frame)
+            self._map.object = self._map_element(frame)
+            self._table.value = self._export()
+            self._body[:] = [self._summary, self._map, self._downloads, self._table]
+        finally:
+            self._map.loading = False
 
-    def _summary_text(self, hub, schools) -> str:
-        assessed = schools["achieved"].notna()
-        mean = schools.loc[assessed, "achieved"].mean()
-        lines = [
-            f"### {hub['name']}",
-            f"{len(schools)} schools and colleges; {int(assessed.sum())} assessed under the "
-            f"{FRAMEWORK_LABELS[self.framework]}.",
-        ]
-        if assessed.any():
+    def _summary_text(self, hub, frame: pd.DataFrame) -> str:
+        lines = [f"### {hub['name']}"]
+        if "achieved" in frame and frame["achieved"].notna().any():
+            fw = frame["framework"].dropna().iat[0]
             lines.append(
-                f"Mean benchmarks fully achieved at the latest assessment: **{mean:.2f}** of 8."
+                f"{len(frame)} schools and colleges shown. Mean benchmarks fully achieved: "
+                f"**{frame['achieved'].mean():.2f}** of 8 ({fw} framework)."
             )
-        if self.framework == "2014":
-            latest_year, national = list(benchmarks.NATIONAL_MEAN_ACHIEVED.items())[-1]
-            lines.append(f"National mean {latest_year}: {national:.2f} (CEC).")
+            note = frame["national_note"].dropna()
+            if len(note):
+                lines.append(str(note.iat[0]))
         else:
-            lines.append(
-                "No national figure has been published for the 2024 framework yet; "
-                "2014-framework scores are not comparable."
-            )
+            lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
         return "\n\n".join(lines)
 
-    def _map_element(self, areas, las, schools) -> hv.Overlay:
+    def _area_layer(self) -> hv.Element | None:
+        areas = data.boundaries(self._url, self.hub_id, "lsoa")
+        if areas.empty:
+            return None
+        bm = self.benchmark or 5
+        if len(areas) > data.MAX_SMALL_AREAS:  # national zoom: LAs instead of small areas
+            las = data.boundaries(self._url, self.hub_id, "lad")
+            return maps.outline(las)
+        if self.layer == "deprivation":
+            return maps.choropleth(areas, "imd_decile", "IMD decile (1 = most deprived)",
+                                   maps.DEPRIVATION_COLOURS, (0.5, 10.5), ["name", "code"])
+        if self.layer == "neet":
+            rates = data.area_neet(self._url, self.hub_id)
+            shaded = areas.merge(rates, on="code", how="left")
+            shaded["neet_nk_shown"] = shaded["neet_nk_shown"].fillna("no leavers")
+            return maps.choropleth(shaded, "neet_nk_pct", "NEET + not known, % (c = fewer than 6)",
+                                   maps.RATE_COLOURS, (0, 15),
+                                   ["name", "neet_nk_shown", "leavers"])
+        measure = data.area_measure(self._url, self.hub_id, bm)
+        shaded = areas.merge(measure.drop(columns=["geometry", "name"], errors="ignore"),
+                             on="code", how="left")
+        if self.layer == "gap":
+            shaded["gap_pct"] = 100 * shaded["schools_below"] / shaded["schools_nearby"]
+            return maps.choropleth(shaded, "gap_pct",
+                                   f"BM{bm}: % of schools within 5 km below threshold",
+                                   maps.RATE_COLOURS, (0, 100),
+                                   ["name", "schools_nearby", "schools_below"])
+        shaded["cold"] = shaded["cold_spot"].map({True: 1.0, False: 0.0})
+        return maps.choropleth(shaded, "cold", f"BM{bm} cold spot (1 = every school nearby below)",
+                               maps.COLD_COLOURS, (-0.5, 1.5),
+                               ["name", "schools_nearby", "schools_below", "imd_decile"])
+
+    def _map_element(self, frame: pd.DataFrame) -> hv.Overlay:
         layers = []
-        if len(areas):
-            layers.append(
-                maps.choropleth(
-                    areas,
-                    "imd_decile",
-                    "IMD decile (1 = most deprived)",
-                    maps.DEPRIVATION_COLOURS,
-                    (0.5, 10.5),
-                    ["name", "code"],
-                )
-            )
+        area_layer = self._area_layer()
+        if area_layer is not None:
+            layers.append(area_layer)
+        las = data.boundaries(self._url, self.hub_id, "lad")
         if len(las):
             layers.append(maps.outline(las))
-        located = schools[schools["easting"].notna()]
+        located = frame[frame["easting"].notna()].copy()
+        if self.benchmark == 0:
+            value, label, colours, clim = "achieved", "Benchmarks fully achieved", \
+                maps.ACHIEVED_COLOURS, (-0.5, 8.5)
+        else:
+            value, label, colours, clim = f"bm{self.benchmark}", f"BM{self.benchmark} %", \
+                maps.PERCENT_COLOURS, (0, 100)
+        if value not in located:
+            located[value] = float("nan")
+        located["profile"] = "click to open the profile"
+        hover = ["name", "urn", "type", "pupils", value]
         layers.append(
-            maps.school_points(
-                located[
-                    [
-                        "easting",
-                        "northing",
-                        "achieved",
-                        "name",
-                        "urn",
-                        "type",
-                        "pupils",
-                        "latest_assessment",
-                    ]
-                ],
-                "achieved",
-                "Benchmarks fully achieved",
-                maps.ACHIEVED_COLOURS,
-                (-0.5, 8.5),
-                ["name", "urn", "type", "pupils", "latest_assessment"],
-            )
+            maps.school_points(located[["easting", "northing", *dict.fromkeys(hover)]],
+                               value, label, colours, clim, hover)
+            .opts(hooks=[maps.open_profile_on_tap(self.hub_id)])
         )
         return maps.map_options(hv.Overlay(layers))
+
+    # --- layout -----------------------------------------------------------------------------
 
     def controls(self) -> pn.Column:
         """The page's filters."""
         return pn.Column(
             pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
-            pn.widgets.Select.from_param(
-                self.param.framework,
-                name="Framework",
-                options={v: k for k, v in FRAMEWORK_LABELS.items()},
+            pn.widgets.Select.from_param(self.param.layer, name="Map layer",
+                                         options=LAYERS),
+            pn.widgets.Select.from_param(self.param.benchmark, name="Benchmark",
+                                         options=BENCHMARK_CHOICES),
+            pn.widgets.Select.from_param(self.param.period, name="Assessment period"),
+            pn.widgets.Select.from_param(self.param.la, name="Local authority"),
+            pn.widgets.CheckBoxGroup.from_param(
+                self.param.school_types, name="School types",
+                options={v: k for k, v in codes.SCHOOL_KINDS.items()},
             ),
             pn.pane.Markdown(
-                "Small areas are shaded by deprivation; schools are coloured by the number of "
-                "the eight Gatsby Benchmarks fully achieved at their latest assessment "
-                "(grey: none yet). Hover for details."
+                "Hover over an area or a school for details; click a school to open its "
+                "profile. Grey areas or points have no value (suppressed or not assessed)."
             ),
         )
 
@@ -166,9 +275,9 @@ class HubOverview(pn.viewable.Viewer):
     def page(self) -> pn.template.BootstrapTemplate:
         """The served page: this component in the suite's template, state kept in the URL."""
         if pn.state.location is not None:
-            pn.state.location.sync(self, {"hub_id": "hub", "framework": "framework"})
-        return layout.page("Careers Hub overview", [self], [self.controls()])
-
+            pn.state.location.sync(self, {"hub_id": "hub", "layer": "layer",
+                                          "benchmark": "bm", "period": "period", "la": "la"})
+        return layout.page("Careers Hub · area overview", [self], [self.controls()])
 
 if pn.state.served:
-    HubOverview().page().servable()
+    AreaOverview().page().servable()

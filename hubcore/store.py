@@ -272,11 +272,14 @@ def encounter_totals(
 # --- transitions (aggregates) -----------------------------------------------------------------
 
 
-def destination_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
+def destination_counts(
+    engine: Engine, scope: Scope, by_home_area: bool = False
+) -> pd.DataFrame:
     """Leavers by school, cohort, year group, years after leaving (1–3; the autumn after
-    leaving is year 1) and destination
-    category, counted in SQL from each leaver's actual destination records (unsuppressed: apply
-    :mod:`hubcore.disclosure` before showing them to an aggregates-only role)."""
+    leaving is year 1) and destination category — and by the leaver's home small area
+    (``home_lsoa``) with ``by_home_area`` — counted in SQL from each leaver's actual destination
+    records (unsuppressed: apply :mod:`hubcore.disclosure` before showing them to an
+    aggregates-only role)."""
     # Autumn of the leaving year is year 1; each later academic year adds one.
     recorded = T_DEST.c.recorded_on
     years_after = (
@@ -284,23 +287,49 @@ def destination_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
         - T_LEAVER.c.cohort
         + case((extract("month", recorded) >= 9, 1), else_=0)
     ).label("years_after")
+    keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after]
+    if by_home_area:
+        keys.append(T_LEAVER.c.home_lsoa)
     query = (
-        select(
-            T_LEAVER.c.urn,
-            T_LEAVER.c.cohort,
-            T_LEAVER.c.year_group,
-            years_after,
-            T_DEST.c.category,
-            func.count().label("leavers"),
-        )
+        select(*keys, T_DEST.c.category, func.count().label("leavers"))
         .join(T_DEST, T_DEST.c.leaver_key == T_LEAVER.c.key)
         .where(school_filter(scope, T_LEAVER.c.urn), T_DEST.c.kind == "actual")
-        .group_by(
-            T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after, T_DEST.c.category
-        )
-        .order_by(T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after)
+        .group_by(*keys, T_DEST.c.category)
+        .order_by(*keys)
     )
     return _read(engine, query)
+
+
+def destination_flows(engine: Engine, scope: Scope, years_after: int = 1) -> pd.DataFrame:
+    """Where each school's leavers went ``years_after`` leaving (1 = the first autumn): counts
+    by school, year group, category and provider (``provider_urn``, empty when not recorded),
+    plus hand-overs by school, year group and receiving organisation, counted in SQL
+    (unsuppressed)."""
+    recorded = T_DEST.c.recorded_on
+    after = (
+        extract("year", recorded)
+        - T_LEAVER.c.cohort
+        + case((extract("month", recorded) >= 9, 1), else_=0)
+    )
+    keys = [T_LEAVER.c.urn, T_LEAVER.c.year_group, T_DEST.c.category, T_DEST.c.provider_urn]
+    dest = (
+        select(*keys, func.count().label("leavers"))
+        .join(T_DEST, T_DEST.c.leaver_key == T_LEAVER.c.key)
+        .where(school_filter(scope, T_LEAVER.c.urn), T_DEST.c.kind == "actual",
+               after == years_after)
+        .group_by(*keys)
+    )
+    hand_keys = [T_HANDOVER.c.from_urn, T_LEAVER.c.year_group, T_HANDOVER.c.to_org_type]
+    hand = (
+        select(*hand_keys, func.count().label("leavers"))
+        .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
+        .where(school_filter(scope, T_HANDOVER.c.from_urn))
+        .group_by(*hand_keys)
+    )
+    flows = _read(engine, dest)
+    handed = _read(engine, hand).rename(columns={"from_urn": "urn", "to_org_type": "category"})
+    handed["category"] = "handed over: " + handed["category"]
+    return pd.concat([flows, handed], ignore_index=True)
 
 
 def la_neet_stats(engine: Engine, la_codes: list[str] | None = None) -> pd.DataFrame:
@@ -437,3 +466,79 @@ def handover_summary(engine: Engine, scope: Scope) -> pd.DataFrame:
         .order_by(T_HANDOVER.c.from_urn, T_LEAVER.c.cohort)
     )
     return _read(engine, query)
+
+
+# --- reads for hubcore.metrics ---
+
+
+def handover_dates(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Hand-overs counted in SQL by school, cohort, year group, status and dates (left, referred,
+    whether contacted): the input :mod:`hubcore.metrics.transitions` needs for the funnel, the
+    referral lags and overdue counts, without pupil keys. Rows can still be single hand-overs,
+    so this is an intermediate for metrics, not a table to display; no audit event (no pupil
+    row leaves the store)."""
+    contacted = case((T_HANDOVER.c.contacted_on.is_not(None), 1), else_=0).label("contacted")
+    keys = [
+        T_HANDOVER.c.from_urn,
+        T_LEAVER.c.cohort,
+        T_LEAVER.c.year_group,
+        T_HANDOVER.c.status,
+        T_HANDOVER.c.left_on,
+        T_HANDOVER.c.referred_on,
+    ]
+    query = (
+        select(*keys, contacted, func.count().label("handovers"))
+        .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
+        .where(_handover_filter(scope))
+        .group_by(*keys, contacted)
+        .order_by(*keys)
+    )
+    frame = _read(engine, query).rename(columns={"from_urn": "urn"})
+    for col in ("left_on", "referred_on"):
+        frame[col] = pd.to_datetime(frame[col])
+    frame["contacted"] = frame["contacted"].astype(bool)
+    return frame
+
+
+def encounter_summary(
+    engine: Engine, scope: Scope, academic_years: list[str] | None = None
+) -> pd.DataFrame:
+    """Encounters summed in SQL by school, academic year, benchmark, kind, year range,
+    provider-access flag and calendar ``month`` (1–12): ``encounters`` (events) and
+    ``participants`` (pupils reached). Everything :mod:`hubcore.metrics.coverage` needs, at a
+    fraction of the rows of :func:`encounters`."""
+    month = extract("month", T_ENC.c.date).label("month")
+    keys = [
+        T_ENC.c.urn,
+        T_ENC.c.academic_year,
+        T_ENC.c.benchmark,
+        T_ENC.c.kind,
+        T_ENC.c.year_from,
+        T_ENC.c.year_to,
+        T_ENC.c.provider_access,
+    ]
+    query = select(
+        *keys,
+        month,
+        func.count().label("encounters"),
+        func.sum(T_ENC.c.participants).label("participants"),
+    ).where(school_filter(scope, T_ENC.c.urn))
+    if academic_years is not None:
+        query = query.where(T_ENC.c.academic_year.in_(academic_years))
+    query = query.group_by(*keys, month).order_by(*keys, month)
+    frame = _read(engine, query)
+    frame["month"] = frame["month"].astype("int64")
+    frame["provider_access"] = frame["provider_access"].astype(bool)
+    return frame
+
+
+def encounter_years(engine: Engine, scope: Scope) -> list[str]:
+    """Academic years present in the scope's encounter log, oldest first."""
+    query = (
+        select(T_ENC.c.academic_year)
+        .where(school_filter(scope, T_ENC.c.urn))
+        .distinct()
+        .order_by(T_ENC.c.academic_year)
+    )
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]

@@ -40,6 +40,25 @@ ACHIEVED_COLOURS = [
     "#1a9850",
 ]
 
+#: Rates and gaps, percent: pale (low) to dark red (high).
+RATE_COLOURS = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801",
+                "#a63603", "#7f2704"]
+#: A benchmark's percent met, 0–100: red to green.
+PERCENT_COLOURS = ACHIEVED_COLOURS
+#: Cold spots: not cold (pale) and cold (strong blue).
+COLD_COLOURS = ["#f0f0f0", "#08519c"]
+
+
+def open_profile_on_tap(hub_id: str | None):
+    """A HoloViews hook: clicking a school point opens its profile page in the same tab."""
+    from bokeh.models import OpenURL, TapTool
+
+    def hook(plot, element) -> None:
+        for tool in plot.state.select(type=TapTool):
+            tool.callback = OpenURL(url=f"profile?hub={hub_id}&urn=@urn", same_tab=True)
+
+    return hook
+
 
 def choropleth(
     areas: gpd.GeoDataFrame,

@@ -12,7 +12,12 @@ from hubcore import db
 from hubcore.errors import HubcoreError
 
 #: Page name → module holding its component (each has a ``page()`` factory).
-PAGES = {"overview": "dashboards.overview:HubOverview"}
+PAGES = {
+    "overview": "dashboards.overview:AreaOverview",
+    "profile": "dashboards.profile:SchoolProfile",
+    "employers": "dashboards.employers:EmployerSupply",
+    "transitions": "dashboards.transitions:Transitions",
+}
 
 
 def page_factories(url: str) -> dict[str, Callable]:

@@ -219,7 +219,9 @@ def make_destinations(
                     continue
                 key = f"{name}_{yg}" if name == "education" else name
                 code[m] = 710 if name == "custody" else _draw(rng, _CODES[key], m.sum())
-        provider = np.where(np.isin(code, [220, 230]), college, None)
+        # Year 11 leavers going on to a college are placed at the LA's college.
+        year11 = lv["year_group"].to_numpy() == 11
+        provider = np.where(np.isin(code, [220, 230]) & year11, college, None)
         frames.append(
             pd.DataFrame(
                 {

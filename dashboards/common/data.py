@@ -1,0 +1,114 @@
+"""What the pages show, fetched through ``hubcore.store`` and computed by ``hubcore.metrics``,
+cached per server process (``pn.cache``) so a filter change never re-reads the database.
+
+Nothing here computes a metric: functions only pick the ``hubcore`` call for a page and key the
+cache by database URL, hub and filter values. Cached frames are shared between sessions and must
+be treated as read-only.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import panel as pn
+
+from dashboards.common.context import default_scope, engine_for
+from hubcore import codes, disclosure, metrics, store
+from hubcore.metrics import report
+
+#: More small areas than this are drawn as their LAs (national zoom): a browser cannot
+#: usefully show tens of thousands of polygons at once.
+MAX_SMALL_AREAS = 3000
+#: Simplification per display scale, metres: small areas for a hub; LAs at national zoom.
+SIMPLIFY_M = {"lsoa": 25.0, "lad": 250.0}
+
+
+def _scope(url: str, hub_id: str | None):
+    return default_scope(engine_for(url), hub_id)
+
+
+@pn.cache(max_items=32)
+def boundaries(url: str, hub_id: str | None, kind: str) -> gpd.GeoDataFrame:
+    """Boundaries of ``kind`` for the hub, simplified once for display."""
+    from hubcore import geo
+
+    areas = store.areas(engine_for(url), _scope(url, hub_id), kind=kind)
+    return geo.simplify(areas, SIMPLIFY_M.get(kind, 25.0))
+
+
+@pn.cache(max_items=32)
+def schools(url: str, hub_id: str | None) -> pd.DataFrame:
+    """The hub's schools (easting/northing in BNG metres), with a readable type."""
+    frame = pd.DataFrame(store.schools(engine_for(url), _scope(url, hub_id)).drop(
+        columns="geometry"))
+    frame["type"] = frame["kind"].map(codes.SCHOOL_KINDS)
+    return frame
+
+
+@pn.cache(max_items=32)
+def assessments(url: str, hub_id: str | None) -> pd.DataFrame:
+    """Every assessment of the hub's schools (one row each, bm1–bm8 percent, achieved 0–8)."""
+    return store.assessments(engine_for(url), _scope(url, hub_id))
+
+
+def periods(url: str, hub_id: str | None) -> dict[str, str]:
+    """Assessment periods present, newest first: label → ``YYYY-MM-DD|framework``."""
+    a = assessments(url, hub_id)
+    if a.empty:
+        return {}
+    snap = a.groupby(["assessed_on", "framework", "academic_year"]).size().reset_index()
+    snap = snap.sort_values("assessed_on", ascending=False)
+    return {
+        f"{r.academic_year} · {r.assessed_on:%d %b %Y} ({r.framework} framework)":
+            f"{r.assessed_on:%Y-%m-%d}|{r.framework}"
+        for r in snap.itertuples()
+    }
+
+
+@pn.cache(max_items=64)
+def school_benchmarks_at(url: str, hub_id: str | None, period: str) -> pd.DataFrame:
+    """Each school's latest assessment on or before the period, within its framework, with
+    change since the previous one (``hubcore.metrics.school_benchmarks``)."""
+    date, framework = period.split("|")
+    a = assessments(url, hub_id)
+    return metrics.school_benchmarks(a[a["assessed_on"] <= pd.Timestamp(date)], framework)
+
+
+@pn.cache(max_items=32)
+def coverage(url: str, hub_id: str | None) -> pd.DataFrame:
+    """Encounter coverage per school for the latest academic year in the log."""
+    return report.school_coverage_for_scope(engine_for(url), _scope(url, hub_id))
+
+
+@pn.cache(max_items=64)
+def area_measure(url: str, hub_id: str | None, benchmark: int) -> pd.DataFrame:
+    """Per small area: schools nearby, how many are below threshold on the benchmark's measure,
+    and whether it is a cold spot (``hubcore.metrics.area_coverage``)."""
+    engine, scope = engine_for(url), _scope(url, hub_id)
+    source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
+    opts = report.Options(benchmark=benchmark, source=source)
+    values, measure, threshold = report._school_values(engine, scope, opts)
+    result = metrics.area_coverage(
+        boundaries(url, hub_id, "lsoa"), store.schools(engine, scope), values, measure,
+        threshold, opts.radius_km,
+    )
+    return result.assign(measure=measure, threshold=threshold)
+
+
+@pn.cache(max_items=32)
+def area_neet(url: str, hub_id: str | None) -> pd.DataFrame:
+    """NEET + not-known percent one year after leaving by home small area; areas with fewer
+    than 6 leavers are suppressed (NaN) before anything is drawn."""
+    counts = store.destination_counts(engine_for(url), _scope(url, hub_id), by_home_area=True)
+    rates = metrics.neet_rates(counts, by=("home_lsoa",))
+    safe = disclosure.apply(rates, counts=["denominator"], percents={"neet_nk_pct": "denominator"})
+    return pd.DataFrame(
+        {
+            "code": rates["home_lsoa"],
+            "neet_nk_pct": pd.to_numeric(safe["neet_nk_pct"], errors="coerce"),
+            "neet_nk_shown": safe["neet_nk_pct"].astype(str),
+            "leavers": safe["denominator"].astype(str),
+        }
+    )
+
+

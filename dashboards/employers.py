@@ -1,0 +1,166 @@
+"""Employers: employers and their links to schools on the map, offers not taken up, suggested
+matches to the nearest schools with a gap, and "what would it take" to lift the share of
+schools meeting BM5 or BM6 to a target.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import param
+
+from dashboards.common import data, layout, maps
+from dashboards.common.context import default_scope, engine_for
+from hubcore import metrics, store
+from hubcore.errors import HubcoreError
+from hubcore.metrics import report
+
+ROLE_COLOURS = {
+    "enterprise_adviser": "#1f77b4",
+    "cornerstone": "#d62728",
+    "governor": "#9467bd",
+    "work_experience_partner": "#2ca02c",
+}
+
+
+class EmployerSupply(pn.viewable.Viewer):
+    """The employers page as a component (served page or notebook cell)."""
+
+    db_url = param.String(default=None, allow_None=True)
+    hub_id = param.Selector(default=None, objects=[])
+    benchmark = param.Selector(default=5, objects=[5, 6], doc="BM5 encounters or BM6 placements")
+    target_pct = param.Number(default=90.0, bounds=(0, 100), step=5,
+                              doc="share of schools meeting the benchmark to aim for, percent")
+    radius_km = param.Number(default=5.0, bounds=(1, 30), step=1, doc="supplier radius, km")
+    roles = param.ListSelector(default=list(ROLE_COLOURS), objects=list(ROLE_COLOURS))
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._engine = engine_for(self.db_url)
+        self._url = self._engine.url.render_as_string(hide_password=False)
+        hubs = store.hubs(self._engine)
+        self._hubs = hubs.set_index("id")
+        self.param.hub_id.objects = hubs["id"].tolist()
+        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
+        self._banner = layout.synthetic_banner(False)
+        self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=520)
+        self._spare = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
+                                           pagination="local", page_size=10,
+                                           sizing_mode="stretch_width")
+        self._matches = self._spare.clone(value=pd.DataFrame())
+        self._lift = self._spare.clone(value=pd.DataFrame())
+        self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._body = pn.Column(sizing_mode="stretch_width")
+        with param.discard_events(self):
+            if self.hub_id is None and len(hubs):
+                self.hub_id = hubs["id"].iat[0]
+        self._refresh()
+
+    def _scope(self):
+        return default_scope(self._engine, self.hub_id)
+
+    @param.depends("hub_id", "roles", watch=True)
+    def _refresh(self) -> None:
+        if self.hub_id is None:
+            self._body[:] = [layout.empty_state("No hub in this database yet.")]
+            return
+        self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
+        scope = self._scope()
+        employers = pd.DataFrame(store.employers(self._engine, scope).drop(columns="geometry"))
+        if employers.empty:
+            self._body[:] = [layout.empty_state(
+                "No employers recorded for this hub yet: import them with "
+                "`hubcore import employers FILE` (a blank file: `hubcore template employers`).")]
+            return
+        self._map.loading = True
+        try:
+            self._map.object = self._map_element(employers)
+            offers = store.employer_offers(self._engine, scope)
+            spare = metrics.spare_offers(offers, employers)
+            self._spare.value = spare.drop(columns=["easting", "northing", "employer_id"])
+            try:
+                self._matches.value = report.build(self._engine, "employers", scope)
+            except HubcoreError as exc:
+                self._matches.value = pd.DataFrame({"note": [str(exc)]})
+            self._what_it_takes()
+        finally:
+            self._map.loading = False
+        self._body[:] = [
+            "### Employers and their links to schools", self._map,
+            "### Offers not taken up", self._spare,
+            "### Suggested matches: nearest schools with a matching gap", self._matches,
+            "### What would it take?", self._answer, self._lift,
+        ]
+
+    @param.depends("benchmark", "target_pct", "radius_km", watch=True)
+    def _what_it_takes(self) -> None:
+        opts = report.Options(benchmark=self.benchmark, target_pct=self.target_pct,
+                              radius_km=self.radius_km)
+        try:
+            table = report.build(self._engine, "what-it-takes", self._scope(), opts)
+        except HubcoreError as exc:
+            self._answer.object = str(exc)
+            self._lift.value = pd.DataFrame()
+            return
+        head = table[table["level"] == "summary"].iloc[0]
+        reach = "can" if bool(head["supply_covers_need"]) else "cannot"
+        self._answer.object = (
+            f"**BM{self.benchmark}, {head['academic_year']}:** {head['meeting_now']} of "
+            f"{head['schools_measured']} schools meet it today "
+            f"({head['pct_meeting_now']:.1f}%). To reach {self.target_pct:.0f}%, "
+            f"{head['schools_to_lift']} more schools need about "
+            f"**{head['additional_needed']:,.0f} {head['unit']}**. Employers within "
+            f"{self.radius_km:.0f} km have {head['spare_within_radius']:,} spare, so local supply "
+            f"**{reach}** cover it."
+        )
+        schools = table[table["level"] == "school"]
+        self._lift.value = schools[["order", "name", "urn", "shortfall", "cumulative_needed",
+                                    "nearest_supplier", "nearest_supplier_km"]]
+
+    def _map_element(self, employers: pd.DataFrame) -> hv.Overlay:
+        schools = data.schools(self._url, self.hub_id)
+        links = store.employer_links(self._engine, self._scope())
+        links = links[links["role"].isin(self.roles)]
+        seg = links.merge(employers[["id", "easting", "northing", "name"]],
+                          left_on="employer_id", right_on="id") \
+            .merge(schools[["urn", "easting", "northing"]], on="urn", suffixes=("_e", "_s"))
+        layers: list = []
+        areas = data.boundaries(self._url, self.hub_id, "lad")
+        if len(areas):
+            layers.append(maps.outline(areas))
+        for role, group in seg.groupby("role"):
+            layers.append(hv.Segments(group, ["easting_e", "northing_e", "easting_s",
+                                              "northing_s"], label=role.replace("_", " "))
+                          .opts(color=ROLE_COLOURS[role], line_width=1.2, alpha=0.6))
+        layers.append(hv.Points(employers, ["easting", "northing"],
+                                ["name", "sector", "size_band"], label="employers")
+                      .opts(marker="triangle", size=8, color="#555555", tools=["hover"]))
+        layers.append(hv.Points(schools, ["easting", "northing"], ["name", "urn", "type"],
+                                label="schools")
+                      .opts(size=11, color="#ffbf00", line_color="black", tools=["hover"]))
+        return maps.map_options(hv.Overlay(layers)).opts(hv.opts.Overlay(show_legend=True,
+                                                                         legend_position="right"))
+
+    def controls(self) -> pn.Column:
+        return pn.Column(
+            pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
+            pn.widgets.CheckBoxGroup.from_param(self.param.roles, name="Links shown"),
+            pn.widgets.RadioButtonGroup.from_param(self.param.benchmark, name="Benchmark",
+                                                   options={"BM5": 5, "BM6": 6}),
+            pn.widgets.FloatSlider.from_param(self.param.target_pct, name="Target (% of schools)"),
+            pn.widgets.FloatSlider.from_param(self.param.radius_km, name="Supplier radius (km)"),
+        )
+
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
+
+    def page(self) -> pn.template.BootstrapTemplate:
+        if pn.state.location is not None:
+            pn.state.location.sync(self, {"hub_id": "hub", "benchmark": "bm",
+                                          "target_pct": "target", "radius_km": "radius"})
+        return layout.page("Careers Hub · employers", [self], [self.controls()])
+
+
+if pn.state.served:
+    EmployerSupply().page().servable()

@@ -1,0 +1,228 @@
+"""School profile: one school's eight benchmarks against its hub and England, its trend across
+assessments, encounters by kind and year group, employer links, leavers' destinations and the
+hand-over funnel.
+
+Opened from the area overview by clicking a school (``profile?hub=…&urn=…``).
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import param
+
+from dashboards.common import data, layout
+from dashboards.common.context import engine_for
+from hubcore import benchmarks, codes, disclosure, metrics, store
+from hubcore.access import Role, Scope
+from hubcore.errors import AccessDenied
+
+hv.extension("bokeh", logo=False)
+
+
+class SchoolProfile(pn.viewable.Viewer):
+    """One school's profile as a component (served page or notebook cell)."""
+
+    db_url = param.String(default=None, allow_None=True)
+    hub_id = param.Selector(default=None, objects=[])
+    urn = param.Selector(default=None, objects=[], doc="the school")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._engine = engine_for(self.db_url)
+        self._url = self._engine.url.render_as_string(hide_password=False)
+        hubs = store.hubs(self._engine)
+        self._hubs = hubs.set_index("id")
+        self.param.hub_id.objects = hubs["id"].tolist()
+        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
+        self._banner = layout.synthetic_banner(False)
+        self._body = pn.Column(sizing_mode="stretch_width")
+        with param.discard_events(self):
+            if self.hub_id is None and len(hubs):
+                self.hub_id = hubs["id"].iat[0]
+            self._schools_changed()
+        self._refresh()
+
+    def _schools_changed(self) -> None:
+        if self.hub_id is None:
+            return
+        schools = data.schools(self._url, self.hub_id).sort_values("name")
+        self.param.urn.objects = schools["urn"].tolist()
+        self.param.urn.names = dict(zip(schools["name"], schools["urn"], strict=True))
+        if self.urn not in self.param.urn.objects:
+            self.urn = schools["urn"].iat[0] if len(schools) else None
+
+    @param.depends("hub_id", watch=True)
+    def _on_hub(self) -> None:
+        with param.discard_events(self):
+            self._schools_changed()
+        self._refresh()
+
+    @param.depends("urn", watch=True)
+    def _refresh(self) -> None:
+        if self.hub_id is None or self.urn is None:
+            self._body[:] = [layout.empty_state("No school to show: this hub has no schools yet.")]
+            return
+        self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
+        school = data.schools(self._url, self.hub_id).set_index("urn").loc[self.urn]
+        self._body[:] = [
+            pn.pane.Markdown(self._heading(school), sizing_mode="stretch_width"),
+            pn.Row(self._benchmark_bars(), self._trend(), sizing_mode="stretch_width"),
+            pn.Row(self._encounters(), self._links(), sizing_mode="stretch_width"),
+            pn.Row(self._destinations(), self._funnel(), sizing_mode="stretch_width"),
+        ]
+
+    def _heading(self, school) -> str:
+        return (
+            f"## {school['name']}\n\nURN {self.urn} · {school['type']} · "
+            f"{int(school['pupils'] or 0):,} pupils · LA {school['la_gss']} · careers leader: "
+            f"{'yes' if school['has_careers_leader'] else 'no'} · employer-link governor: "
+            f"{'yes' if school['has_employer_link_governor'] else 'no'}"
+        )
+
+    def _benchmark_bars(self) -> pn.viewable.Viewable:
+        periods = data.periods(self._url, self.hub_id)
+        if not periods:
+            return layout.empty_state("No benchmark assessment recorded yet.")
+        period = next(iter(periods.values()))
+        latest = data.school_benchmarks_at(self._url, self.hub_id, period)
+        mine = latest[latest["urn"] == self.urn]
+        if mine.empty:
+            return layout.empty_state("No assessment of this school in the latest period.")
+        hub = metrics.benchmark_rollup(latest)
+        rows = []
+        for b in benchmarks.BENCHMARKS:
+            rows.append((f"BM{b}", "this school: % of criteria met", float(mine[f"bm{b}"].iat[0])))
+            rows.append((f"BM{b}", "hub: % of schools achieving", float(hub[f"pct_bm{b}"].iat[0])))
+        bars = hv.Bars(pd.DataFrame(rows, columns=["benchmark", "who", "percent"]),
+                       kdims=["benchmark", "who"], vdims="percent")
+        first = mine.iloc[0]
+        note = (
+            f"{int(first['achieved'])} of 8 fully achieved ({first['framework']} framework, "
+            f"{first['assessed_on']:%d %b %Y}). {first['national_note']}"
+        )
+        return pn.Column(
+            "### Benchmarks against the hub",
+            pn.pane.HoloViews(bars.opts(height=320, responsive=True, ylim=(0, 105),
+                                        tools=["hover"], xrotation=0, multi_level=False,
+                                        color="who", cmap=["#1f4e79", "#9ecae1"],
+                                        show_legend=True)),
+            pn.pane.Markdown(note),
+            sizing_mode="stretch_width",
+        )
+
+    def _trend(self) -> pn.viewable.Viewable:
+        a = data.assessments(self._url, self.hub_id)
+        mine = metrics.assessment_changes(a[a["urn"] == self.urn])
+        if mine.empty:
+            return layout.empty_state("No assessments to show a trend.")
+        curves = [
+            hv.Curve(group, "assessed_on", "achieved", label=f"{fw} framework").opts(
+                tools=["hover"]) * hv.Scatter(group, "assessed_on", "achieved")
+            for fw, group in mine.groupby("framework")
+        ]
+        plot = hv.Overlay(curves).opts(height=320, responsive=True, ylim=(-0.2, 8.4),
+                                       ylabel="benchmarks fully achieved", xlabel="assessed")
+        return pn.Column(
+            "### Trend across assessments",
+            pn.pane.HoloViews(plot),
+            pn.pane.Markdown("The 2024 framework (from September 2025) has new criteria: the two "
+                             "lines are not one series."),
+            sizing_mode="stretch_width",
+        )
+
+    def _encounters(self) -> pn.viewable.Viewable:
+        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
+        totals = store.encounter_totals(self._engine, scope,
+                                        by=("academic_year", "kind", "year_from"))
+        if totals.empty:
+            return layout.empty_state("No encounters recorded for this school.")
+        year = totals["academic_year"].max()
+        latest = totals[totals["academic_year"] == year]
+        heat = hv.HeatMap(latest, kdims=["year_from", "kind"], vdims=["participants",
+                                                                      "encounters"])
+        return pn.Column(
+            f"### Encounters {year}: pupils reached by kind and year group",
+            pn.pane.HoloViews(heat.opts(height=320, responsive=True, tools=["hover"],
+                                        colorbar=True, cmap="Blues", xlabel="year group")),
+            sizing_mode="stretch_width",
+        )
+
+    def _links(self) -> pn.viewable.Viewable:
+        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
+        links = store.employer_links(self._engine, scope)
+        employers = store.employers(self._engine, scope)
+        table = links.merge(employers[["id", "name", "sector", "size_band"]],
+                            left_on="employer_id", right_on="id", how="left")
+        table = table[["name", "role", "sector", "size_band", "start_date"]].rename(
+            columns={"name": "employer"})
+        return pn.Column(
+            "### Employer links",
+            pn.widgets.Tabulator(table, disabled=True, show_index=False, height=320,
+                                 sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def _destinations(self) -> pn.viewable.Viewable:
+        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
+        counts = store.destination_counts(self._engine, scope)
+        if counts.empty:
+            return layout.empty_state("No leavers' destinations recorded.")
+        mix = metrics.destination_mix(counts, by=("cohort", "year_group", "years_after"))
+        mix = mix[mix["years_after"] == 1]
+        pct = [c for c in mix.columns if c.startswith("pct_")]
+        shown = disclosure.apply(mix, counts=["leavers"], percents=dict.fromkeys(pct, "leavers"))
+        long = shown.melt(["cohort", "year_group"], pct, "destination", "percent")
+        long["percent"] = pd.to_numeric(long["percent"], errors="coerce")
+        long["destination"] = long["destination"].str.removeprefix("pct_")
+        tabs = [
+            (f"Year {yg}", pn.pane.HoloViews(
+                hv.Bars(group, kdims=["cohort", "destination"], vdims="percent").opts(
+                    stacked=True, height=320, responsive=True, tools=["hover"],
+                    cmap="Category20", ylabel="% of leavers", legend_position="right")))
+            for yg, group in long.groupby("year_group")
+        ]
+        return pn.Column(
+            "### Destinations one year after leaving (c = fewer than 6 leavers)",
+            pn.Tabs(*tabs, ("Table", pn.widgets.Tabulator(
+                shown.drop(columns="years_after"), disabled=True, show_index=False,
+                height=300, pagination="local"))),
+            sizing_mode="stretch_width",
+        )
+
+    def _funnel(self) -> pn.viewable.Viewable:
+        try:
+            handovers = store.handovers(self._engine, Scope(Role.CAREERS_LEADER, urn=self.urn))
+        except AccessDenied as exc:
+            return layout.empty_state(str(exc))
+        if handovers.empty:
+            return layout.empty_state("No hand-overs recorded for this school.")
+        funnel = metrics.handover_funnel(handovers)
+        counts = ["left", "referred", "contacted", "engaged", "lost", "not_referred"]
+        pct = {c: "left" for c in funnel.columns if c.startswith("pct_")}
+        return pn.Column(
+            "### NCS and LA hand-over funnel",
+            pn.widgets.Tabulator(disclosure.apply(funnel, counts=counts, percents=pct),
+                                 disabled=True, show_index=False, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def controls(self) -> pn.Column:
+        return pn.Column(
+            pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
+            pn.widgets.Select.from_param(self.param.urn, name="School or college"),
+            pn.pane.Markdown(f"Kinds: {', '.join(codes.SCHOOL_KINDS.values())}."),
+        )
+
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
+
+    def page(self) -> pn.template.BootstrapTemplate:
+        if pn.state.location is not None:
+            pn.state.location.sync(self, {"hub_id": "hub", "urn": "urn"})
+        return layout.page("Careers Hub · school profile", [self], [self.controls()])
+
+
+if pn.state.served:
+    SchoolProfile().page().servable()

@@ -1,0 +1,233 @@
+"""Transitions and NCS hand-offs: the hand-over funnel, days from leaving to referral, NEET and
+not-known rates against the LA and England, the overdue list (pseudonymous keys, only for roles
+allowed to see pupil rows), and a flow map from schools to providers and the NCS — Year 11 and
+Year 13 side by side.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+
+from dashboards.common import data, layout, maps
+from dashboards.common.context import default_scope, engine_for
+from hubcore import disclosure, metrics, store
+from hubcore.errors import AccessDenied, HubcoreError
+from hubcore.metrics import report
+
+FUNNEL_STEPS = ["left", "referred", "contacted", "engaged", "lost"]
+
+
+def _numeric(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Suppressed cells ("c") as NaN, for drawing."""
+    return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce") for c in columns})
+
+
+class Transitions(pn.viewable.Viewer):
+    """The transitions page as a component (served page or notebook cell)."""
+
+    db_url = param.String(default=None, allow_None=True)
+    hub_id = param.Selector(default=None, objects=[])
+    cohort = param.Selector(default=None, objects=[], doc="summer of leaving")
+    overdue_days = param.Integer(default=30, bounds=(7, 180),
+                                 doc="days after leaving with no referral before a hand-over "
+                                     "counts as overdue")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._engine = engine_for(self.db_url)
+        self._url = self._engine.url.render_as_string(hide_password=False)
+        hubs = store.hubs(self._engine)
+        self._hubs = hubs.set_index("id")
+        self.param.hub_id.objects = hubs["id"].tolist()
+        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
+        self._banner = layout.synthetic_banner(False)
+        self._body = pn.Column(sizing_mode="stretch_width")
+        with param.discard_events(self):
+            if self.hub_id is None and len(hubs):
+                self.hub_id = hubs["id"].iat[0]
+        self._refresh()
+
+    @param.depends("hub_id", "cohort", "overdue_days", watch=True)
+    def _refresh(self) -> None:
+        if self.hub_id is None:
+            self._body[:] = [layout.empty_state("No hub in this database yet.")]
+            return
+        self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
+        scope = default_scope(self._engine, self.hub_id)
+        opts = report.Options(overdue_days=self.overdue_days)
+        try:
+            table = report.export_table(self._engine, "transitions", scope, opts)
+        except HubcoreError as exc:
+            self._body[:] = [layout.empty_state(str(exc))]
+            return
+        cohorts = sorted(int(c) for c in pd.to_numeric(table["cohort"], errors="coerce")
+                         .dropna().unique())
+        if not cohorts:
+            self._body[:] = [layout.empty_state("No leavers recorded for this hub yet.")]
+            return
+        with param.discard_events(self):
+            self.param.cohort.objects = cohorts
+            if self.cohort not in cohorts:
+                self.cohort = cohorts[-1]
+        table = table[pd.to_numeric(table["cohort"], errors="coerce") == self.cohort]
+        handovers = self._handovers(scope)
+        columns = [self._year_column(table, handovers, yg) for yg in (11, 13)]
+        self._body[:] = [
+            pn.pane.Markdown(f"### Leavers of summer {self.cohort}: Year 11 and Year 13 "
+                             "(c = fewer than 6 young people)"),
+            pn.Row(*columns, sizing_mode="stretch_width"),
+            "### Where leavers went in their first autumn",
+            self._flow_map(scope),
+        ]
+
+    def _handovers(self, scope) -> pd.DataFrame | None:
+        """Pupil-level hand-overs where the scope may see them, else ``None``."""
+        try:
+            return store.handovers(self._engine, scope)
+        except AccessDenied:
+            return None
+
+    def _year_column(self, table, handovers, year_group: int) -> pn.Column:
+        mine = table[pd.to_numeric(table["year_group"], errors="coerce") == year_group]
+        funnel = mine[mine["section"] == "funnel_hub"]
+        lag = mine[mine["section"] == "lag_hub"]
+        neet = mine[mine["section"].isin(["neet_hub", "neet_la"])]
+        parts: list = [f"#### Year {year_group}"]
+        if funnel.empty:
+            parts.append(layout.empty_state(f"No Year {year_group} hand-overs."))
+        else:
+            steps = _numeric(funnel, FUNNEL_STEPS).iloc[0]
+            bars = hv.Bars([(s, steps[s]) for s in FUNNEL_STEPS], "step", "young people")
+            parts.append(pn.pane.HoloViews(bars.opts(height=260, responsive=True,
+                                                     tools=["hover"], color="#1f4e79",
+                                                     title="Hand-over funnel")))
+        if not lag.empty:
+            row = lag.iloc[0]
+            parts.append(pn.pane.Markdown(
+                f"Days from leaving to referral: median **{row['median_days']}**, 90th "
+                f"percentile **{row['p90_days']}** ({row['referred']} referred)."))
+        if handovers is not None:
+            parts.append(self._lag_histogram(handovers, year_group))
+        if not neet.empty:
+            parts.append(self._neet_bars(neet.iloc[0]))
+        parts.append(self._overdue(handovers, year_group))
+        return pn.Column(*parts, sizing_mode="stretch_width")
+
+    def _lag_histogram(self, handovers, year_group: int) -> pn.pane.HoloViews:
+        mine = handovers[(handovers["year_group"] == year_group)
+                         & (handovers["cohort"] == self.cohort)]
+        lag = metrics.referral_lag(mine, by=())
+        days = (mine["referred_on"] - mine["left_on"]).dt.days.dropna()
+        edges = np.arange(0, max(int(days.max()) if len(days) else 0, 30) + 15, 14)
+        counts, edges = np.histogram(days, bins=edges)
+        shown = [disclosure.suppress_count(int(c)) for c in counts]
+        heights = [0 if v == disclosure.SUPPRESSED else v for v in shown]
+        hist = hv.Histogram((edges, heights), kdims="days from leaving to referral",
+                            vdims="hand-overs")
+        title = f"Referral lag (median {float(lag['median_days'].iat[0]):.0f} days)" \
+            if len(lag) else "Referral lag"
+        return pn.pane.HoloViews(hist.opts(height=220, responsive=True, color="#6a51a3",
+                                           tools=["hover"], title=title + ", bins under 6 hidden"))
+
+    def _neet_bars(self, row) -> pn.pane.HoloViews:
+        values = [
+            ("this hub", row.get("neet_nk_pct")),
+            ("LA (published)", row.get("la_neet_nk_pct")),
+            ("England 2025", row.get("england_neet_nk_pct")),
+        ]
+        frame = pd.DataFrame(values, columns=["who", "NEET + not known %"])
+        frame["NEET + not known %"] = pd.to_numeric(frame["NEET + not known %"], errors="coerce")
+        return pn.pane.HoloViews(hv.Bars(frame, "who", "NEET + not known %").opts(
+            height=220, responsive=True, tools=["hover"], color="#d94801",
+            title="NEET and not known, first autumn"))
+
+    def _overdue(self, handovers, year_group: int) -> pn.viewable.Viewable:
+        if handovers is None:
+            return layout.empty_state("The overdue list holds pupil-level rows; your role sees "
+                                      "the counts above only.")
+        mine = handovers[(handovers["year_group"] == year_group)
+                         & (handovers["cohort"] == self.cohort)]
+        overdue = metrics.overdue_list(mine, days=self.overdue_days)
+        keep = [c for c in ("leaver_key", "from_urn", "to_org_type", "reason", "left_on",
+                            "days_waiting") if c in overdue]
+        return pn.Column(
+            f"Overdue: no referral {self.overdue_days}+ days after leaving "
+            f"({len(overdue)}; pseudonymous keys)",
+            pn.widgets.Tabulator(overdue[keep], disabled=True, show_index=False, height=220,
+                                 pagination="local", page_size=6,
+                                 sizing_mode="stretch_width"),
+        )
+
+    def _flow_map(self, scope) -> pn.viewable.Viewable:
+        flows = store.destination_flows(self._engine, scope)
+        if flows.empty:
+            return layout.empty_state("No destinations recorded yet.")
+        schools = data.schools(self._url, self.hub_id)
+        xy = schools.set_index("urn")[["easting", "northing"]]
+        east, west = xy["easting"].max() + 6000, xy["easting"].min() - 6000
+        mid = xy["northing"].mean()
+        # Organisations without a location sit beside the map: the NCS to the east, LA
+        # tracking to the west.
+        nodes = {"handed over: ncs": (east, mid + 4000), "handed over: la_tracking": (west, mid)}
+        # Suppressed flows (fewer than 6 young people) are not drawn.
+        flows = _numeric(disclosure.apply(flows, counts=["leavers"]), ["leavers"])
+        flows = flows.dropna(subset=["leavers"])
+        rows = []
+        for r in flows.itertuples():
+            if r.urn not in xy.index:
+                continue
+            x0, y0 = xy.loc[r.urn]
+            if r.category in nodes:
+                x1, y1 = nodes[r.category]
+            elif pd.notna(r.provider_urn) and int(r.provider_urn) in xy.index \
+                    and int(r.provider_urn) != r.urn:
+                x1, y1 = xy.loc[int(r.provider_urn)]
+            else:
+                continue
+            rows.append((x0, y0, x1, y1, r.leavers, r.year_group, r.category))
+        seg = pd.DataFrame(rows, columns=["x0", "y0", "x1", "y1", "leavers", "year_group",
+                                          "to"])
+        seg["width"] = 1 + 6 * np.sqrt(seg["leavers"] / max(seg["leavers"].max(), 1))
+        layers: list = []
+        las = data.boundaries(self._url, self.hub_id, "lad")
+        if len(las):
+            layers.append(maps.outline(las))
+        for yg, colour in ((11, "#2171b5"), (13, "#cb181d")):
+            part = seg[seg["year_group"] == yg]
+            layers.append(hv.Segments(part, ["x0", "y0", "x1", "y1"],
+                                      ["leavers", "to", "width"], label=f"Year {yg}")
+                          .opts(color=colour, line_width="width", alpha=0.5, tools=["hover"]))
+        layers.append(hv.Points(schools, ["easting", "northing"], ["name", "type"])
+                      .opts(size=8, color="#ffbf00", line_color="black", tools=["hover"]))
+        labels = pd.DataFrame([(x, y, "NCS" if "ncs" in k else "LA tracking")
+                               for k, (x, y) in nodes.items()], columns=["x", "y", "text"])
+        layers.append(hv.Points(labels, ["x", "y"], ["text"]).opts(size=16, marker="square",
+                                                                    color="#444444"))
+        layers.append(hv.Labels(labels, ["x", "y"], "text").opts(yoffset=2500,
+                                                                 text_font_size="10pt"))
+        return pn.pane.HoloViews(maps.map_options(hv.Overlay(layers), height=520).opts(
+            hv.opts.Overlay(show_legend=True)), sizing_mode="stretch_width")
+
+    def controls(self) -> pn.Column:
+        return pn.Column(
+            pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
+            pn.widgets.Select.from_param(self.param.cohort, name="Cohort (summer of leaving)"),
+            pn.widgets.IntSlider.from_param(self.param.overdue_days, name="Overdue after (days)"),
+        )
+
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
+
+    def page(self) -> pn.template.BootstrapTemplate:
+        if pn.state.location is not None:
+            pn.state.location.sync(self, {"hub_id": "hub", "cohort": "cohort",
+                                          "overdue_days": "overdue"})
+        return layout.page("Careers Hub · transitions and hand-offs", [self], [self.controls()])
+
+
+if pn.state.served:
+    Transitions().page().servable()

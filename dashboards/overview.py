@@ -208,8 +208,8 @@ class AreaOverview(pn.viewable.Viewer):
                                    maps.RATE_COLOURS, (0, 15),
                                    ["name", "neet_nk_shown", "leavers"])
         measure = data.area_measure(self._url, self.hub_id, bm)
-        shaded = areas.merge(measure.drop(columns=["geometry", "name"], errors="ignore"),
-                             on="code", how="left")
+        wanted = ["code", "schools_nearby", "schools_below", "cold_spot"]
+        shaded = areas.merge(pd.DataFrame(measure[wanted]), on="code", how="left")
         if self.layer == "gap":
             shaded["gap_pct"] = 100 * shaded["schools_below"] / shaded["schools_nearby"]
             return maps.choropleth(shaded, "gap_pct",

@@ -51,7 +51,7 @@ class SchoolProfile(pn.viewable.Viewer):
         self.param.urn.objects = schools["urn"].tolist()
         self.param.urn.names = dict(zip(schools["name"], schools["urn"], strict=True))
         if self.urn not in self.param.urn.objects:
-            self.urn = schools["urn"].iat[0] if len(schools) else None
+            self.urn = int(schools["urn"].iat[0]) if len(schools) else None
 
     @param.depends("hub_id", watch=True)
     def _on_hub(self) -> None:

@@ -11,7 +11,7 @@ import os
 from sqlalchemy import Engine
 
 from hubcore import db, store
-from hubcore.access import Scope
+from hubcore.access import Role, Scope
 
 
 def engine_for(url: str | None = None) -> Engine:
@@ -20,6 +20,22 @@ def engine_for(url: str | None = None) -> Engine:
 
 
 def default_scope(engine: Engine, hub_id: str | None = None) -> Scope:
-    """The scope of a page opened without signing in: the whole of one hub, as its lead."""
+    """The scope of the page's user. With sign-in on (the users file names users), the signed-in
+    user's role and hub, school or NCS area from the users file: a hub lead or analyst always
+    gets their own hub, whatever ``?hub=`` says. Without sign-in (a local demo): the whole of
+    one hub, as an admin."""
+    from hubcore import users
+
+    if users.has_users():
+        import panel as pn
+
+        from dashboards.common.auth import _identity
+
+        scope = users.user_scope(_identity(pn.state.user_info) or pn.state.user)
+        if scope.role is Role.ADMIN:
+            return Scope.admin(
+                hub_id=hub_id or scope.hub_id or store.default_hub_id(engine), user=scope.user
+            )
+        return scope
     hub_id = hub_id or store.default_hub_id(engine)
     return Scope.admin(hub_id=hub_id, user=os.environ.get("USER", "local"))

@@ -54,7 +54,10 @@ def open_profile_on_tap(hub_id: str | None):
     from bokeh.models import OpenURL, TapTool
 
     def hook(plot, element) -> None:
+        # Only the school points open a profile: a tap on an area beneath must do nothing.
+        renderer = plot.handles["glyph_renderer"]
         for tool in plot.state.select(type=TapTool):
+            tool.renderers = [renderer]
             tool.callback = OpenURL(url=f"profile?hub={hub_id}&urn=@urn", same_tab=True)
 
     return hook
@@ -71,7 +74,8 @@ def choropleth(
     """Small areas filled by ``value``, with ``hover`` columns in the tooltip."""
     columns = list(dict.fromkeys([value, *hover]))
     paths = geo.polygon_paths(areas, columns)
-    return hv.Polygons(paths, vdims=columns, label=label).opts(
+    vdims = [hv.Dimension(value, label=label), *columns[1:]]
+    return hv.Polygons(paths, vdims=vdims, label=label).opts(
         color=value,
         cmap=colours,
         clim=clim,
@@ -80,7 +84,6 @@ def choropleth(
         fill_alpha=0.85,
         colorbar=True,
         colorbar_position="bottom",
-        colorbar_opts={"title": label},
         tools=["hover"],
         hover_tooltips=[(c.replace("_", " "), f"@{{{c}}}") for c in columns],
     )
@@ -102,7 +105,8 @@ def school_points(
 ) -> hv.Points:
     """Schools as points at easting/northing, coloured by ``value``."""
     columns = list(dict.fromkeys([value, *hover]))
-    return hv.Points(schools, kdims=["easting", "northing"], vdims=columns, label="Schools").opts(
+    vdims = [hv.Dimension(value, label=label), *columns[1:]]
+    return hv.Points(schools, kdims=["easting", "northing"], vdims=vdims, label="Schools").opts(
         color=value,
         cmap=colours,
         clim=clim,
@@ -110,7 +114,6 @@ def school_points(
         line_color="black",
         line_width=1,
         colorbar=True,
-        colorbar_opts={"title": label},
         tools=["hover", "tap"],
         show_legend=False,
         hover_tooltips=[(c.replace("_", " "), f"@{{{c}}}") for c in columns],

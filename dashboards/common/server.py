@@ -66,6 +66,39 @@ def serve(
         address=address,
         show=show,
         title="Careers Hub dashboards",
-        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", f"{address}:{port}"],
+        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", f"{address}:{port}"]
+        + _extra_origins(),
         print_output=False,
+        **auth_options(announce),
     )
+
+
+def _extra_origins() -> list[str]:
+    """Public host names behind a reverse proxy (``HUBCORE_WEBSOCKET_ORIGIN``, comma-separated,
+    e.g. ``hub.example.org``), so the browser's websocket is accepted through nginx."""
+    origins = os.environ.get("HUBCORE_WEBSOCKET_ORIGIN", "")
+    return [o.strip() for o in origins.split(",") if o.strip()]
+
+
+def auth_options(announce: Callable[[str], None] = print) -> dict:
+    """``pn.serve`` options for sign-in: none while the users file is empty (a local demo);
+    otherwise every page needs sign-in — hashed passwords through the login page, or the
+    identity provider named by ``PANEL_OAUTH_PROVIDER`` (Panel reads ``PANEL_OAUTH_KEY``,
+    ``PANEL_OAUTH_SECRET``, ``PANEL_OAUTH_EXTRA_PARAMS`` … itself) — and only users named in the
+    users file get a page. The cookie secret comes from ``HUBCORE_COOKIE_SECRET``."""
+    from dashboards.common import auth
+    from hubcore import users
+
+    if not users.has_users():
+        return {}
+    secret = auth.check_cookie_secret(os.environ.get(auth.ENV_COOKIE_SECRET))
+    pn.config.authorize_callback = auth.authorize
+    options: dict = {"cookie_secret": secret}
+    provider = os.environ.get("PANEL_OAUTH_PROVIDER")
+    if provider:
+        options["oauth_provider"] = provider
+        announce(f"  Sign-in through {provider}; users and roles from {users.users_file()}")
+    else:
+        options["auth_provider"] = auth.HashedAuthProvider()
+        announce(f"  Sign-in required (users file {users.users_file()}); /logout to sign out")
+    return options

@@ -116,3 +116,31 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def colorbar_titles(page) -> list[str]:
+    """Titles of every colour bar in the page's Bokeh document (what a map legend says)."""
+    return page.evaluate(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+        ".filter(m => m.type == 'ColorBar').map(m => m.title)"
+    )
+
+
+def map_pixel(page, easting: float, northing: float) -> tuple[float, float]:
+    """Where a point in British National Grid metres is drawn on the page's map, in page
+    pixels (found through Bokeh's own scales, so the test clicks what a user would)."""
+    return tuple(
+        page.evaluate(
+            """([x, y]) => {
+          const views = []; const seen = new Set();
+          const walk = v => { if (!v || seen.has(v)) return; seen.add(v); views.push(v);
+            for (const k of ['child_views', 'renderer_views']) { const c = v[k];
+              if (c) for (const w of (c.values ? c.values() : c)) walk(w); } };
+          Object.values(Bokeh.index).forEach(walk);
+          const plot = views.find(v => v.frame && v.model && v.model.type == 'Figure');
+          const box = plot.canvas_view.el.getBoundingClientRect();
+          return [box.x + plot.frame.x_scale.compute(x), box.y + plot.frame.y_scale.compute(y)];
+        }""",
+            [easting, northing],
+        )
+    )

@@ -1,0 +1,103 @@
+"""The documented deployment, on loopback: two `hubcore serve` processes behind nginx with the
+proxy settings of deploy/nginx-hubcore.conf (sticky sessions, websocket upgrade), sign-in on.
+Skipped where nginx is not installed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hubcore import users
+from tests.e2e.conftest import Server, _free_port, wait_for_canvases
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "nginx-hubcore.conf"
+PASSWORD = "nginx test password"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed"),
+]
+
+
+def _conf(prefix: Path, listen: int, backends: list[int]) -> str:
+    shipped = DEPLOY.read_text()
+    location = re.search(r"\n    location / \{.*?\n    \}", shipped, re.S).group(0)
+    mapping = re.search(r"map \$http_upgrade.*?\n\}", shipped, re.S).group(0)
+    servers = "\n".join(f"    server 127.0.0.1:{port};" for port in backends)
+    return f"""
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream hubcore {{
+        ip_hash;
+{servers}
+    }}
+    {mapping}
+    server {{
+        listen 127.0.0.1:{listen};
+        server_name localhost;
+{location}
+    }}
+}}
+"""
+
+
+@pytest.fixture
+def behind_nginx(demo_engine, tmp_path, monkeypatch):
+    users_file = tmp_path / "users.json"
+    monkeypatch.setenv(users.ENV_USERS_FILE, str(users_file))
+    monkeypatch.setattr(users, "SCRYPT_N", 2**10)
+    users.add_user("lead@hub.test", "hub_lead", PASSWORD, hub_id="DEMO")
+    listen = _free_port()
+    monkeypatch.setenv("HUBCORE_COOKIE_SECRET", "n" * 48)
+    monkeypatch.setenv("HUBCORE_WEBSOCKET_ORIGIN", f"localhost:{listen},127.0.0.1:{listen}")
+    url = demo_engine.url.render_as_string(hide_password=False)
+    backends = [Server(url, tmp_path / f"server{i}.log") for i in range(2)]
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(_conf(tmp_path, listen, [b.port for b in backends]))
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(conf)],
+        stdout=subprocess.DEVNULL, stderr=(tmp_path / "nginx.out").open("w"),
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", listen)) == 0:
+                break
+        if nginx.poll() is not None:
+            raise RuntimeError((tmp_path / "nginx.out").read_text())
+        time.sleep(0.1)
+    yield f"http://localhost:{listen}", backends
+    nginx.terminate()
+    nginx.wait(10)
+    for backend in backends:
+        backend.stop()
+
+
+def test_dashboards_behind_nginx_with_sign_in(behind_nginx, page):
+    base, backends = behind_nginx
+    page.goto(f"{base}/overview")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.fill("input[name=username]", "lead@hub.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(re.compile(r".*/overview.*"), timeout=60_000)
+    wait_for_canvases(page, minimum=1, timeout_s=60)  # drawn over the websocket through nginx
+    errors = [line for b in backends for line in b.errors()]
+    assert not errors, errors

@@ -1,0 +1,72 @@
+"""Role × page: each signed-in role opens every served page; the page renders, the server logs
+no error, and no pupil key reaches the browser of a role that may not see pupil rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboards.common.server import PAGES
+from hubcore import store, users
+from hubcore.access import Scope
+from tests.e2e.conftest import Server, screenshot
+
+PASSWORD = "roles test password"
+#: Text of the page, including Bokeh's shadow roots (Playwright's inner_text does not pierce).
+ALL_TEXT = """() => {
+  const out = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+    out.push(root.textContent || '');
+  };
+  walk(document);
+  return out.join('\\n');
+}"""
+PUPIL_KEY = re.compile(r"\b[0-9a-f]{32,64}\b")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def signed_in_server(demo_engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("roles")
+    path = folder / "users.json"
+    mp = pytest.MonkeyPatch()
+    mp.setenv(users.ENV_USERS_FILE, str(path))
+    mp.setenv("HUBCORE_COOKIE_SECRET", "r" * 48)
+    mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
+    mp.setattr(users, "SCRYPT_N", 2**10)
+    schools = store.schools(demo_engine, Scope.admin())
+    users.add_user("analyst@t", "analyst", PASSWORD, hub_id="DEMO")
+    users.add_user("cl@t", "careers_leader", PASSWORD, urn=int(schools["urn"].iat[2]))
+    users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=schools["la_gss"].iat[0])
+    url = demo_engine.url.render_as_string(hide_password=False)
+    server = Server(url, folder / "server.log")
+    yield server
+    server.stop()
+    mp.undo()
+
+
+@pytest.mark.parametrize("user", ["analyst@t", "cl@t", "ncs@t"])
+def test_role_sees_every_page_without_errors_or_leaks(signed_in_server, browser, user):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(signed_in_server.url("login"))
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    for name in PAGES:
+        page.goto(signed_in_server.url(name))
+        assert "/login" not in page.url
+        page.wait_for_load_state("networkidle", timeout=60_000)
+        page.wait_for_timeout(1500)
+        text = page.evaluate(ALL_TEXT)
+        screenshot(page, f"role-{user.split('@')[0]}-{name}")
+        if user != "cl@t":  # only the careers leader may see (their own) pupil rows
+            assert not PUPIL_KEY.search(text), f"{user} sees a pupil key on {name}"
+    context.close()
+    assert not signed_in_server.errors(), signed_in_server.errors()

@@ -14,7 +14,6 @@ from dashboards.common import data, layout, maps
 from dashboards.common.context import default_scope, engine_for
 from hubcore import metrics, store
 from hubcore.errors import HubcoreError
-from hubcore.metrics import report
 
 ROLE_COLOURS = {
     "enterprise_adviser": "#1f77b4",
@@ -80,7 +79,8 @@ class EmployerSupply(pn.viewable.Viewer):
             spare = metrics.spare_offers(offers, employers)
             self._spare.value = spare.drop(columns=["easting", "northing", "employer_id"])
             try:
-                self._matches.value = report.build(self._engine, "employers", scope)
+                self._matches.value = data.report_table(self._url, self.hub_id, "employers",
+                                                        exported=False)
             except HubcoreError as exc:
                 self._matches.value = pd.DataFrame({"note": [str(exc)]})
             self._what_it_takes()
@@ -95,10 +95,10 @@ class EmployerSupply(pn.viewable.Viewer):
 
     @param.depends("benchmark", "target_pct", "radius_km", watch=True)
     def _what_it_takes(self) -> None:
-        opts = report.Options(benchmark=self.benchmark, target_pct=self.target_pct,
-                              radius_km=self.radius_km)
         try:
-            table = report.build(self._engine, "what-it-takes", self._scope(), opts)
+            table = data.report_table(self._url, self.hub_id, "what-it-takes", exported=False,
+                                      benchmark=self.benchmark, target_pct=self.target_pct,
+                                      radius_km=self.radius_km)
         except HubcoreError as exc:
             self._answer.object = str(exc)
             self._lift.value = pd.DataFrame()

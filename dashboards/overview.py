@@ -15,7 +15,7 @@ import panel as pn
 import param
 
 from dashboards.common import data, layout, maps
-from dashboards.common.context import engine_for
+from dashboards.common.context import ALL_HUBS, engine_for
 from hubcore import benchmarks, codes, store
 from hubcore.errors import HubcoreError
 
@@ -64,8 +64,11 @@ class AreaOverview(pn.viewable.Viewer):
         self._url = self._engine.url.render_as_string(hide_password=False)
         hubs = store.hubs(self._engine)
         self._hubs = hubs.set_index("id")
-        self.param.hub_id.objects = hubs["id"].tolist()
-        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
+        names = dict(zip(hubs["name"], hubs["id"], strict=True))
+        if len(hubs) > 1:  # an England-wide view across every hub
+            names["All hubs"] = ALL_HUBS
+        self.param.hub_id.objects = list(names.values())
+        self.param.hub_id.names = names
         self._banner = layout.synthetic_banner(False)
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
         self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=600)
@@ -159,7 +162,7 @@ class AreaOverview(pn.viewable.Viewer):
                 "No hub in this database yet. Import schools and boundaries "
                 "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")]
             return
-        hub = self._hubs.loc[self.hub_id]
+        hub = self._hub_row()
         self._banner.visible = bool(hub["synthetic"])
         self._map.loading = True
         try:
@@ -173,6 +176,11 @@ class AreaOverview(pn.viewable.Viewer):
             self._body[:] = [self._summary, self._map, self._downloads, self._table]
         finally:
             self._map.loading = False
+
+    def _hub_row(self) -> pd.Series:
+        if self.hub_id == ALL_HUBS:
+            return pd.Series({"name": "All hubs", "synthetic": self._hubs["synthetic"].any()})
+        return self._hubs.loc[self.hub_id]
 
     def _summary_text(self, hub, frame: pd.DataFrame) -> str:
         lines = [f"### {hub['name']}"]
@@ -190,13 +198,14 @@ class AreaOverview(pn.viewable.Viewer):
         return "\n\n".join(lines)
 
     def _area_layer(self) -> hv.Element | None:
+        if data.national_zoom(self._url, self.hub_id):
+            # Tens of thousands of small areas cannot be read (or drawn fast) at national
+            # zoom: the LA outlines carry the geography and the schools carry the data.
+            return None
         areas = data.boundaries(self._url, self.hub_id, "lsoa")
         if areas.empty:
             return None
         bm = self.benchmark or 5
-        if len(areas) > data.MAX_SMALL_AREAS:  # national zoom: LAs instead of small areas
-            las = data.boundaries(self._url, self.hub_id, "lad")
-            return maps.outline(las)
         if self.layer == "deprivation":
             return maps.choropleth(areas, "imd_decile", "IMD decile (1 = most deprived)",
                                    maps.DEPRIVATION_COLOURS, (0.5, 10.5), ["name", "code"])

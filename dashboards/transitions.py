@@ -16,7 +16,6 @@ from dashboards.common import data, layout, maps
 from dashboards.common.context import default_scope, engine_for
 from hubcore import disclosure, metrics, store
 from hubcore.errors import AccessDenied, HubcoreError
-from hubcore.metrics import report
 
 FUNNEL_STEPS = ["left", "referred", "contacted", "engaged", "lost"]
 
@@ -58,9 +57,9 @@ class Transitions(pn.viewable.Viewer):
             return
         self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
         scope = default_scope(self._engine, self.hub_id)
-        opts = report.Options(overdue_days=self.overdue_days)
         try:
-            table = report.export_table(self._engine, "transitions", scope, opts)
+            table = data.report_table(self._url, self.hub_id, "transitions",
+                                      overdue_days=self.overdue_days)
         except HubcoreError as exc:
             self._body[:] = [layout.empty_state(str(exc))]
             return
@@ -163,7 +162,7 @@ class Transitions(pn.viewable.Viewer):
         )
 
     def _flow_map(self, scope) -> pn.viewable.Viewable:
-        flows = store.destination_flows(self._engine, scope)
+        flows = data.flows(self._url, self.hub_id)
         if flows.empty:
             return layout.empty_state("No destinations recorded yet.")
         schools = data.schools(self._url, self.hub_id)

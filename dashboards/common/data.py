@@ -16,9 +16,9 @@ from dashboards.common.context import default_scope, engine_for
 from hubcore import codes, disclosure, metrics, store
 from hubcore.metrics import report
 
-#: More small areas than this are drawn as their LAs (national zoom): a browser cannot
-#: usefully show tens of thousands of polygons at once.
-MAX_SMALL_AREAS = 3000
+#: Scopes spanning more LAs than this are drawn at national zoom (LA outlines, no small areas):
+#: a browser cannot usefully show tens of thousands of polygons at once.
+MAX_DETAILED_LAS = 12
 #: Simplification per display scale, metres: small areas for a hub; LAs at national zoom.
 SIMPLIFY_M = {"lsoa": 25.0, "lad": 250.0}
 
@@ -34,6 +34,11 @@ def boundaries(url: str, hub_id: str | None, kind: str) -> gpd.GeoDataFrame:
 
     areas = store.areas(engine_for(url), _scope(url, hub_id), kind=kind)
     return geo.simplify(areas, SIMPLIFY_M.get(kind, 25.0))
+
+
+def national_zoom(url: str, hub_id: str | None) -> bool:
+    """Whether the scope is too large to draw its small areas."""
+    return schools(url, hub_id)["la_gss"].nunique() > MAX_DETAILED_LAS
 
 
 @pn.cache(max_items=32)
@@ -112,3 +117,20 @@ def area_neet(url: str, hub_id: str | None) -> pd.DataFrame:
     )
 
 
+
+
+@pn.cache(max_items=64)
+def report_table(url: str, hub_id: str | None, kind: str, exported: bool = True,
+                 **options) -> pd.DataFrame:
+    """A ``hubcore.metrics.report`` table for the hub (disclosure applied when ``exported``)."""
+    engine, scope = engine_for(url), _scope(url, hub_id)
+    opts = report.Options(**options)
+    if exported:
+        return report.export_table(engine, kind, scope, opts)
+    return report.build(engine, kind, scope, opts)
+
+
+@pn.cache(max_items=32)
+def flows(url: str, hub_id: str | None) -> pd.DataFrame:
+    """Leavers' first-autumn destinations and hand-overs per school (unsuppressed counts)."""
+    return store.destination_flows(engine_for(url), _scope(url, hub_id))

@@ -1,0 +1,195 @@
+"""How fast the dashboards are in a real browser (Debian Chromium through Playwright).
+
+For each database (the demo hub; optionally an England-sized synthetic database) it serves the
+pages with ``hubcore serve`` and measures, per page:
+
+- first complete render: from navigation to the page's data text shown and every expected plot
+  drawn with a non-zero canvas (cold = first session of a fresh server; warm = a later one);
+- filter change: from changing a filter to the redrawn plot (its colour bar title changed).
+
+It also renders, server-side, the map the naive way (every small area as a GeoViews polygon in
+longitude/latitude, reprojected at render) against the suite's way, and reports the ratio.
+
+    python benchmarks/dashboard_speed.py                       # demo hub (built if missing)
+    python benchmarks/dashboard_speed.py --england DB_FILE     # and an England-sized database
+
+Only loopback traffic; nothing is written to the databases except audit rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from hubcore import db, demo, store
+
+CHROMIUM = "/usr/bin/chromium"
+PAGES = {  # page: (text proving the data arrived, plots expected)
+    "overview": ("Mean benchmarks fully achieved", 1),
+    "profile": ("Benchmarks against the hub", 4),
+    "employers": ("Offers not taken up", 1),
+    "transitions": ("Days from leaving to referral", 5),
+}
+TITLES_JS = (
+    "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+    ".filter(m => m.type == 'ColorBar').map(m => m.title).join('|')"
+)
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _drawn(page, minimum: int) -> bool:
+    boxes = [c.bounding_box() for c in page.locator("canvas").all()]
+    return sum(1 for b in boxes if b and b["width"] > 150 and b["height"] > 150) >= minimum
+
+
+def _render(page, url: str, text: str, plots: int, timeout: float = 120) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_text(text).first.wait_for(timeout=timeout * 1000)
+    while not _drawn(page, plots):
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError(f"{url}: plots not drawn in {timeout} s")
+        page.wait_for_timeout(20)
+    return time.perf_counter() - start
+
+
+def _change(page, label: str, option: str, timeout: float = 60) -> float:
+    before = page.evaluate(TITLES_JS)
+    start = time.perf_counter()
+    page.get_by_role("combobox", name=label).select_option(label=option)
+    page.wait_for_function(f"() => ({TITLES_JS})() != {before!r}", timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+def measure_browser(url: str, hub: str, runs: int) -> dict[str, float]:
+    results: dict[str, list[float]] = {}
+    port = _port()
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hubcore.cli", "serve", "--db", url, "--port", str(port)],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(300):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--disable-gpu", "--disable-background-networking", "--no-first-run"],
+            )
+            for name, (text, plots) in PAGES.items():
+                for attempt in range(runs + 1):
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    seconds = _render(
+                        page, f"http://localhost:{port}/{name}?hub={hub}", text, plots
+                    )
+                    key = f"{name}: first render ({'cold' if attempt == 0 else 'warm'})"
+                    results.setdefault(key, []).append(seconds)
+                    if name == "overview" and attempt > 0:
+                        results.setdefault("overview: filter change (layer)", []).append(
+                            _change(page, "Map layer", "Cold spots on the chosen benchmark")
+                        )
+                        results.setdefault("overview: filter change (benchmark)", []).append(
+                            _change(page, "Benchmark", "BM6 Experiences of workplaces")
+                        )
+                    page.close()
+            browser.close()
+        errors = [
+            line for line in log.read_text().splitlines() if "Traceback" in line or "ERROR" in line
+        ]
+        if errors:
+            raise RuntimeError(f"server errors during the run: {errors[:3]}")
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def measure_naive(url: str, hub: str | None) -> dict[str, float]:
+    """Server-side Bokeh render of the small-area map: GeoViews polygons in lon/lat (naive)
+    against pre-projected, simplified HoloViews polygons (the suite's way)."""
+    import geoviews as gv
+    import holoviews as hv
+
+    from dashboards.common import data, maps
+    from dashboards.common.context import default_scope
+
+    engine = db.get_engine(url)
+    scope = default_scope(engine, hub)
+    started = time.perf_counter()
+    areas = store.areas(engine, scope)
+    load = time.perf_counter() - started
+    hv.extension("bokeh")
+    started = time.perf_counter()
+    naive = gv.Polygons(areas.to_crs(4326), vdims=["imd_decile"]).opts(color="imd_decile")
+    hv.render(naive, backend="bokeh")
+    naive_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if data.national_zoom(url, hub):
+        ours = maps.outline(data.boundaries(url, hub, "lad"))
+    else:
+        ours = maps.choropleth(
+            data.boundaries(url, hub, "lsoa"),
+            "imd_decile",
+            "IMD decile",
+            maps.DEPRIVATION_COLOURS,
+            (0.5, 10.5),
+            ["name"],
+        )
+    hv.render(ours, backend="bokeh")
+    ours_s = time.perf_counter() - started
+    return {
+        f"small areas in scope ({len(areas):,}), read from the database": load,
+        "map render, naive GeoViews polygons": naive_s,
+        "map render, suite (pre-projected, simplified, per zoom)": ours_s,
+        "ratio naive / suite": naive_s / ours_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", help="demo database file (default: a fresh one in a temp dir)")
+    parser.add_argument("--england", help="England-sized database (hubcore demo --size england)")
+    parser.add_argument("--runs", type=int, default=3, help="warm runs per page (median shown)")
+    args = parser.parse_args()
+
+    scenarios = []
+    demo_file = args.demo or str(Path(tempfile.mkdtemp()) / "demo.db")
+    engine = db.get_engine(db.sqlite_url(demo_file))
+    db.upgrade(engine)
+    if store.default_hub_id(engine) is None:
+        demo.build(engine, progress=False)
+    scenarios.append(("demo hub", db.sqlite_url(demo_file), "DEMO"))
+    if args.england:
+        url = db.sqlite_url(args.england)
+        scenarios.append(("England data, one hub", url, store.default_hub_id(db.get_engine(url))))
+        scenarios.append(("England data, all hubs", url, "*"))
+    for label, url, hub in scenarios:
+        print(f"\n## {label} ({hub})")
+        for key, seconds in measure_browser(url, hub, args.runs).items():
+            print(f"{key:45s} {seconds * 1000:8.0f} ms")
+        for key, value in measure_naive(url, hub).items():
+            unit = "×" if key.startswith("ratio") else "ms"
+            shown = value if unit == "×" else value * 1000
+            print(f"{key:45s} {shown:8.1f} {unit}")
+
+
+if __name__ == "__main__":
+    main()

@@ -241,7 +241,7 @@ HANDOVER_TARGETS = ("ncs", "la_tracking", "jobcentre_plus", "provider", "youth_s
 HANDOVER_REASONS = ("neet", "not_known", "at_risk", "left_y13", "dropped_out")
 HANDOVER_STATUSES = ("pending", "referred", "contacted", "engaged", "lost", "closed")
 LAWFUL_BASES = ("public_task", "legal_obligation", "consent")
-AREA_KINDS = ("lsoa", "lad", "utla", "region")
+AREA_KINDS = ("lsoa", "msoa", "ward", "lad", "utla", "region")
 
 #: Year groups each kind of institution teaches (7–14; 14 is a third post-16 year). All-through
 #: schools also teach primary years, which careers metrics leave out.

@@ -135,6 +135,10 @@ def schools_from_real(real: pd.DataFrame, areas: gpd.GeoDataFrame) -> pd.DataFra
     the demo generator: attach each school's small-area deprivation decile (decile 5 where the
     area is unknown)."""
     schools = real.copy().reset_index(drop=True)
+    # GIAS leaves some pupil counts blank (colleges, new schools): use the middle of the usual
+    # range for the kind, so the demo can still size year groups and cohorts.
+    typical = {kind: (low + high) // 2 for kind, (*_, (low, high)) in _PROFILE.items()}
+    schools["pupils"] = schools["pupils"].fillna(schools["kind"].map(typical)).astype(int)
     deciles = areas.set_index("code")["imd_decile"] if "imd_decile" in areas else pd.Series()
     schools["area_decile"] = schools["lsoa_code"].map(deciles).fillna(5).astype(int)
     if "la_name" not in schools:

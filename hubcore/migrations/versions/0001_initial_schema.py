@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('imd_vintage', sa.Integer(), nullable=True),
     sa.Column('population', sa.Integer(), nullable=True),
     sa.Column('geometry', sa.LargeBinary(), nullable=True),
-    sa.CheckConstraint("kind IN ('lsoa', 'lad', 'utla', 'region')", name=op.f('ck_area_kind')),
+    sa.CheckConstraint("kind IN ('lsoa', 'msoa', 'ward', 'lad', 'utla', 'region')", name=op.f('ck_area_kind')),
     sa.CheckConstraint('idaci_decile IS NULL OR idaci_decile BETWEEN 1 AND 10', name=op.f('ck_area_idaci_decile')),
     sa.CheckConstraint('imd_decile IS NULL OR imd_decile BETWEEN 1 AND 10', name=op.f('ck_area_imd_decile')),
     sa.CheckConstraint('imd_rank IS NULL OR imd_rank >= 1', name=op.f('ck_area_imd_rank')),

@@ -276,7 +276,15 @@ class AreaOverview(pn.viewable.Viewer):
                 "Hover over an area or a school for details; click a school to open its "
                 "profile. Grey areas or points have no value (suppressed or not assessed)."
             ),
+            layout.briefing_button(self._engine, self._briefing_scope),
         )
+
+    def _briefing_scope(self):
+        from dashboards.common.context import default_scope
+
+        if self.hub_id == ALL_HUBS:
+            raise HubcoreError("choose one hub for a briefing")
+        return default_scope(self._engine, self.hub_id)
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self._banner, self._body, sizing_mode="stretch_width")

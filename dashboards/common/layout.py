@@ -33,3 +33,23 @@ def synthetic_banner(visible: bool) -> pn.pane.Alert:
 def empty_state(message: str) -> pn.pane.Alert:
     """What a page shows when there is nothing to draw yet."""
     return pn.pane.Alert(message, alert_type="info", sizing_mode="stretch_width")
+
+
+def briefing_button(engine, scope_for) -> pn.widgets.FileDownload:
+    """A "Download briefing" button: the same PDF pack as ``hubcore brief``, for the page's
+    current hub (``scope_for()`` gives its scope when clicked)."""
+    from io import BytesIO
+
+    from hubcore.briefing import build_pack
+
+    button = pn.widgets.FileDownload(label="Download briefing (PDF)", button_type="success",
+                                     filename="briefing.pdf", embed=False)
+
+    def pack():
+        files = build_pack(engine, scope_for(), formats=("pdf",))
+        name, content = next(iter(files.items()))
+        button.filename = name
+        return BytesIO(content)
+
+    button.callback = pack
+    return button

@@ -103,3 +103,19 @@ def test_other_pages_follow_their_filters(server, page):
     page.get_by_text("Leavers of summer 2025").wait_for(timeout=30_000)
     wait_for_canvases(page, minimum=5)
     assert server.errors() == []
+
+
+def test_download_buttons_give_files(server, page, tmp_path):
+    page.goto(server.url("overview"))
+    wait_for_canvases(page)
+    with page.expect_download(timeout=60_000) as csv:
+        page.get_by_text("Download CSV").click()
+    text = (tmp_path / "schools.csv")
+    csv.value.save_as(text)
+    assert text.read_text().startswith("School or college,URN,Type")
+    with page.expect_download(timeout=120_000) as pdf:
+        page.get_by_text("Download briefing (PDF)").click()
+    target = tmp_path / pdf.value.suggested_filename
+    pdf.value.save_as(target)
+    assert target.suffix == ".pdf" and target.read_bytes()[:5] == b"%PDF-"
+    assert server.errors() == []

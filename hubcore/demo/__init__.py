@@ -22,6 +22,7 @@ from hubcore.demo.geography import Geography, make_geography
 from hubcore.demo.names import place_names
 from hubcore.demo.schools import make_schools, schools_from_real
 from hubcore.errors import HubcoreError
+from hubcore.ingest.upsert import bulk_insert
 from hubcore.models import (
     Area,
     BenchmarkAssessment,
@@ -59,42 +60,6 @@ SIZES: dict[str, DemoSize] = {
     "england": DemoSize(150, 30, 220, 150),
 }
 
-_CHUNK = 50_000
-
-
-def _column_values(series: pd.Series, sqlite: bool) -> list:
-    """A column as plain Python values (``None`` for missing); dates as ISO text on SQLite,
-    which is how SQLAlchemy stores them there."""
-    values = series.astype(object).where(series.notna(), None).tolist()
-    if sqlite and len(values):
-        sample = next((v for v in values if v is not None), None)
-        if hasattr(sample, "isoformat"):
-            values = [None if v is None else v.isoformat() for v in values]
-        elif isinstance(sample, bool):
-            values = [None if v is None else int(v) for v in values]
-    return values
-
-
-def _write(conn, model, frame: pd.DataFrame, bar: tqdm) -> int:
-    """Bulk insert through the driver's executemany: generated rows are known to be well formed
-    (the schema's constraints still check them), so SQLAlchemy's per-row processing is skipped."""
-    table = model.__table__
-    columns = [c.name for c in table.columns if c.name in frame.columns]
-    bar.set_postfix_str(table.name)
-    sqlite = conn.dialect.name == "sqlite"
-    marker = "?" if sqlite else "%s"
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
-    for start in range(0, len(frame), _CHUNK):
-        chunk = frame.iloc[start : start + _CHUNK]
-        rows = list(zip(*(_column_values(chunk[c], sqlite) for c in columns), strict=True))
-        conn.exec_driver_sql(sql, rows)
-        bar.update(len(chunk))
-    return len(frame)
-
 
 def _reset_sequences(conn, models) -> None:
     # Explicit ids leave PostgreSQL's sequences behind; later inserts would collide.
@@ -102,7 +67,9 @@ def _reset_sequences(conn, models) -> None:
         return
     for model in models:
         table = model.__table__.name
-        if "id" in model.__table__.c:
+        id_column = model.__table__.c.get("id")
+        # Only integer keys have a sequence (hub ids are text).
+        if id_column is not None and id_column.type.python_type is int:
             conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -240,16 +207,14 @@ def build(
     if schools is not None:
         plan[1] = (Area, _missing_areas(engine, area_rows))
         plan[2] = (School, _missing_schools(engine, school_frame))
-    total = sum(len(frame) for _, frame in plan)
     written: dict[str, int] = {}
-    with (
-        tqdm(
-            total=total, desc="Writing demo", unit="row", disable=not progress, leave=False
-        ) as bar,
-        engine.begin() as conn,
-    ):
+    with engine.begin() as conn:
         for model, frame in plan:
-            written[model.__tablename__] = _write(conn, model, frame, bar)
+            table = model.__table__
+            columns = [c.name for c in table.columns if c.name in frame.columns]
+            written[table.name] = bulk_insert(
+                conn, table, frame[columns], progress=progress, desc=f"writing {table.name}"
+            )
         _reset_sequences(conn, [m for m, _ in plan])
     steps.update()
     steps.close()

@@ -134,11 +134,11 @@ def test_read_areas_for_the_demo(shared_data):
     assert set(gdf["parent_code"]) == {"E08000035"} and gdf.is_valid.all()
 
 
-def test_ward_boundaries_are_refused_clearly(engine, shared_data, tmp_path):
+def test_ward_boundaries_are_stored_as_wards(engine, shared_data, tmp_path):
     gdf = lsoa_features(shared_data, 2).rename(columns={"LSOA11CD": "WD24CD",
                                                         "LSOA11NM": "WD24NM"})
     path = tmp_path / "wards.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    with pytest.raises(HubcoreError, match=r"ward boundaries \(WD24CD\) cannot be stored yet"):
-        import_file(engine, "boundaries", path)
-    assert areas(engine).empty
+    import_file(engine, "boundaries", path)
+    stored = areas(engine)
+    assert len(stored) == 2 and set(stored["kind"]) == {"ward"}

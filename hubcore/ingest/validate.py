@@ -144,8 +144,11 @@ class Checker:
         self.reject(not_number, column, "not_integer", f"{column} must be a whole number")
         fractional = number.notna() & (number % 1 != 0)
         self.reject(fractional, column, "not_integer", f"{column} must be a whole number")
+        # Beyond 2**53 a float no longer holds every whole number (nor fits a database integer).
+        huge = number.abs() > 2**53
+        self.reject(huge, column, rule, f"{column} is far too large")
         self._range(number, column, min_value, max_value, rule)
-        ok = number.where(~(not_number | fractional))
+        ok = number.where(~(not_number | fractional | huge))
         return ok.round().astype("Int64")
 
     def parse_float(

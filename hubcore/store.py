@@ -387,10 +387,44 @@ def _handover_filter(scope: Scope) -> ColumnElement:
     return school_filter(scope, T_HANDOVER.c.from_urn)
 
 
+#: Leaver fields that are "other information" under the statutory gateways (DOMAIN.md §7): a
+#: young person (16+) or parent who opts out under ESA 2008 s14, or restricts youth-support
+#: sharing, keeps these within the school. Basic fields (key, school, cohort, year group, leaving
+#: date) still reach the LA's tracking and the NCS, which the LA's tracking duty needs.
+OTHER_INFORMATION = (
+    "home_lsoa", "fsm", "sen", "eal", "looked_after", "care_leaver", "yot", "young_carer",
+    "parent_or_pregnant", "alternative_provision", "ever_excluded", "attendance_pct",
+    "roni_score",
+)  # fmt: skip
+#: Hand-over fields withheld beyond the school for the same young people.
+HANDOVER_OTHER_INFORMATION = ("reason",)
+
+
+def beyond_school(scope: Scope) -> bool:
+    """Whether ``scope`` reads pupil rows from outside the young person's school (hub lead, NCS
+    adviser): statutory opt-outs then apply. Careers leaders see their own pupils in full;
+    admins (system administration, retention, audit) see everything."""
+    return scope.role in (Role.HUB_LEAD, Role.NCS_ADVISER)
+
+
+def _withhold(frame: pd.DataFrame, columns, opted_out: pd.Series) -> pd.DataFrame:
+    """Blank ``columns`` (``None``) on the rows where ``opted_out`` is true."""
+    opted_out = opted_out.fillna(False).astype(bool).to_numpy()
+    if not opted_out.any():
+        return frame
+    for col in columns:
+        if col in frame:
+            frame[col] = frame[col].astype(object)
+            frame.loc[opted_out, col] = None
+    return frame
+
+
 def leavers(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
     """Pseudonymous leaver rows in scope (pupil level: guarded and audited).
 
-    An NCS adviser sees only the leavers handed over to the NCS in their area.
+    An NCS adviser sees only the leavers handed over to the NCS in their area. Beyond the school
+    (:func:`beyond_school`), the :data:`OTHER_INFORMATION` of leavers with an s14 opt-out or a
+    youth-support restriction is withheld (``None``).
     """
     _guard_pupil_rows(engine, scope, "leavers")
     if scope.role is Role.NCS_ADVISER:
@@ -402,18 +436,24 @@ def leavers(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataF
         query = query.where(T_LEAVER.c.cohort == cohort)
     frame = _read(engine, query.order_by(T_LEAVER.c.urn, T_LEAVER.c.key))
     frame["left_on"] = pd.to_datetime(frame["left_on"])
+    if beyond_school(scope):
+        opted_out = frame["s14_info_optout"].astype(bool) | frame["ys_restriction"].astype(bool)
+        frame = _withhold(frame, OTHER_INFORMATION, opted_out)
     record_audit(engine, scope, "view", "leavers", len(frame))
     return frame
 
 
 def destinations(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Destination records of the leavers in scope, with the leaver's school, cohort and year
-    group (pupil level: guarded and audited)."""
+    group (pupil level: guarded and audited). Beyond the school (:func:`beyond_school`), the
+    records of leavers with a youth-support restriction are withheld."""
     _guard_pupil_rows(engine, scope, "destinations")
     if scope.role is Role.NCS_ADVISER:
         where = T_LEAVER.c.key.in_(select(T_HANDOVER.c.leaver_key).where(_handover_filter(scope)))
     else:
         where = school_filter(scope, T_LEAVER.c.urn)
+    if beyond_school(scope):
+        where = and_(where, T_LEAVER.c.ys_restriction.is_(False))
     query = (
         select(T_DEST, T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, T_LEAVER.c.left_on)
         .join(T_LEAVER, T_LEAVER.c.key == T_DEST.c.leaver_key)
@@ -432,15 +472,21 @@ HANDOVER_DATES = ("left_on", "referred_on", "contacted_on", "outcome_on")
 
 def handovers(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Hand-overs in scope with the leaver's cohort and year group (pupil level: guarded and
-    audited). Dates are pandas timestamps; missing dates are ``NaT``."""
+    audited). Dates are pandas timestamps; missing dates are ``NaT``. Beyond the school
+    (:func:`beyond_school`), the :data:`HANDOVER_OTHER_INFORMATION` of leavers with an s14
+    opt-out or a youth-support restriction is withheld (``None``)."""
     _guard_pupil_rows(engine, scope, "hand-overs")
+    opted_out = or_(T_LEAVER.c.s14_info_optout, T_LEAVER.c.ys_restriction).label("_opted_out")
     query = (
-        select(T_HANDOVER, T_LEAVER.c.cohort, T_LEAVER.c.year_group)
+        select(T_HANDOVER, T_LEAVER.c.cohort, T_LEAVER.c.year_group, opted_out)
         .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
         .where(_handover_filter(scope))
         .order_by(T_HANDOVER.c.id)
     )
     frame = _read(engine, query)
+    if beyond_school(scope):
+        frame = _withhold(frame, HANDOVER_OTHER_INFORMATION, frame["_opted_out"])
+    frame = frame.drop(columns="_opted_out")
     for col in HANDOVER_DATES:
         frame[col] = pd.to_datetime(frame[col])
     record_audit(engine, scope, "view", "handovers", len(frame))
@@ -449,7 +495,7 @@ def handovers(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def handover_summary(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Hand-over counts by school, cohort, year group and status, counted in SQL (for roles
-    that see aggregates only)."""
+    that see aggregates only: for them, counts under 6 are suppressed to "c" here)."""
     query = (
         select(
             T_HANDOVER.c.from_urn.label("urn"),
@@ -465,7 +511,12 @@ def handover_summary(engine: Engine, scope: Scope) -> pd.DataFrame:
         )
         .order_by(T_HANDOVER.c.from_urn, T_LEAVER.c.cohort)
     )
-    return _read(engine, query)
+    frame = _read(engine, query)
+    if scope.aggregates_only:
+        from hubcore import disclosure
+
+        frame["handovers"] = frame["handovers"].map(disclosure.suppress_count).astype(object)
+    return frame
 
 
 # --- reads for hubcore.metrics ---
@@ -524,7 +575,10 @@ def encounter_summary(
         func.sum(T_ENC.c.participants).label("participants"),
     ).where(school_filter(scope, T_ENC.c.urn))
     if academic_years is not None:
-        query = query.where(T_ENC.c.academic_year.in_(academic_years))
+        # Wrapped in an expression so SQLite keeps using the URN index for a hub or school
+        # (on the bare column it picks the academic-year index: 5× slower for one hub).
+        year = func.coalesce(T_ENC.c.academic_year, "")
+        query = query.where(year.in_(academic_years))
     query = query.group_by(*keys, month).order_by(*keys, month)
     frame = _read(engine, query)
     frame["month"] = frame["month"].astype("int64")

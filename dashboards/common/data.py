@@ -92,7 +92,7 @@ def area_measure(url: str, hub_id: str | None, benchmark: int) -> pd.DataFrame:
     engine, scope = engine_for(url), _scope(url, hub_id)
     source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
     opts = report.Options(benchmark=benchmark, source=source)
-    values, measure, threshold = report._school_values(engine, scope, opts)
+    values, measure, threshold = report.school_measure_for_scope(engine, scope, opts)
     result = metrics.area_coverage(
         boundaries(url, hub_id, "lsoa"), store.schools(engine, scope), values, measure,
         threshold, opts.radius_km,

@@ -239,9 +239,8 @@ def _missing_schools(engine: Engine, schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def _roni(leavers: pd.DataFrame) -> pd.Series:
-    """RONI scores as a school would record them (hubcore.metrics holds the formula)."""
-    try:
-        from hubcore.metrics import roni_scores
-    except ImportError:  # metrics not available: leave the score unrecorded
-        return pd.Series(pd.NA, index=leavers.index, dtype="Int64")
+    """RONI scores as a school would record them, with the default weights of
+    :func:`hubcore.metrics.roni_scores`."""
+    from hubcore.metrics import roni_scores
+
     return roni_scores(leavers)

@@ -1,0 +1,446 @@
+"""Report tables per metric family, ready for export with disclosure control applied.
+
+Each ``*_for_scope(engine, scope, ...)`` is a thin wrapper: it reads through
+:mod:`hubcore.store` and calls the pure functions of :mod:`hubcore.metrics`. :func:`build`
+returns one table per report KIND (benchmarks, coverage, coldspots, employers, what-it-takes,
+transitions, priority) and :func:`export_table` passes it through
+:func:`hubcore.disclosure.apply_spec` with the family's :class:`~hubcore.disclosure.Spec`: counts
+of people under 6 become "c", percentages are rounded to one decimal and suppressed where their
+base is under 6. Tables with more than one kind of row carry a ``level`` (or ``section``)
+column saying which.
+
+Only aggregate store reads are used (no pupil rows), so every report is safe for a role that
+sees aggregates only once disclosure is applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from hubcore import disclosure, store
+from hubcore.access import Scope
+from hubcore.errors import HubcoreError
+from hubcore.metrics import benchmarks as bm
+from hubcore.metrics import coverage as cov
+from hubcore.metrics import employers as emp
+from hubcore.metrics import priority as prio
+from hubcore.metrics import transitions as tr
+
+KINDS: tuple[str, ...] = (
+    "benchmarks",
+    "coverage",
+    "coldspots",
+    "employers",
+    "what-it-takes",
+    "transitions",
+    "priority",
+)
+
+#: Cold-spot measure per benchmark from the encounter log: column and threshold.
+COVERAGE_MEASURES: dict[int, tuple[str, float]] = {
+    5: ("bm5_min_per_pupil", 1.0),
+    6: ("bm6_by16_pct", 100.0),
+    7: ("pal_met_score", 1.0),
+    8: ("bm8_by16_pct", 100.0),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Parameters every report may use (each report reads the ones it needs)."""
+
+    academic_year: str | None = None
+    benchmark: int = 5
+    source: str = "coverage"  # cold spots: "coverage" (encounter log) or "assessment"
+    threshold: float | None = None
+    radius_km: float = 5.0
+    nearest: int = 5
+    max_km: float = 25.0
+    target_pct: float = 80.0
+    as_of: dt.date | None = None
+    overdue_days: int = tr.OVERDUE_DAYS
+    years_after: int = 1
+    priority_weights: dict[str, float] = field(default_factory=lambda: dict(prio.DEFAULT_WEIGHTS))
+
+
+# --- convenience wrappers: store read, then the pure function ---------------------------------
+
+
+def school_benchmarks_for_scope(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """:func:`hubcore.metrics.benchmarks.school_benchmarks` on the scope's assessments."""
+    return bm.school_benchmarks(store.assessments(engine, scope))
+
+
+def coverage_inputs_for_scope(
+    engine: Engine, scope: Scope, academic_year: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The encounter summary (this year and last, which BM6 reach needs), the schools, and the
+    academic year measured (default: the latest in the log)."""
+    years = store.encounter_years(engine, scope)
+    year = academic_year or (years[-1] if years else None)
+    if year is None:
+        raise HubcoreError("no encounters recorded for this scope: nothing to measure")
+    wanted = [year, cov.previous_academic_year(year)]
+    summary = store.encounter_summary(engine, scope, academic_years=wanted)
+    schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
+    return summary, schools, year
+
+
+def school_coverage_for_scope(
+    engine: Engine, scope: Scope, academic_year: str | None = None
+) -> pd.DataFrame:
+    """:func:`hubcore.metrics.coverage.school_coverage` for the scope."""
+    summary, schools, year = coverage_inputs_for_scope(engine, scope, academic_year)
+    return cov.school_coverage(summary, schools, year)
+
+
+def destination_counts_for_scope(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """:func:`hubcore.store.destination_counts` (aggregate)."""
+    return store.destination_counts(engine, scope)
+
+
+# --- report tables ----------------------------------------------------------------------------
+
+
+def benchmarks_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Per school (latest assessment, change, national), then per LA and for the hub, each
+    split by framework."""
+    latest = school_benchmarks_for_scope(engine, scope)
+    schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
+    per_school = latest.merge(schools[["urn", "name", "kind", "la_gss"]], on="urn", how="left")
+    per_school = per_school.assign(level="school", key=per_school["urn"].astype(str), schools=1)
+    names = {"mean_achieved": "achieved", "mean_change_achieved": "change_achieved"}
+    hub = bm.benchmark_rollup(latest).assign(level="hub", key=scope.hub_id or "all")
+    hub = hub.rename(columns=names)
+    la = bm.benchmark_rollup(latest, by=("la_gss",), schools=schools).rename(columns=names)
+    la = la.assign(level="la", key=la["la_gss"].astype(str))
+    cols = [
+        "level", "key", "name", "kind", "framework", "academic_year", "assessed_on", "schools",
+        "achieved", "mean_percent", "change_achieved", "change_mean_percent", "framework_changed",
+        "previous_framework", "pct_all_eight", *[f"pct_{c}" for c in bm.BM_COLUMNS],
+        *bm.BM_COLUMNS, "national_mean_achieved", "vs_national", "national_note",
+    ]  # fmt: skip
+    out = pd.concat([per_school, la, hub], ignore_index=True)
+    out = out.reindex(columns=cols)
+    out["assessed_on"] = pd.to_datetime(out["assessed_on"]).dt.date.astype("string")
+    return out
+
+
+def coverage_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Per school coverage (BM5–BM8, PAL), then gap breakdowns by school kind, deprivation
+    decile and LA."""
+    summary, schools, year = coverage_inputs_for_scope(engine, scope, opts.academic_year)
+    per_school = cov.school_coverage(summary, schools, year)
+    areas = store.areas(engine, scope)
+    ctx = cov.school_context(schools, areas)
+    per_school = per_school.merge(ctx[["urn", "la_gss", "imd_decile"]], on="urn", how="left")
+    per_school = per_school.assign(level="school", group=per_school["urn"].astype(str))
+    gaps = [
+        cov.coverage_gaps(per_school.drop(columns=["la_gss", "imd_decile"]), schools, areas, by=b)
+        for b in ("kind", "imd_decile", "la_gss")
+    ]
+    gap_rows = pd.concat(gaps, ignore_index=True)
+    gap_rows = gap_rows.assign(level=gap_rows.pop("breakdown"), academic_year=year)
+    gap_rows["group"] = gap_rows["group"].astype(str)
+    return pd.concat([per_school, gap_rows], ignore_index=True)
+
+
+def school_measure_for_scope(
+    engine: Engine, scope: Scope, opts: Options
+) -> tuple[pd.DataFrame, str, float]:
+    """Per-school values of the measure cold spots and coverage gaps use for
+    ``opts.benchmark`` (an assessment percent, or an encounter-coverage measure for BM5–BM8),
+    its column and its threshold."""
+    if opts.source == "assessment":
+        latest = school_benchmarks_for_scope(engine, scope)
+        measure = f"bm{opts.benchmark}"
+        threshold = 100.0 if opts.threshold is None else opts.threshold
+        return latest[["urn", measure]], measure, threshold
+    if opts.benchmark not in COVERAGE_MEASURES:
+        raise HubcoreError(f"no coverage measure for BM{opts.benchmark}; use 5, 6, 7 or 8")
+    values = school_coverage_for_scope(engine, scope, opts.academic_year)
+    values["pal_met_score"] = values["pal_met"].astype("float64")
+    measure, default = COVERAGE_MEASURES[opts.benchmark]
+    threshold = default if opts.threshold is None else opts.threshold
+    return values[["urn", measure]], measure, threshold
+
+
+def coldspots_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Small areas where every school within ``radius_km`` is below threshold. Only the
+    scope's schools are seen: for a hub, a neighbouring hub's school does not lift an area."""
+    values, measure, threshold = school_measure_for_scope(engine, scope, opts)
+    schools = store.schools(engine, scope)
+    areas = store.areas(engine, scope)
+    return cov.cold_spots(areas, schools, values, measure, threshold, opts.radius_km)
+
+
+def _employer_inputs(
+    engine: Engine, scope: Scope, opts: Options
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    summary, schools, year = coverage_inputs_for_scope(engine, scope, opts.academic_year)
+    coverage = cov.school_coverage(summary, schools, year)
+    offers = store.employer_offers(engine, scope, academic_year=year)
+    spare = emp.spare_offers(offers, store.employers(engine, scope))
+    return summary, schools, coverage, spare, year
+
+
+def employers_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Spare employer offers with the nearest schools that have a matching gap, ranked."""
+    _, schools, coverage, spare, _ = _employer_inputs(engine, scope, opts)
+    return emp.offer_matches(spare, schools, coverage, opts.nearest, opts.max_km)
+
+
+def what_it_takes_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """The "what would it take" summary row followed by the schools to lift (greedy order) and
+    the nearest supplier of each."""
+    summary, schools, coverage, spare, year = _employer_inputs(engine, scope, opts)
+    yg = cov.bm5_by_year_group(summary, schools, year) if opts.benchmark == 5 else None
+    result = emp.what_would_it_take(
+        coverage, schools, spare, opts.benchmark, opts.target_pct, opts.radius_km, yg
+    )
+    nearest = result.suppliers.groupby("urn", as_index=False).head(1)
+    nearest = nearest[["urn", "employer_name", "distance_km"]].rename(
+        columns={"employer_name": "nearest_supplier", "distance_km": "nearest_supplier_km"}
+    )
+    lift = result.schools.merge(nearest, on="urn", how="left").assign(level="school")
+    head = result.summary.assign(level="summary", academic_year=year)
+    return pd.concat([head, lift], ignore_index=True)
+
+
+def transitions_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Sections: destination mix per school/cohort/year group/years after; NEET and not-known
+    rates per school and for the hub against LA and England; the hand-over funnel, referral
+    lags and overdue hand-overs per school and year group (Year 11 apart from Year 13)."""
+    counts = destination_counts_for_scope(engine, scope)
+    # Destination measures follow a cohort for three years after leaving (DOMAIN.md §1.2 BM3).
+    counts = counts[counts["years_after"].between(1, 3)]
+    schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
+    la_stats = store.la_neet_stats(engine, sorted(schools["la_gss"].dropna().unique().tolist()))
+    mix = tr.destination_mix(counts).assign(section="destination_mix")
+    school_keys, hub_keys = ("urn", "cohort", "year_group"), ("cohort", "year_group")
+    per_school = tr.neet_rates(counts, school_keys, opts.years_after)
+    per_school = tr.compare_neet(per_school, la_stats, schools).assign(section="neet_school")
+    with_la = counts.merge(schools[["urn", "la_gss"]], on="urn", how="left")
+    per_la = tr.neet_rates(with_la, ("la_gss", *hub_keys), opts.years_after)
+    per_la = tr.compare_neet(per_la, la_stats).assign(section="neet_la")
+    hub = tr.neet_rates(counts, hub_keys, opts.years_after)
+    hub = tr.compare_neet(hub, la_stats).assign(section="neet_hub")
+    hand = store.handover_dates(engine, scope)
+    as_of, days = opts.as_of, opts.overdue_days
+    funnel = pd.concat(
+        [
+            tr.handover_funnel(hand, school_keys).assign(section="funnel_school"),
+            tr.handover_funnel(hand, hub_keys).assign(section="funnel_hub"),
+        ]
+    )
+    lags = pd.concat(
+        [
+            tr.referral_lag(hand, school_keys).assign(section="lag_school"),
+            tr.referral_lag(hand, hub_keys).assign(section="lag_hub"),
+        ]
+    )
+    overdue = pd.concat(
+        [
+            tr.overdue_handovers(hand, as_of, days, school_keys).assign(section="overdue_school"),
+            tr.overdue_handovers(hand, as_of, days, hub_keys).assign(section="overdue_hub"),
+        ]
+    )
+    out = pd.concat([mix, per_school, per_la, hub, funnel, lags, overdue], ignore_index=True)
+    first = ["section", "urn", "la_gss", "cohort", "year_group", "years_after"]
+    return out[[*first, *[c for c in out.columns if c not in first]]]
+
+
+def priority_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
+    """Priority index per school with its components. NEET risk uses the aggregate NEET + not
+    known percent one year after leaving; a school whose base is under the disclosure threshold
+    gets the hub mean instead (named in ``imputed``), so the index never reveals a small
+    cohort's rate."""
+    schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
+    areas = store.areas(engine, scope)
+    latest = school_benchmarks_for_scope(engine, scope)
+    neet = tr.neet_rates(destination_counts_for_scope(engine, scope), ("urn",), opts.years_after)
+    neet = neet[neet["denominator"] >= disclosure.THRESHOLD]
+    return prio.priority_index(schools, latest, neet, areas, weights=opts.priority_weights)
+
+
+BUILDERS = {
+    "benchmarks": benchmarks_table,
+    "coverage": coverage_table,
+    "coldspots": coldspots_table,
+    "employers": employers_table,
+    "what-it-takes": what_it_takes_table,
+    "transitions": transitions_table,
+    "priority": priority_table,
+}
+
+_PCT_BM = {f"pct_{c}": None for c in bm.BM_COLUMNS}
+
+#: Disclosure rules per report kind.
+SPECS: dict[str, disclosure.Spec] = {
+    "benchmarks": disclosure.Spec(
+        percents={
+            "mean_percent": None,
+            "pct_all_eight": None,
+            "change_mean_percent": None,
+            **_PCT_BM,
+            **{c: None for c in bm.BM_COLUMNS},
+        },
+        rounded={
+            "achieved": 2,
+            "change_achieved": 2,
+            "national_mean_achieved": 2,
+            "vs_national": 2,
+        },
+    ),  # fmt: skip
+    "coverage": disclosure.Spec(
+        counts=(
+            "bm5_participants",
+            "bm6_by16_places",
+            "bm6_by18_places",
+            "bm8_y11_meetings",
+            "y11_cohort",
+            "y13_cohort",
+        ),
+        percents={
+            "bm6_by16_pct": "y11_cohort",
+            "bm6_by18_pct": "y13_cohort",
+            "bm8_by16_pct": "y11_cohort",
+            "bm5_pct_year_groups_met": None,
+            "pct_meeting_bm5": None,
+            "pct_meeting_bm6": None,
+            "pct_meeting_bm8": None,
+            "pct_pal_met": None,
+            "mean_bm6_by16_pct": None,
+            "mean_bm8_by16_pct": None,
+        },
+        rounded={
+            "bm5_participants": 0,
+            "bm6_by16_places": 0,
+            "bm6_by18_places": 0,
+            "bm8_y11_meetings": 0,
+            "y11_cohort": 0,
+            "y13_cohort": 0,
+            "bm5_min_per_pupil": 2,
+            "mean_bm5_min_per_pupil": 2,
+            **{f"bm5_per_pupil_y{y}": 2 for y in range(7, 15)},
+        },
+    ),  # fmt: skip
+    "coldspots": disclosure.Spec(
+        rounded={"nearest_km": 2, "mean_measure": 2, "easting": 0, "northing": 0}
+    ),
+    "employers": disclosure.Spec(rounded={"distance_km": 2}),
+    "what-it-takes": disclosure.Spec(
+        percents={"pct_meeting_now": None, "target_pct": None},
+        rounded={"distance_km": 2, "nearest_supplier_km": 2},
+    ),
+    "transitions": disclosure.Spec(
+        counts=(
+            "leavers",
+            "denominator",
+            "neet",
+            "not_known",
+            "left",
+            "referred",
+            "contacted",
+            "engaged",
+            "lost",
+            "not_referred",
+            "open",
+            "overdue",
+        ),
+        percents={
+            **{f"pct_{c}": "leavers" for c in tr.DESTINATION_CATEGORIES},
+            "neet_pct": "denominator",
+            "not_known_pct": "denominator",
+            "neet_nk_pct": "denominator",
+            "pct_referred": "left",
+            "pct_contacted": "referred",
+            "pct_engaged": "contacted",
+            "pct_lost": "contacted",
+            "la_neet_pct": None,
+            "la_not_known_pct": None,
+            "la_neet_nk_pct": None,
+        },
+        statistics={
+            "vs_la_neet_nk": ("denominator", 1),
+            "vs_england_neet_nk": ("denominator", 1),
+            "median_days": ("referred", 1),
+            "p90_days": ("referred", 1),
+            "mean_days": ("referred", 1),
+            "median_days_waiting": ("overdue", 1),
+            "max_days_waiting": ("overdue", 0),
+        },
+    ),  # fmt: skip
+    "priority": disclosure.Spec(
+        percents={"neet_measure_pct": None},
+        rounded={
+            "deprivation": 3,
+            "benchmark_gap": 3,
+            "neet_risk": 3,
+            "priority_index": 1,
+            "points_deprivation": 1,
+            "points_benchmark_gap": 1,
+            "points_neet_risk": 1,
+        },
+    ),  # fmt: skip
+}
+
+
+#: Identifier and count columns that concatenation turns into floats; shown as integers.
+INTEGER_COLUMNS: tuple[str, ...] = (
+    "urn", "cohort", "year_group", "years_after", "la_time_period", "order", "rank", "benchmark",
+    "schools", "schools_measured", "meeting_now", "schools_to_lift", "year_groups",
+    "year_groups_met", "pal_out_of_window", "imd_decile", "offer_id", "employer_id",
+    "overdue_days", "leavers", "denominator", "neet", "not_known", "left", "referred",
+    "contacted", "engaged", "lost", "not_referred", "open", "overdue", "schools_nearby",
+    "schools_below", "spare", "spare_nearby", "spare_within_radius",
+)  # fmt: skip
+
+
+def _tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns back to (nullable) integers where every value is whole."""
+    out = table.copy()
+    for col in INTEGER_COLUMNS:
+        if col in out.columns and pd.api.types.is_float_dtype(out[col]):
+            values = out[col].dropna()
+            if (values == values.round()).all():
+                out[col] = out[col].astype("Int64")
+    return out
+
+
+def build(engine: Engine, kind: str, scope: Scope, opts: Options | None = None) -> pd.DataFrame:
+    """The unsuppressed report table of ``kind`` for ``scope`` (for trusted callers; exports
+    go through :func:`export_table`)."""
+    if kind not in BUILDERS:
+        raise HubcoreError(f"unknown report {kind!r}; choose from {', '.join(KINDS)}")
+    return _tidy(BUILDERS[kind](engine, scope, opts or Options()))
+
+
+def export_table(
+    engine: Engine, kind: str, scope: Scope, opts: Options | None = None
+) -> pd.DataFrame:
+    """The report table of ``kind`` with disclosure control applied (see the module note)."""
+    table = build(engine, kind, scope, opts)
+    return disclosure.apply_spec(table, SPECS[kind])
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """CSV text of an exported table (missing values empty)."""
+    return table.to_csv(index=False)
+
+
+def to_json(table: pd.DataFrame, meta: dict | None = None) -> str:
+    """JSON text: ``{"meta": {...}, "rows": [...]}`` with missing values as null."""
+    import json
+
+    obj = table.astype(object).where(table.notna(), None)
+    rows = [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+        for rec in obj.to_dict("records")
+    ]
+    return json.dumps({"meta": meta or {}, "rows": rows}, default=str, indent=1)

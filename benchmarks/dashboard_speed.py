@@ -123,12 +123,15 @@ def measure_browser(url: str, hub: str, runs: int) -> dict[str, float]:
 
 
 def measure_naive(url: str, hub: str | None) -> dict[str, float]:
-    """Server-side Bokeh render of the small-area map: GeoViews polygons in lon/lat (naive)
-    against pre-projected, simplified HoloViews polygons (the suite's way)."""
+    """Server-side build and serialisation of the small-area map: GeoViews polygons in lon/lat
+    (naive) against the suite's map (pre-projected in EPSG:27700, simplified once and cached,
+    one Bokeh patches glyph; LA outlines only at national zoom)."""
     import geoviews as gv
     import holoviews as hv
+    from bokeh.embed import json_item
 
     from dashboards.common import data, maps
+    from dashboards.common.area_map import AreaMap
     from dashboards.common.context import default_scope
 
     engine = db.get_engine(url)
@@ -139,21 +142,15 @@ def measure_naive(url: str, hub: str | None) -> dict[str, float]:
     hv.extension("bokeh")
     started = time.perf_counter()
     naive = gv.Polygons(areas.to_crs(4326), vdims=["imd_decile"]).opts(color="imd_decile")
-    hv.render(naive, backend="bokeh")
+    json_item(hv.render(naive, backend="bokeh"))
     naive_s = time.perf_counter() - started
     started = time.perf_counter()
-    if data.national_zoom(url, hub):
-        ours = maps.outline(data.boundaries(url, hub, "lad"))
-    else:
-        ours = maps.choropleth(
-            data.boundaries(url, hub, "lsoa"),
-            "imd_decile",
-            "IMD decile",
-            maps.DEPRIVATION_COLOURS,
-            (0.5, 10.5),
-            ["name"],
-        )
-    hv.render(ours, backend="bokeh")
+    shown = areas.iloc[0:0] if data.national_zoom(url, hub) else \
+        data.boundaries(url, hub, "lsoa")
+    ours = AreaMap(shown, data.boundaries(url, hub, "lad"), hub)
+    ours.show_areas(shown.set_index("code")[["imd_decile"]].rename(
+        columns={"imd_decile": "value"}), "IMD decile", maps.DEPRIVATION_COLOURS, 0.5, 10.5)
+    json_item(ours.figure)
     ours_s = time.perf_counter() - started
     return {
         f"small areas in scope ({len(areas):,}), read from the database": load,

@@ -9,12 +9,12 @@ Serve with ``hubcore serve`` (or ``panel serve dashboards/*.py``); in a notebook
 
 from __future__ import annotations
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
 import param
 
 from dashboards.common import data, layout, maps
+from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, engine_for
 from hubcore import benchmarks, codes, store
 from hubcore.errors import HubcoreError
@@ -71,7 +71,11 @@ class AreaOverview(pn.viewable.Viewer):
         self.param.hub_id.names = names
         self._banner = layout.synthetic_banner(False)
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=600)
+        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=600)
+        # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
+        # Bokeh pane that has been drawn.
+        self._map_box = pn.Column(self._map, sizing_mode="stretch_width")
+        self._area_map: AreaMap | None = None
         self._table = pn.widgets.Tabulator(
             pd.DataFrame(), pagination="local", page_size=15, disabled=True,
             sizing_mode="stretch_width", show_index=False,
@@ -94,6 +98,7 @@ class AreaOverview(pn.viewable.Viewer):
     def _hub_changed(self) -> None:
         if self.hub_id is None:
             return
+        self._area_map = None  # new geometry: the map is rebuilt on the next refresh
         periods = data.periods(self._url, self.hub_id)
         self.param.period.objects = list(periods.values())
         self.param.period.names = periods
@@ -164,18 +169,18 @@ class AreaOverview(pn.viewable.Viewer):
             return
         hub = self._hub_row()
         self._banner.visible = bool(hub["synthetic"])
-        self._map.loading = True
+        self._map_box.loading = True
         try:
             frame = self.schools_table()
             if data.schools(self._url, self.hub_id).empty:
                 self._body[:] = [layout.empty_state(f"{hub['name']} has no member schools yet.")]
                 return
             self._summary.object = self._summary_text(hub, frame)
-            self._map.object = self._map_element(frame)
+            self._draw(frame)
             self._table.value = self._export()
-            self._body[:] = [self._summary, self._map, self._downloads, self._table]
+            self._body[:] = [self._summary, self._map_box, self._downloads, self._table]
         finally:
-            self._map.loading = False
+            self._map_box.loading = False
 
     def _hub_row(self) -> pd.Series:
         if self.hub_id == ALL_HUBS:
@@ -197,64 +202,49 @@ class AreaOverview(pn.viewable.Viewer):
             lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
         return "\n\n".join(lines)
 
-    def _area_layer(self) -> hv.Element | None:
+    def _draw(self, frame: pd.DataFrame) -> None:
+        if self._area_map is None:
+            national = data.national_zoom(self._url, self.hub_id)
+            areas = data.boundaries(self._url, self.hub_id, "lsoa").iloc[0:0] if national \
+                else data.boundaries(self._url, self.hub_id, "lsoa")
+            self._area_map = AreaMap(areas, data.boundaries(self._url, self.hub_id, "lad"),
+                                     self.hub_id)
+            self._map.object = self._area_map.figure
+        self._area_map.show_areas(*self._area_layer())
+        if self.benchmark == 0:
+            self._area_map.show_schools(frame, "achieved", "Benchmarks fully achieved",
+                                        maps.ACHIEVED_COLOURS, -0.5, 8.5)
+        else:
+            self._area_map.show_schools(frame, f"bm{self.benchmark}", f"BM{self.benchmark} %",
+                                        maps.PERCENT_COLOURS, 0, 100)
+
+    def _area_layer(self) -> tuple:
+        """Values, label, colours, range and tooltip columns for the chosen area layer."""
         if data.national_zoom(self._url, self.hub_id):
             # Tens of thousands of small areas cannot be read (or drawn fast) at national
             # zoom: the LA outlines carry the geography and the schools carry the data.
-            return None
-        areas = data.boundaries(self._url, self.hub_id, "lsoa")
-        if areas.empty:
-            return None
+            return (None, "", [], 0, 1)
         bm = self.benchmark or 5
         if self.layer == "deprivation":
-            return maps.choropleth(areas, "imd_decile", "IMD decile (1 = most deprived)",
-                                   maps.DEPRIVATION_COLOURS, (0.5, 10.5), ["name", "code"])
+            areas = data.boundaries(self._url, self.hub_id, "lsoa")
+            values = pd.DataFrame({"value": areas["imd_decile"].to_numpy(),
+                                   "code": areas["code"].to_numpy()}).set_index("code")
+            return (values, "IMD decile (1 = most deprived)", maps.DEPRIVATION_COLOURS,
+                    0.5, 10.5)
         if self.layer == "neet":
-            rates = data.area_neet(self._url, self.hub_id)
-            shaded = areas.merge(rates, on="code", how="left")
-            shaded["neet_nk_shown"] = shaded["neet_nk_shown"].fillna("no leavers")
-            return maps.choropleth(shaded, "neet_nk_pct", "NEET + not known, % (c = fewer than 6)",
-                                   maps.RATE_COLOURS, (0, 15),
-                                   ["name", "neet_nk_shown", "leavers"])
-        measure = data.area_measure(self._url, self.hub_id, bm)
-        wanted = ["code", "schools_nearby", "schools_below", "cold_spot"]
-        shaded = areas.merge(pd.DataFrame(measure[wanted]), on="code", how="left")
+            rates = data.area_neet(self._url, self.hub_id).set_index("code")
+            return (rates.rename(columns={"neet_nk_pct": "value"}),
+                    "NEET + not known, % (c = fewer than 6)", maps.RATE_COLOURS, 0, 15,
+                    {"neet_nk_shown": "shown as", "leavers": "leavers"})
+        measure = data.area_measure(self._url, self.hub_id, bm).set_index("code")
+        extra = {"schools_nearby": "schools within 5 km", "schools_below": "below threshold"}
         if self.layer == "gap":
-            shaded["gap_pct"] = 100 * shaded["schools_below"] / shaded["schools_nearby"]
-            return maps.choropleth(shaded, "gap_pct",
-                                   f"BM{bm}: % of schools within 5 km below threshold",
-                                   maps.RATE_COLOURS, (0, 100),
-                                   ["name", "schools_nearby", "schools_below"])
-        shaded["cold"] = shaded["cold_spot"].map({True: 1.0, False: 0.0})
-        return maps.choropleth(shaded, "cold", f"BM{bm} cold spot (1 = every school nearby below)",
-                               maps.COLD_COLOURS, (-0.5, 1.5),
-                               ["name", "schools_nearby", "schools_below", "imd_decile"])
-
-    def _map_element(self, frame: pd.DataFrame) -> hv.Overlay:
-        layers = []
-        area_layer = self._area_layer()
-        if area_layer is not None:
-            layers.append(area_layer)
-        las = data.boundaries(self._url, self.hub_id, "lad")
-        if len(las):
-            layers.append(maps.outline(las))
-        located = frame[frame["easting"].notna()].copy()
-        if self.benchmark == 0:
-            value, label, colours, clim = "achieved", "Benchmarks fully achieved", \
-                maps.ACHIEVED_COLOURS, (-0.5, 8.5)
-        else:
-            value, label, colours, clim = f"bm{self.benchmark}", f"BM{self.benchmark} %", \
-                maps.PERCENT_COLOURS, (0, 100)
-        if value not in located:
-            located[value] = float("nan")
-        located["profile"] = "click to open the profile"
-        hover = ["name", "urn", "type", "pupils", value]
-        layers.append(
-            maps.school_points(located[["easting", "northing", *dict.fromkeys(hover)]],
-                               value, label, colours, clim, hover)
-            .opts(hooks=[maps.open_profile_on_tap(self.hub_id)])
-        )
-        return maps.map_options(hv.Overlay(layers))
+            return (measure.rename(columns={"pct_below": "value"}),
+                    f"BM{bm}: % of schools within 5 km below threshold", maps.RATE_COLOURS,
+                    0, 100, extra)
+        cold = measure.assign(value=measure["cold_spot"].astype(float))
+        return (cold, f"BM{bm} cold spot (1 = every school nearby below)", maps.COLD_COLOURS,
+                -0.5, 1.5, extra)
 
     # --- layout -----------------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ def engine_for(url: str | None = None) -> Engine:
     return db.get_engine(url or db.default_url())
 
 
+#: The hub choice meaning "every hub" (England-wide views for an administrator).
+ALL_HUBS = "*"
+
+
 def default_scope(engine: Engine, hub_id: str | None = None) -> Scope:
     """The scope of the page's user. With sign-in on (the users file names users), the signed-in
     user's role and hub, school or NCS area from the users file: a hub lead or analyst always
@@ -33,9 +37,13 @@ def default_scope(engine: Engine, hub_id: str | None = None) -> Scope:
 
         scope = users.user_scope(_identity(pn.state.user_info) or pn.state.user)
         if scope.role is Role.ADMIN:
+            if hub_id == ALL_HUBS:
+                return Scope.admin(hub_id=None, user=scope.user)
             return Scope.admin(
                 hub_id=hub_id or scope.hub_id or store.default_hub_id(engine), user=scope.user
             )
         return scope
+    if hub_id == ALL_HUBS:
+        return Scope.admin(hub_id=None, user=os.environ.get("USER", "local"))
     hub_id = hub_id or store.default_hub_id(engine)
     return Scope.admin(hub_id=hub_id, user=os.environ.get("USER", "local"))

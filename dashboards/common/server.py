@@ -96,6 +96,18 @@ def auth_options(announce: Callable[[str], None] = print) -> dict:
     options: dict = {"cookie_secret": secret}
     provider = os.environ.get("PANEL_OAUTH_PROVIDER")
     if provider:
+        # `panel serve` encrypts the provider's tokens in the cookies; pn.serve leaves it to us.
+        key = pn.config.oauth_encryption_key
+        if not key:
+            raise HubcoreError(
+                "PANEL_OAUTH_PROVIDER is set but PANEL_OAUTH_ENCRYPTION is not: tokens would sit "
+                "unencrypted in cookies; set it to the output of `panel oauth-secret`"
+            )
+        try:
+            from cryptography.fernet import Fernet
+        except ImportError:
+            raise HubcoreError("OAuth sign-in needs `pip install cryptography`") from None
+        pn.state.encryption = Fernet(key)
         options["oauth_provider"] = provider
         announce(f"  Sign-in through {provider}; users and roles from {users.users_file()}")
     else:

@@ -467,7 +467,8 @@ def area_coverage(
     measure < ``threshold`` (a school with no value counts as below: no evidence of coverage),
     ``nearest_km`` (km), ``mean_measure`` over nearby schools with a value, and ``cold_spot`` =
     schools_nearby ≥ 1 and schools_below = schools_nearby. Areas with no school in range are
-    not cold spots (nothing to be below) but show ``schools_nearby`` = 0.
+    not cold spots (nothing to be below) but show ``schools_nearby`` = 0. ``pct_below`` = 100 ×
+    schools_below ÷ schools_nearby (percent; NaN with no school in range).
 
     ``measure`` can be a latest-assessment percent (``bmN``, threshold 100 = achieved) or a
     coverage column of :func:`school_coverage` (e.g. ``bm5_min_per_pupil`` with threshold 1,
@@ -496,6 +497,9 @@ def area_coverage(
     out["schools_nearby"] = out["schools_nearby"].fillna(0).astype("int64")
     out["schools_below"] = out["schools_below"].fillna(0).astype("int64")
     out["cold_spot"] = out["schools_nearby"].gt(0) & out["schools_below"].eq(out["schools_nearby"])
+    out["pct_below"] = 100 * out["schools_below"] / out["schools_nearby"].where(
+        out["schools_nearby"] > 0
+    )
     out["measure"] = measure
     out["threshold"] = float(threshold)
     out["radius_km"] = float(radius_km)

@@ -51,7 +51,7 @@ def test_pupil_reads_are_audited(demo_engine):
     rows = store.handovers(demo_engine, scope)
     with demo_engine.connect() as conn:
         last = conn.execute(
-            text("select user, role, action, subject, rows from audit_event order by id desc")
+            text('select "user", role, action, subject, rows from audit_event order by id desc')
         ).first()
     assert audit_rows() == before + 1
     assert tuple(last) == ("lead@example.org", "hub_lead", "view", "handovers", len(rows))

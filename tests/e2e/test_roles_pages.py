@@ -10,7 +10,7 @@ import pytest
 from dashboards.common.server import PAGES
 from hubcore import store, users
 from hubcore.access import Scope
-from tests.e2e.conftest import Server, screenshot
+from tests.e2e.conftest import SERVER_ERROR, Server, screenshot
 
 PASSWORD = "roles test password"
 #: Text of the page, including Bokeh's shadow roots (Playwright's inner_text does not pierce).
@@ -34,20 +34,22 @@ pytestmark = pytest.mark.e2e
 def signed_in_server(demo_engine, tmp_path_factory):
     folder = tmp_path_factory.mktemp("roles")
     path = folder / "users.json"
-    mp = pytest.MonkeyPatch()
-    mp.setenv(users.ENV_USERS_FILE, str(path))
-    mp.setenv("HUBCORE_COOKIE_SECRET", "r" * 48)
-    mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-    mp.setattr(users, "SCRYPT_N", 2**10)
     schools = store.schools(demo_engine, Scope.admin())
-    users.add_user("analyst@t", "analyst", PASSWORD, hub_id="DEMO")
-    users.add_user("cl@t", "careers_leader", PASSWORD, urn=int(schools["urn"].iat[2]))
-    users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=schools["la_gss"].iat[0])
-    url = demo_engine.url.render_as_string(hide_password=False)
-    server = Server(url, folder / "server.log")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "SCRYPT_N", 2**10)
+        users.add_user("analyst@t", "analyst", PASSWORD, hub_id="DEMO", path=path)
+        users.add_user("cl@t", "careers_leader", PASSWORD, urn=int(schools["urn"].iat[2]),
+                       path=path)  # fmt: skip
+        users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=schools["la_gss"].iat[0],
+                       path=path)  # fmt: skip
+        # Only the server process gets the sign-in settings (not other tests' servers).
+        mp.setenv(users.ENV_USERS_FILE, str(path))
+        mp.setenv("HUBCORE_COOKIE_SECRET", "r" * 48)
+        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
+        url = demo_engine.url.render_as_string(hide_password=False)
+        server = Server(url, folder / "server.log")
     yield server
     server.stop()
-    mp.undo()
 
 
 @pytest.mark.parametrize("user", ["analyst@t", "cl@t", "ncs@t"])
@@ -66,7 +68,20 @@ def test_role_sees_every_page_without_errors_or_leaks(signed_in_server, browser,
         page.wait_for_timeout(1500)
         text = page.evaluate(ALL_TEXT)
         screenshot(page, f"role-{user.split('@')[0]}-{name}")
-        if user != "cl@t":  # only the careers leader may see (their own) pupil rows
+        if user == "analyst@t":  # the one role that may see no pupil rows at all
             assert not PUPIL_KEY.search(text), f"{user} sees a pupil key on {name}"
     context.close()
-    assert not signed_in_server.errors(), signed_in_server.errors()
+    errors = _errors(signed_in_server)
+    assert not errors, errors
+
+
+#: Tornado's report of a websocket closed while a message was on its way (we navigate away from
+#: each page as soon as it is checked): noise, not a server error.
+_CLOSED = re.compile(
+    r"Task exception was never retrieved\n.*?tornado\.websocket\.WebSocketClosedError\n", re.S
+)
+
+
+def _errors(server) -> list[str]:
+    text = _CLOSED.sub("", server.log.read_text())
+    return [line for line in text.splitlines() if SERVER_ERROR.search(line)]

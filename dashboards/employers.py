@@ -34,6 +34,11 @@ class EmployerSupply(pn.viewable.Viewer):
     radius_km = param.Number(default=5.0, bounds=(1, 30), step=1, doc="supplier radius, km")
     roles = param.ListSelector(default=list(ROLE_COLOURS), objects=list(ROLE_COLOURS))
 
+    @property
+    def _key(self) -> data.ScopeKey:
+        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
+        return data.scope_key(self._url, self.hub_id)
+
     def __init__(self, **params):
         super().__init__(**params)
         self._engine = engine_for(self.db_url)
@@ -79,7 +84,7 @@ class EmployerSupply(pn.viewable.Viewer):
             spare = metrics.spare_offers(offers, employers)
             self._spare.value = spare.drop(columns=["easting", "northing", "employer_id"])
             try:
-                self._matches.value = data.report_table(self._url, self.hub_id, "employers",
+                self._matches.value = data.report_table(self._url, self._key, "employers",
                                                         exported=False)
             except HubcoreError as exc:
                 self._matches.value = pd.DataFrame({"note": [str(exc)]})
@@ -96,7 +101,7 @@ class EmployerSupply(pn.viewable.Viewer):
     @param.depends("benchmark", "target_pct", "radius_km", watch=True)
     def _what_it_takes(self) -> None:
         try:
-            table = data.report_table(self._url, self.hub_id, "what-it-takes", exported=False,
+            table = data.report_table(self._url, self._key, "what-it-takes", exported=False,
                                       benchmark=self.benchmark, target_pct=self.target_pct,
                                       radius_km=self.radius_km)
         except HubcoreError as exc:
@@ -119,14 +124,14 @@ class EmployerSupply(pn.viewable.Viewer):
                                     "nearest_supplier", "nearest_supplier_km"]]
 
     def _map_element(self, employers: pd.DataFrame) -> hv.Overlay:
-        schools = data.schools(self._url, self.hub_id)
+        schools = data.schools(self._url, self._key)
         links = store.employer_links(self._engine, self._scope())
         links = links[links["role"].isin(self.roles)]
         seg = links.merge(employers[["id", "easting", "northing", "name"]],
                           left_on="employer_id", right_on="id") \
             .merge(schools[["urn", "easting", "northing"]], on="urn", suffixes=("_e", "_s"))
         layers: list = []
-        areas = data.boundaries(self._url, self.hub_id, "lad")
+        areas = data.boundaries(self._url, self._key, "lad")
         if len(areas):
             layers.append(maps.outline(areas))
         for role, group in seg.groupby("role"):

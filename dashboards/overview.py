@@ -58,6 +58,11 @@ class AreaOverview(pn.viewable.Viewer):
     period = param.Selector(default=None, objects=[], doc="assessment period")
     la = param.Selector(default=ALL_LAS, objects=[ALL_LAS])
 
+    @property
+    def _key(self) -> data.ScopeKey:
+        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
+        return data.scope_key(self._url, self.hub_id)
+
     def __init__(self, **params):
         super().__init__(**params)
         self._engine = engine_for(self.db_url)
@@ -99,12 +104,12 @@ class AreaOverview(pn.viewable.Viewer):
         if self.hub_id is None:
             return
         self._area_map = None  # new geometry: the map is rebuilt on the next refresh
-        periods = data.periods(self._url, self.hub_id)
+        periods = data.periods(self._url, self._key)
         self.param.period.objects = list(periods.values())
         self.param.period.names = periods
         if self.period not in periods.values():
             self.period = next(iter(periods.values()), None)
-        las = sorted(data.schools(self._url, self.hub_id)["la_gss"].dropna().unique())
+        las = sorted(data.schools(self._url, self._key)["la_gss"].dropna().unique())
         self.param.la.objects = [ALL_LAS, *las]
         if self.la not in self.param.la.objects:
             self.la = ALL_LAS
@@ -120,16 +125,16 @@ class AreaOverview(pn.viewable.Viewer):
     def schools_table(self) -> pd.DataFrame:
         """The schools the filters keep, with their benchmarks at the chosen period and their
         encounter coverage (what the table shows and the downloads hold)."""
-        schools = data.schools(self._url, self.hub_id)
+        schools = data.schools(self._url, self._key)
         keep = schools["kind"].isin(self.school_types)
         if self.la != ALL_LAS:
             keep &= schools["la_gss"] == self.la
         frame = schools[keep]
         if self.period:
-            latest = data.school_benchmarks_at(self._url, self.hub_id, self.period)
+            latest = data.school_benchmarks_at(self._url, self._key, self.period)
             frame = frame.merge(latest, on="urn", how="left")
         try:
-            cover = data.coverage(self._url, self.hub_id)
+            cover = data.coverage(self._url, self._key)
         except HubcoreError:  # a hub with no encounters yet has no coverage to show
             return frame
         return frame.merge(
@@ -172,7 +177,7 @@ class AreaOverview(pn.viewable.Viewer):
         self._map_box.loading = True
         try:
             frame = self.schools_table()
-            if data.schools(self._url, self.hub_id).empty:
+            if data.schools(self._url, self._key).empty:
                 self._body[:] = [layout.empty_state(f"{hub['name']} has no member schools yet.")]
                 return
             self._summary.object = self._summary_text(hub, frame)
@@ -204,10 +209,10 @@ class AreaOverview(pn.viewable.Viewer):
 
     def _draw(self, frame: pd.DataFrame) -> None:
         if self._area_map is None:
-            national = data.national_zoom(self._url, self.hub_id)
-            areas = data.boundaries(self._url, self.hub_id, "lsoa").iloc[0:0] if national \
-                else data.boundaries(self._url, self.hub_id, "lsoa")
-            self._area_map = AreaMap(areas, data.boundaries(self._url, self.hub_id, "lad"),
+            national = data.national_zoom(self._url, self._key)
+            areas = data.boundaries(self._url, self._key, "lsoa").iloc[0:0] if national \
+                else data.boundaries(self._url, self._key, "lsoa")
+            self._area_map = AreaMap(areas, data.boundaries(self._url, self._key, "lad"),
                                      self.hub_id)
             self._map.object = self._area_map.figure
         self._area_map.show_areas(*self._area_layer())
@@ -220,23 +225,23 @@ class AreaOverview(pn.viewable.Viewer):
 
     def _area_layer(self) -> tuple:
         """Values, label, colours, range and tooltip columns for the chosen area layer."""
-        if data.national_zoom(self._url, self.hub_id):
+        if data.national_zoom(self._url, self._key):
             # Tens of thousands of small areas cannot be read (or drawn fast) at national
             # zoom: the LA outlines carry the geography and the schools carry the data.
             return (None, "", [], 0, 1)
         bm = self.benchmark or 5
         if self.layer == "deprivation":
-            areas = data.boundaries(self._url, self.hub_id, "lsoa")
+            areas = data.boundaries(self._url, self._key, "lsoa")
             values = pd.DataFrame({"value": areas["imd_decile"].to_numpy(),
                                    "code": areas["code"].to_numpy()}).set_index("code")
             return (values, "IMD decile (1 = most deprived)", maps.DEPRIVATION_COLOURS,
                     0.5, 10.5)
         if self.layer == "neet":
-            rates = data.area_neet(self._url, self.hub_id).set_index("code")
+            rates = data.area_neet(self._url, self._key).set_index("code")
             return (rates.rename(columns={"neet_nk_pct": "value"}),
                     "NEET + not known, % (c = fewer than 6)", maps.RATE_COLOURS, 0, 15,
                     {"neet_nk_shown": "shown as", "leavers": "leavers"})
-        measure = data.area_measure(self._url, self.hub_id, bm).set_index("code")
+        measure = data.area_measure(self._url, self._key, bm).set_index("code")
         extra = {"schools_nearby": "schools within 5 km", "schools_below": "below threshold"}
         if self.layer == "gap":
             return (measure.rename(columns={"pct_below": "value"}),

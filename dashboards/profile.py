@@ -7,16 +7,17 @@ Opened from the area overview by clicking a school (``profile?hub=…&urn=…``)
 
 from __future__ import annotations
 
+import dataclasses
+
 import holoviews as hv
 import pandas as pd
 import panel as pn
 import param
 
 from dashboards.common import data, layout
-from dashboards.common.context import engine_for
+from dashboards.common.context import default_scope, engine_for
 from hubcore import benchmarks, codes, disclosure, metrics, store
 from hubcore.access import Role, Scope
-from hubcore.errors import AccessDenied
 
 hv.extension("bokeh", logo=False)
 
@@ -27,6 +28,11 @@ class SchoolProfile(pn.viewable.Viewer):
     db_url = param.String(default=None, allow_None=True)
     hub_id = param.Selector(default=None, objects=[])
     urn = param.Selector(default=None, objects=[], doc="the school")
+
+    @property
+    def _key(self) -> data.ScopeKey:
+        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
+        return data.scope_key(self._url, self.hub_id)
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -47,7 +53,7 @@ class SchoolProfile(pn.viewable.Viewer):
     def _schools_changed(self) -> None:
         if self.hub_id is None:
             return
-        schools = data.schools(self._url, self.hub_id).sort_values("name")
+        schools = data.schools(self._url, self._key).sort_values("name")
         self.param.urn.objects = schools["urn"].tolist()
         self.param.urn.names = dict(zip(schools["name"], schools["urn"], strict=True))
         if self.urn not in self.param.urn.objects:
@@ -65,7 +71,7 @@ class SchoolProfile(pn.viewable.Viewer):
             self._body[:] = [layout.empty_state("No school to show: this hub has no schools yet.")]
             return
         self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
-        school = data.schools(self._url, self.hub_id).set_index("urn").loc[self.urn]
+        school = data.schools(self._url, self._key).set_index("urn").loc[self.urn]
         self._body[:] = [
             pn.pane.Markdown(self._heading(school), sizing_mode="stretch_width"),
             pn.Row(self._benchmark_bars(), self._trend(), sizing_mode="stretch_width"),
@@ -82,11 +88,11 @@ class SchoolProfile(pn.viewable.Viewer):
         )
 
     def _benchmark_bars(self) -> pn.viewable.Viewable:
-        periods = data.periods(self._url, self.hub_id)
+        periods = data.periods(self._url, self._key)
         if not periods:
             return layout.empty_state("No benchmark assessment recorded yet.")
         period = next(iter(periods.values()))
-        latest = data.school_benchmarks_at(self._url, self.hub_id, period)
+        latest = data.school_benchmarks_at(self._url, self._key, period)
         mine = latest[latest["urn"] == self.urn]
         if mine.empty:
             return layout.empty_state("No assessment of this school in the latest period.")
@@ -113,7 +119,7 @@ class SchoolProfile(pn.viewable.Viewer):
         )
 
     def _trend(self) -> pn.viewable.Viewable:
-        a = data.assessments(self._url, self.hub_id)
+        a = data.assessments(self._url, self._key)
         mine = metrics.assessment_changes(a[a["urn"] == self.urn])
         if mine.empty:
             return layout.empty_state("No assessments to show a trend.")
@@ -132,10 +138,21 @@ class SchoolProfile(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
 
+    def _school_scope(self) -> Scope:
+        """The signed-in user's scope narrowed to this school (never widened: a careers leader
+        keeps their own school; reads are also filtered to the URN below, since an NCS
+        adviser's scope is an area rather than a list of schools)."""
+        scope = default_scope(self._engine, self.hub_id)
+        if scope.role is Role.CAREERS_LEADER:
+            return scope
+        return dataclasses.replace(scope, urn=self.urn)
+
+    def _mine(self, frame: pd.DataFrame, column: str = "urn") -> pd.DataFrame:
+        return frame[frame[column] == self.urn]
+
     def _encounters(self) -> pn.viewable.Viewable:
-        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
-        totals = store.encounter_totals(self._engine, scope,
-                                        by=("academic_year", "kind", "year_from"))
+        totals = self._mine(store.encounter_totals(
+            self._engine, self._school_scope(), by=("urn", "academic_year", "kind", "year_from")))
         if totals.empty:
             return layout.empty_state("No encounters recorded for this school.")
         year = totals["academic_year"].max()
@@ -150,8 +167,8 @@ class SchoolProfile(pn.viewable.Viewer):
         )
 
     def _links(self) -> pn.viewable.Viewable:
-        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
-        links = store.employer_links(self._engine, scope)
+        scope = self._school_scope()
+        links = self._mine(store.employer_links(self._engine, scope))
         employers = store.employers(self._engine, scope)
         table = links.merge(employers[["id", "name", "sector", "size_band"]],
                             left_on="employer_id", right_on="id", how="left")
@@ -165,8 +182,7 @@ class SchoolProfile(pn.viewable.Viewer):
         )
 
     def _destinations(self) -> pn.viewable.Viewable:
-        scope = Scope(Role.CAREERS_LEADER, urn=self.urn)
-        counts = store.destination_counts(self._engine, scope)
+        counts = self._mine(store.destination_counts(self._engine, self._school_scope()))
         if counts.empty:
             return layout.empty_state("No leavers' destinations recorded.")
         mix = metrics.destination_mix(counts, by=("cohort", "year_group", "years_after"))
@@ -192,10 +208,8 @@ class SchoolProfile(pn.viewable.Viewer):
         )
 
     def _funnel(self) -> pn.viewable.Viewable:
-        try:
-            handovers = store.handovers(self._engine, Scope(Role.CAREERS_LEADER, urn=self.urn))
-        except AccessDenied as exc:
-            return layout.empty_state(str(exc))
+        # Counted in SQL without pupil keys: every role that may see the school sees its funnel.
+        handovers = self._mine(store.handover_dates(self._engine, self._school_scope()))
         if handovers.empty:
             return layout.empty_state("No hand-overs recorded for this school.")
         funnel = metrics.handover_funnel(handovers)

@@ -35,6 +35,11 @@ class Transitions(pn.viewable.Viewer):
                                  doc="days after leaving with no referral before a hand-over "
                                      "counts as overdue")
 
+    @property
+    def _key(self) -> data.ScopeKey:
+        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
+        return data.scope_key(self._url, self.hub_id)
+
     def __init__(self, **params):
         super().__init__(**params)
         self._engine = engine_for(self.db_url)
@@ -58,7 +63,7 @@ class Transitions(pn.viewable.Viewer):
         self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
         scope = default_scope(self._engine, self.hub_id)
         try:
-            table = data.report_table(self._url, self.hub_id, "transitions",
+            table = data.report_table(self._url, self._key, "transitions",
                                       overdue_days=self.overdue_days)
         except HubcoreError as exc:
             self._body[:] = [layout.empty_state(str(exc))]
@@ -162,10 +167,10 @@ class Transitions(pn.viewable.Viewer):
         )
 
     def _flow_map(self, scope) -> pn.viewable.Viewable:
-        flows = data.flows(self._url, self.hub_id)
+        flows = data.flows(self._url, self._key)
         if flows.empty:
             return layout.empty_state("No destinations recorded yet.")
-        schools = data.schools(self._url, self.hub_id)
+        schools = data.schools(self._url, self._key)
         xy = schools.set_index("urn")[["easting", "northing"]]
         east, west = xy["easting"].max() + 6000, xy["easting"].min() - 6000
         mid = xy["northing"].mean()
@@ -192,7 +197,7 @@ class Transitions(pn.viewable.Viewer):
                                           "to"])
         seg["width"] = 1 + 6 * np.sqrt(seg["leavers"] / max(seg["leavers"].max(), 1))
         layers: list = []
-        las = data.boundaries(self._url, self.hub_id, "lad")
+        las = data.boundaries(self._url, self._key, "lad")
         if len(las):
             layers.append(maps.outline(las))
         for yg, colour in ((11, "#2171b5"), (13, "#cb181d")):

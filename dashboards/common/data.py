@@ -14,6 +14,7 @@ import panel as pn
 
 from dashboards.common.context import default_scope, engine_for
 from hubcore import codes, disclosure, metrics, store
+from hubcore.access import Role, Scope
 from hubcore.metrics import report
 
 #: Scopes spanning more LAs than this are drawn at national zoom (LA outlines, no small areas):
@@ -23,42 +24,53 @@ MAX_DETAILED_LAS = 12
 SIMPLIFY_M = {"lsoa": 25.0, "lad": 250.0}
 
 
-def _scope(url: str, hub_id: str | None):
-    return default_scope(engine_for(url), hub_id)
+ScopeKey = tuple[str, str | None, int | None, str | None]
+
+
+def scope_key(url: str, hub_id: str | None) -> ScopeKey:
+    """The cache key of the page user's scope for ``hub_id``: cached results are shared only
+    between sessions whose scope is the same (role, hub, school, NCS area), never across roles."""
+    scope = default_scope(engine_for(url), hub_id)
+    return (scope.role.value, scope.hub_id, scope.urn, scope.ncs_area)
+
+
+def _scope(key: ScopeKey) -> Scope:
+    role, hub_id, urn, ncs_area = key
+    return Scope(Role(role), hub_id=hub_id, urn=urn, ncs_area=ncs_area)
 
 
 @pn.cache(max_items=32)
-def boundaries(url: str, hub_id: str | None, kind: str) -> gpd.GeoDataFrame:
+def boundaries(url: str, key: ScopeKey, kind: str) -> gpd.GeoDataFrame:
     """Boundaries of ``kind`` for the hub, simplified once for display."""
     from hubcore import geo
 
-    areas = store.areas(engine_for(url), _scope(url, hub_id), kind=kind)
+    areas = store.areas(engine_for(url), _scope(key), kind=kind)
     return geo.simplify(areas, SIMPLIFY_M.get(kind, 25.0))
 
 
-def national_zoom(url: str, hub_id: str | None) -> bool:
+def national_zoom(url: str, key: ScopeKey) -> bool:
     """Whether the scope is too large to draw its small areas."""
-    return schools(url, hub_id)["la_gss"].nunique() > MAX_DETAILED_LAS
+    return schools(url, key)["la_gss"].nunique() > MAX_DETAILED_LAS
 
 
 @pn.cache(max_items=32)
-def schools(url: str, hub_id: str | None) -> pd.DataFrame:
+def schools(url: str, key: ScopeKey) -> pd.DataFrame:
     """The hub's schools (easting/northing in BNG metres), with a readable type."""
-    frame = pd.DataFrame(store.schools(engine_for(url), _scope(url, hub_id)).drop(
+    frame = pd.DataFrame(store.schools(engine_for(url), _scope(key)).drop(
         columns="geometry"))
     frame["type"] = frame["kind"].map(codes.SCHOOL_KINDS)
     return frame
 
 
 @pn.cache(max_items=32)
-def assessments(url: str, hub_id: str | None) -> pd.DataFrame:
+def assessments(url: str, key: ScopeKey) -> pd.DataFrame:
     """Every assessment of the hub's schools (one row each, bm1–bm8 percent, achieved 0–8)."""
-    return store.assessments(engine_for(url), _scope(url, hub_id))
+    return store.assessments(engine_for(url), _scope(key))
 
 
-def periods(url: str, hub_id: str | None) -> dict[str, str]:
+def periods(url: str, key: ScopeKey) -> dict[str, str]:
     """Assessment periods present, newest first: label → ``YYYY-MM-DD|framework``."""
-    a = assessments(url, hub_id)
+    a = assessments(url, key)
     if a.empty:
         return {}
     snap = a.groupby(["assessed_on", "framework", "academic_year"]).size().reset_index()
@@ -71,40 +83,40 @@ def periods(url: str, hub_id: str | None) -> dict[str, str]:
 
 
 @pn.cache(max_items=64)
-def school_benchmarks_at(url: str, hub_id: str | None, period: str) -> pd.DataFrame:
+def school_benchmarks_at(url: str, key: ScopeKey, period: str) -> pd.DataFrame:
     """Each school's latest assessment on or before the period, within its framework, with
     change since the previous one (``hubcore.metrics.school_benchmarks``)."""
     date, framework = period.split("|")
-    a = assessments(url, hub_id)
+    a = assessments(url, key)
     return metrics.school_benchmarks(a[a["assessed_on"] <= pd.Timestamp(date)], framework)
 
 
 @pn.cache(max_items=32)
-def coverage(url: str, hub_id: str | None) -> pd.DataFrame:
+def coverage(url: str, key: ScopeKey) -> pd.DataFrame:
     """Encounter coverage per school for the latest academic year in the log."""
-    return report.school_coverage_for_scope(engine_for(url), _scope(url, hub_id))
+    return report.school_coverage_for_scope(engine_for(url), _scope(key))
 
 
 @pn.cache(max_items=64)
-def area_measure(url: str, hub_id: str | None, benchmark: int) -> pd.DataFrame:
+def area_measure(url: str, key: ScopeKey, benchmark: int) -> pd.DataFrame:
     """Per small area: schools nearby, how many are below threshold on the benchmark's measure,
     and whether it is a cold spot (``hubcore.metrics.area_coverage``)."""
-    engine, scope = engine_for(url), _scope(url, hub_id)
+    engine, scope = engine_for(url), _scope(key)
     source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
     opts = report.Options(benchmark=benchmark, source=source)
     values, measure, threshold = report.school_measure_for_scope(engine, scope, opts)
     result = metrics.area_coverage(
-        boundaries(url, hub_id, "lsoa"), store.schools(engine, scope), values, measure,
+        boundaries(url, key, "lsoa"), store.schools(engine, scope), values, measure,
         threshold, opts.radius_km,
     )
     return result.assign(measure=measure, threshold=threshold)
 
 
 @pn.cache(max_items=32)
-def area_neet(url: str, hub_id: str | None) -> pd.DataFrame:
+def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
     """NEET + not-known percent one year after leaving by home small area; areas with fewer
     than 6 leavers are suppressed (NaN) before anything is drawn."""
-    counts = store.destination_counts(engine_for(url), _scope(url, hub_id), by_home_area=True)
+    counts = store.destination_counts(engine_for(url), _scope(key), by_home_area=True)
     rates = metrics.neet_rates(counts, by=("home_lsoa",))
     safe = disclosure.apply(rates, counts=["denominator"], percents={"neet_nk_pct": "denominator"})
     return pd.DataFrame(
@@ -120,10 +132,10 @@ def area_neet(url: str, hub_id: str | None) -> pd.DataFrame:
 
 
 @pn.cache(max_items=64)
-def report_table(url: str, hub_id: str | None, kind: str, exported: bool = True,
+def report_table(url: str, key: ScopeKey, kind: str, exported: bool = True,
                  **options) -> pd.DataFrame:
     """A ``hubcore.metrics.report`` table for the hub (disclosure applied when ``exported``)."""
-    engine, scope = engine_for(url), _scope(url, hub_id)
+    engine, scope = engine_for(url), _scope(key)
     opts = report.Options(**options)
     if exported:
         return report.export_table(engine, kind, scope, opts)
@@ -131,6 +143,6 @@ def report_table(url: str, hub_id: str | None, kind: str, exported: bool = True,
 
 
 @pn.cache(max_items=32)
-def flows(url: str, hub_id: str | None) -> pd.DataFrame:
+def flows(url: str, key: ScopeKey) -> pd.DataFrame:
     """Leavers' first-autumn destinations and hand-overs per school (unsuppressed counts)."""
-    return store.destination_flows(engine_for(url), _scope(url, hub_id))
+    return store.destination_flows(engine_for(url), _scope(key))

@@ -145,9 +145,9 @@ def measure_naive(url: str, hub: str | None) -> dict[str, float]:
     json_item(hv.render(naive, backend="bokeh"))
     naive_s = time.perf_counter() - started
     started = time.perf_counter()
-    shown = areas.iloc[0:0] if data.national_zoom(url, hub) else \
-        data.boundaries(url, hub, "lsoa")
-    ours = AreaMap(shown, data.boundaries(url, hub, "lad"), hub)
+    key = data.scope_key(url, hub)
+    shown = areas.iloc[0:0] if data.national_zoom(url, key) else data.boundaries(url, key, "lsoa")
+    ours = AreaMap(shown, data.boundaries(url, key, "lad"), hub)
     ours.show_areas(shown.set_index("code")[["imd_decile"]].rename(
         columns={"imd_decile": "value"}), "IMD decile", maps.DEPRIVATION_COLOURS, 0.5, 10.5)
     json_item(ours.figure)

@@ -11,7 +11,8 @@ import panel as pn
 import param
 
 from dashboards.common import data, layout, maps
-from dashboards.common.context import default_scope, engine_for
+from dashboards.common.context import default_scope
+from dashboards.common.page import HubPage
 from hubcore import metrics, store
 from hubcore.errors import HubcoreError
 
@@ -23,31 +24,17 @@ ROLE_COLOURS = {
 }
 
 
-class EmployerSupply(pn.viewable.Viewer):
+class EmployerSupply(HubPage):
     """The employers page as a component (served page or notebook cell)."""
 
-    db_url = param.String(default=None, allow_None=True)
-    hub_id = param.Selector(default=None, objects=[])
     benchmark = param.Selector(default=5, objects=[5, 6], doc="BM5 encounters or BM6 placements")
     target_pct = param.Number(default=90.0, bounds=(0, 100), step=5,
                               doc="share of schools meeting the benchmark to aim for, percent")
     radius_km = param.Number(default=5.0, bounds=(1, 30), step=1, doc="supplier radius, km")
     roles = param.ListSelector(default=list(ROLE_COLOURS), objects=list(ROLE_COLOURS))
 
-    @property
-    def _key(self) -> data.ScopeKey:
-        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
-        return data.scope_key(self._url, self.hub_id)
-
     def __init__(self, **params):
         super().__init__(**params)
-        self._engine = engine_for(self.db_url)
-        self._url = self._engine.url.render_as_string(hide_password=False)
-        hubs = store.hubs(self._engine)
-        self._hubs = hubs.set_index("id")
-        self.param.hub_id.objects = hubs["id"].tolist()
-        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        self._banner = layout.synthetic_banner(False)
         self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=520)
         self._spare = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
                                            pagination="local", page_size=10,
@@ -55,10 +42,6 @@ class EmployerSupply(pn.viewable.Viewer):
         self._matches = self._spare.clone(value=pd.DataFrame())
         self._lift = self._spare.clone(value=pd.DataFrame())
         self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._body = pn.Column(sizing_mode="stretch_width")
-        with param.discard_events(self):
-            if self.hub_id is None and len(hubs):
-                self.hub_id = hubs["id"].iat[0]
         self._refresh()
 
     def _scope(self):
@@ -156,9 +139,6 @@ class EmployerSupply(pn.viewable.Viewer):
             pn.widgets.FloatSlider.from_param(self.param.target_pct, name="Target (% of schools)"),
             pn.widgets.FloatSlider.from_param(self.param.radius_km, name="Supplier radius (km)"),
         )
-
-    def __panel__(self) -> pn.Column:
-        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
 
     def page(self) -> pn.template.BootstrapTemplate:
         if pn.state.location is not None:

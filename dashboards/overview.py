@@ -15,8 +15,9 @@ import param
 
 from dashboards.common import data, layout, maps
 from dashboards.common.area_map import AreaMap
-from dashboards.common.context import ALL_HUBS, engine_for
-from hubcore import benchmarks, codes, store
+from dashboards.common.context import ALL_HUBS, default_scope
+from dashboards.common.page import HubPage
+from hubcore import benchmarks, codes
 from hubcore.errors import HubcoreError
 
 LAYERS = {
@@ -46,11 +47,11 @@ TABLE_COLUMNS = {
 }
 
 
-class AreaOverview(pn.viewable.Viewer):
+class AreaOverview(HubPage):
     """The area overview as a component (served page or notebook cell)."""
 
-    db_url = param.String(default=None, allow_None=True, doc="database URL (default: served)")
-    hub_id = param.Selector(default=None, objects=[], doc="hub to show")
+    offers_all_hubs = True
+
     layer = param.Selector(default="deprivation", objects=list(LAYERS.values()))
     benchmark = param.Integer(default=0, bounds=(0, 8), doc="0 = benchmarks achieved")
     school_types = param.ListSelector(default=list(codes.SCHOOL_KINDS),
@@ -58,23 +59,8 @@ class AreaOverview(pn.viewable.Viewer):
     period = param.Selector(default=None, objects=[], doc="assessment period")
     la = param.Selector(default=ALL_LAS, objects=[ALL_LAS])
 
-    @property
-    def _key(self) -> data.ScopeKey:
-        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
-        return data.scope_key(self._url, self.hub_id)
-
     def __init__(self, **params):
         super().__init__(**params)
-        self._engine = engine_for(self.db_url)
-        self._url = self._engine.url.render_as_string(hide_password=False)
-        hubs = store.hubs(self._engine)
-        self._hubs = hubs.set_index("id")
-        names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        if len(hubs) > 1:  # an England-wide view across every hub
-            names["All hubs"] = ALL_HUBS
-        self.param.hub_id.objects = list(names.values())
-        self.param.hub_id.names = names
-        self._banner = layout.synthetic_banner(False)
         self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
         self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=600)
         # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
@@ -91,10 +77,7 @@ class AreaOverview(pn.viewable.Viewer):
             pn.widgets.FileDownload(callback=self._xlsx, filename="schools.xlsx",
                                     label="Download XLSX"),
         )
-        self._body = pn.Column(sizing_mode="stretch_width")
         with param.discard_events(self):
-            if self.hub_id is None and len(hubs):
-                self.hub_id = hubs["id"].iat[0]
             self._hub_changed()
         self._refresh()
 
@@ -275,14 +258,9 @@ class AreaOverview(pn.viewable.Viewer):
         )
 
     def _briefing_scope(self):
-        from dashboards.common.context import default_scope
-
         if self.hub_id == ALL_HUBS:
             raise HubcoreError("choose one hub for a briefing")
         return default_scope(self._engine, self.hub_id)
-
-    def __panel__(self) -> pn.Column:
-        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
 
     def page(self) -> pn.template.BootstrapTemplate:
         """The served page: this component in the suite's template, state kept in the URL."""

@@ -15,38 +15,22 @@ import panel as pn
 import param
 
 from dashboards.common import data, layout
-from dashboards.common.context import default_scope, engine_for
+from dashboards.common.context import default_scope
+from dashboards.common.page import HubPage
 from hubcore import benchmarks, codes, disclosure, metrics, store
 from hubcore.access import Role, Scope
 
 hv.extension("bokeh", logo=False)
 
 
-class SchoolProfile(pn.viewable.Viewer):
+class SchoolProfile(HubPage):
     """One school's profile as a component (served page or notebook cell)."""
 
-    db_url = param.String(default=None, allow_None=True)
-    hub_id = param.Selector(default=None, objects=[])
     urn = param.Selector(default=None, objects=[], doc="the school")
-
-    @property
-    def _key(self) -> data.ScopeKey:
-        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
-        return data.scope_key(self._url, self.hub_id)
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._engine = engine_for(self.db_url)
-        self._url = self._engine.url.render_as_string(hide_password=False)
-        hubs = store.hubs(self._engine)
-        self._hubs = hubs.set_index("id")
-        self.param.hub_id.objects = hubs["id"].tolist()
-        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        self._banner = layout.synthetic_banner(False)
-        self._body = pn.Column(sizing_mode="stretch_width")
         with param.discard_events(self):
-            if self.hub_id is None and len(hubs):
-                self.hub_id = hubs["id"].iat[0]
             self._schools_changed()
         self._refresh()
 
@@ -228,9 +212,6 @@ class SchoolProfile(pn.viewable.Viewer):
             pn.widgets.Select.from_param(self.param.urn, name="School or college"),
             pn.pane.Markdown(f"Kinds: {', '.join(codes.SCHOOL_KINDS.values())}."),
         )
-
-    def __panel__(self) -> pn.Column:
-        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
 
     def page(self) -> pn.template.BootstrapTemplate:
         if pn.state.location is not None:

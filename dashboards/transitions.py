@@ -13,7 +13,8 @@ import panel as pn
 import param
 
 from dashboards.common import data, layout, maps
-from dashboards.common.context import default_scope, engine_for
+from dashboards.common.context import default_scope
+from dashboards.common.page import HubPage
 from hubcore import disclosure, metrics, store
 from hubcore.errors import AccessDenied, HubcoreError
 
@@ -25,34 +26,16 @@ def _numeric(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce") for c in columns})
 
 
-class Transitions(pn.viewable.Viewer):
+class Transitions(HubPage):
     """The transitions page as a component (served page or notebook cell)."""
 
-    db_url = param.String(default=None, allow_None=True)
-    hub_id = param.Selector(default=None, objects=[])
     cohort = param.Selector(default=None, objects=[], doc="summer of leaving")
     overdue_days = param.Integer(default=30, bounds=(7, 180),
                                  doc="days after leaving with no referral before a hand-over "
                                      "counts as overdue")
 
-    @property
-    def _key(self) -> data.ScopeKey:
-        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
-        return data.scope_key(self._url, self.hub_id)
-
     def __init__(self, **params):
         super().__init__(**params)
-        self._engine = engine_for(self.db_url)
-        self._url = self._engine.url.render_as_string(hide_password=False)
-        hubs = store.hubs(self._engine)
-        self._hubs = hubs.set_index("id")
-        self.param.hub_id.objects = hubs["id"].tolist()
-        self.param.hub_id.names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        self._banner = layout.synthetic_banner(False)
-        self._body = pn.Column(sizing_mode="stretch_width")
-        with param.discard_events(self):
-            if self.hub_id is None and len(hubs):
-                self.hub_id = hubs["id"].iat[0]
         self._refresh()
 
     @param.depends("hub_id", "cohort", "overdue_days", watch=True)
@@ -222,9 +205,6 @@ class Transitions(pn.viewable.Viewer):
             pn.widgets.Select.from_param(self.param.cohort, name="Cohort (summer of leaving)"),
             pn.widgets.IntSlider.from_param(self.param.overdue_days, name="Overdue after (days)"),
         )
-
-    def __panel__(self) -> pn.Column:
-        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
 
     def page(self) -> pn.template.BootstrapTemplate:
         if pn.state.location is not None:

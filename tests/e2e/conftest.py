@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 CHROMIUM = os.environ.get("HUBCORE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -98,7 +99,7 @@ def server(demo_engine, tmp_path_factory):
     srv.stop()
 
 
-def wait_for_canvases(page, minimum: int = 1, timeout_s: float = 30) -> list[dict]:
+def wait_for_canvases(page: Page, minimum: int = 1, timeout_s: float = 30) -> list[dict]:
     """Wait until at least ``minimum`` canvases (Bokeh draws inside shadow roots, which
     Playwright's locators pierce) have a non-zero size; return their sizes."""
     deadline = time.monotonic() + timeout_s
@@ -111,14 +112,14 @@ def wait_for_canvases(page, minimum: int = 1, timeout_s: float = 30) -> list[dic
     raise AssertionError(f"no drawn canvas after {timeout_s} s (canvases: {sizes})")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def colorbar_titles(page) -> list[str]:
+def colorbar_titles(page: Page) -> list[str]:
     """Titles of every colour bar in the page's Bokeh document (what a map legend says)."""
     return page.evaluate(
         "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
@@ -126,7 +127,7 @@ def colorbar_titles(page) -> list[str]:
     )
 
 
-def map_pixel(page, easting: float, northing: float) -> tuple[float, float]:
+def map_pixel(page: Page, easting: float, northing: float) -> tuple[float, float]:
     """Where a point in British National Grid metres is drawn on the page's map, in page
     pixels (found through Bokeh's own scales, so the test clicks what a user would)."""
     return tuple(

@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the synthetic demo hub (clearly labelled synthetic) into an embedded "
         "SQLite file if it is not there yet, then serve the dashboards and print the URL.",
     )
-    add_common(demo)
+    add_common(demo, db_help="SQLAlchemy URL or SQLite file for the demo (default: demo.db in "
+               "$HUBCORE_HOME or ~/.local/share/hubcore, kept apart from a hub's own data)")
     demo.add_argument("--no-serve", action="store_true", help="only build; print the DB URL")
     demo.add_argument("--rebuild", action="store_true", help="delete and rebuild the demo file")
     demo.add_argument(

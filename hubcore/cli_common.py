@@ -13,16 +13,22 @@ from sqlalchemy import Engine
 import hubcore
 from hubcore import db
 
+DB_HELP = (
+    "SQLAlchemy URL or SQLite file (default: $HUBCORE_DATABASE_URL, else the embedded SQLite "
+    "file in $HUBCORE_HOME or ~/.local/share/hubcore)"
+)
 
-def add_common(parser: argparse.ArgumentParser, database: bool = True) -> None:
+
+def add_common(
+    parser: argparse.ArgumentParser, database: bool = True, db_help: str = DB_HELP
+) -> None:
     """Add ``--version`` (and ``--db``) to a parser."""
     parser.add_argument("--version", action="version", version=f"hubcore {hubcore.__version__}")
     if database:
         parser.add_argument(
             "--db",
             metavar="URL_OR_FILE",
-            help="SQLAlchemy URL or SQLite file (default: $HUBCORE_DATABASE_URL, else the "
-            "embedded SQLite file in $HUBCORE_HOME or ~/.local/share/hubcore)",
+            help=db_help,
         )
 
 

@@ -9,43 +9,16 @@ from __future__ import annotations
 import geopandas as gpd
 import holoviews as hv
 
-from hubcore import geo
+from hubcore import geo, palettes
 
 hv.extension("bokeh", logo=False)
 
-#: Deprivation: decile 1 (most deprived) darkest.
-DEPRIVATION_COLOURS = [
-    "#3f007d",
-    "#54278f",
-    "#6a51a3",
-    "#807dba",
-    "#9e9ac8",
-    "#bcbddc",
-    "#dadaeb",
-    "#efedf5",
-    "#f7f5fa",
-    "#fcfbfd",
-]
-#: Benchmarks achieved 0–8: red (none) through amber to green (all eight).
-ACHIEVED_COLOURS = [
-    "#a50026",
-    "#d73027",
-    "#f46d43",
-    "#fdae61",
-    "#fee08b",
-    "#d9ef8b",
-    "#a6d96a",
-    "#66bd63",
-    "#1a9850",
-]
-
-#: Rates and gaps, percent: pale (low) to dark red (high).
-RATE_COLOURS = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801",
-                "#a63603", "#7f2704"]
-#: A benchmark's percent met, 0–100: red to green.
-PERCENT_COLOURS = ACHIEVED_COLOURS
-#: Cold spots: not cold (pale) and cold (strong blue).
-COLD_COLOURS = ["#f0f0f0", "#08519c"]
+# One look for served and briefing maps (hubcore.palettes).
+DEPRIVATION_COLOURS = palettes.DEPRIVATION
+ACHIEVED_COLOURS = palettes.ACHIEVED
+PERCENT_COLOURS = palettes.ACHIEVED
+RATE_COLOURS = palettes.RATE
+COLD_COLOURS = palettes.COLD
 
 
 def outline(areas: gpd.GeoDataFrame) -> hv.Path:

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from hubcore import palettes
 from hubcore.briefing import style
 from hubcore.briefing.content import Briefing, MapLayers, Table
 
@@ -31,20 +32,7 @@ MAPS: dict[str, str] = {
     "supply": "Employer supply and cold spots",
 }
 
-_DECILES = ListedColormap(
-    [
-        "#3f007d",
-        "#54278f",
-        "#6a51a3",
-        "#807dba",
-        "#9e9ac8",
-        "#bcbddc",
-        "#dadaeb",
-        "#efedf5",
-        "#f7f7fb",
-        "#fcfbfd",
-    ]
-)
+_DECILES = ListedColormap(palettes.DEPRIVATION)
 
 
 def _frame_axes(ax: Axes, layers: MapLayers) -> None:

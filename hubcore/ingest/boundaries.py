@@ -284,8 +284,8 @@ def import_boundaries(
 ) -> ImportReport:
     """Import boundaries into ``area`` (upsert on code; deprivation columns untouched)."""
     path = Path(path)
-    if kind is not None and kind not in ("lsoa", "lad", "utla", "region"):
-        raise HubcoreError(f"kind must be lsoa, lad, utla or region, not {kind!r}")
+    if kind is not None and kind not in codes.AREA_KINDS:
+        raise HubcoreError(f"kind must be one of {', '.join(codes.AREA_KINDS)}, not {kind!r}")
     areas, checker, skipped, notes = read_boundaries(path, layer, year, kind, all_nations)
     report = ImportReport(kind="boundaries", file=str(path), skipped=skipped,
                           read=checker.n + skipped, notes=notes)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hubcore import codes
 from hubcore.cli_common import add_common, open_engine
 from hubcore.ingest import KINDS, import_file
 from hubcore.ingest.spec import SPECS
@@ -35,7 +36,7 @@ def register(subparsers) -> None:
                        help="gias: LSOA year of the file (default: from its dates)")
     group.add_argument("--layer", help="boundaries: layer of a multi-layer file (TopoJSON, GPKG)")
     group.add_argument("--year", type=int, help="boundaries: keep areas live in this year")
-    group.add_argument("--area-kind", choices=["lsoa", "lad", "utla", "region"],
+    group.add_argument("--area-kind", choices=list(codes.AREA_KINDS),
                        help="boundaries: kind of area (default: from the code column)")
     group.add_argument("--parent", metavar="GSS",
                        help="boundaries: parent LA code for LSOAs lacking one")

@@ -165,3 +165,19 @@ def test_what_would_it_take_bm6(coverage, schools, spare):
     assert s["additional_needed"] == 41
     assert s["unit"] == "placements"
     assert result.schools["spare_nearby"].tolist() == [5, 5]
+
+
+@pytest.mark.parametrize("radius_km", [0.0, 0.7, 5.0, 40.0])
+def test_pairs_within_equals_brute_force(radius_km):
+    rng = np.random.default_rng(7)
+    ae, an = rng.uniform(0, 60_000, 300), rng.uniform(0, 90_000, 300)
+    be, bn = rng.uniform(-5_000, 70_000, 200), rng.uniform(0, 90_000, 200)
+    be[::17] = np.nan  # missing coordinates take part in no pair
+    be[5], bn[5] = ae[3], an[3]  # a coincident pair is at distance 0
+    i, j, d = pairs_within(ae, an, be, bn, radius_km)
+    full = distance_km(ae[:, None], an[:, None], be[None, :], bn[None, :])
+    bi, bj = np.nonzero(full <= radius_km)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == sorted(
+        zip(bi.tolist(), bj.tolist(), strict=True)
+    )
+    assert np.allclose(np.sort(d), np.sort(full[bi, bj]))

@@ -47,6 +47,41 @@ def _gap_schools(coverage: pd.DataFrame, schools: pd.DataFrame, benchmark: int) 
     return out.rename(columns={"name": "school_name"}).reset_index(drop=True)
 
 
+def _matching_pairs(offers: pd.DataFrame, gaps: pd.DataFrame, rows: np.ndarray,
+                    radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Pairs (offer position, gap-school position, km) within ``radius_km`` for the offers at
+    positions ``rows``, where the offer's year groups overlap the school's."""
+    i, j, d = pairs_within(
+        offers["easting"].to_numpy(float)[rows],
+        offers["northing"].to_numpy(float)[rows],
+        gaps["easting"].to_numpy(float),
+        gaps["northing"].to_numpy(float),
+        radius_km,
+    )
+    i = rows[i]
+    overlap = (offers["year_from"].to_numpy()[i] <= gaps["school_year_max"].to_numpy()[j]) & (
+        offers["year_to"].to_numpy()[i] >= gaps["school_year_min"].to_numpy()[j]
+    )
+    return i[overlap], j[overlap], d[overlap]
+
+
+def _candidates(offers: pd.DataFrame, gaps: pd.DataFrame, nearest: int,
+                max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Pairs that include every offer's ``nearest`` matching schools within ``max_km``.
+
+    Looks within a third of the radius first: an offer with ``nearest`` matches there has its
+    nearest ones among them, so only the others need the full radius (in towns, most offers;
+    England-wide that is a sixth of the pairs to rank)."""
+    everyone = np.arange(len(offers))
+    near_km = max_km / 3
+    i, j, d = _matching_pairs(offers, gaps, everyone, near_km)
+    enough = np.bincount(i, minlength=len(offers)) >= nearest
+    far_i, far_j, far_d = _matching_pairs(offers, gaps, everyone[~enough], max_km)
+    keep = enough[i]
+    return (np.concatenate([i[keep], far_i]), np.concatenate([j[keep], far_j]),
+            np.concatenate([d[keep], far_d]))  # fmt: skip
+
+
 def offer_matches(
     spare: pd.DataFrame,
     schools: pd.DataFrame,
@@ -67,17 +102,7 @@ def offer_matches(
         gaps = _gap_schools(coverage, schools, benchmark)
         if offers.empty or gaps.empty:
             continue
-        i, j, d = pairs_within(
-            offers["easting"].to_numpy(float),
-            offers["northing"].to_numpy(float),
-            gaps["easting"].to_numpy(float),
-            gaps["northing"].to_numpy(float),
-            max_km,
-        )
-        overlap = (offers["year_from"].to_numpy()[i] <= gaps["school_year_max"].to_numpy()[j]) & (
-            offers["year_to"].to_numpy()[i] >= gaps["school_year_min"].to_numpy()[j]
-        )
-        i, j, d = i[overlap], j[overlap], d[overlap]
+        i, j, d = _candidates(offers, gaps, nearest, max_km)
         if len(i) == 0:
             continue
         # Rank within each offer on the arrays (offer, then distance, then URN) and keep the

@@ -3,9 +3,9 @@ straight-line distance is ``hypot(Δe, Δn) / 1000`` km (the grid's scale error 
 across England, far below what a school-to-employer distance needs).
 
 :func:`pairs_within` finds every pair of points closer than a radius without scipy: the second
-set is sorted by easting and each point of the first set only looks at the strip
-``easting ± radius`` (found by binary search), so the work grows with the pairs actually near
-each other, not with the product of the two sets.
+set is bucketed into square cells one radius wide, and each point of the first set only looks
+in its own cell and the eight around it (found by binary search on sorted cell numbers), so the
+work grows with the pairs actually near each other, not with the product of the two sets.
 """
 
 from __future__ import annotations
@@ -39,26 +39,44 @@ def pairs_within(
     radius_m = float(radius_km) * M_PER_KM
     a_ok = np.flatnonzero(np.isfinite(ae) & np.isfinite(an))
     b_ok = np.flatnonzero(np.isfinite(be) & np.isfinite(bn))
-    order = b_ok[np.argsort(be[b_ok], kind="stable")]
-    b_sorted_e = be[order]
     out_i, out_j, out_d = [], [], []
-    for start in range(0, len(a_ok), chunk):
+    if len(a_ok) == 0 or len(b_ok) == 0 or radius_m < 0:
+        b_ok = b_ok[:0]
+    cell = max(radius_m, 1.0)
+    origin_e = min(ae[a_ok].min(initial=0.0), be[b_ok].min(initial=0.0))
+    origin_n = min(an[a_ok].min(initial=0.0), bn[b_ok].min(initial=0.0))
+
+    def cells(e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Offset by one so the neighbours of column/row 0 are never negative.
+        return (np.floor((e - origin_e) / cell).astype(np.int64) + 1,
+                np.floor((n - origin_n) / cell).astype(np.int64) + 1)  # fmt: skip
+
+    bx, by = cells(be[b_ok], bn[b_ok])
+    rows_span = int(by.max(initial=0)) + 2
+    b_key = bx * rows_span + by
+    order = np.argsort(b_key, kind="stable")
+    b_sorted_key, b_index = b_key[order], b_ok[order]
+    for start in range(0, len(a_ok) if len(b_ok) else 0, chunk):
         idx = a_ok[start : start + chunk]
-        lo = np.searchsorted(b_sorted_e, ae[idx] - radius_m, side="left")
-        hi = np.searchsorted(b_sorted_e, ae[idx] + radius_m, side="right")
-        counts = hi - lo
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        # Expand each a-point's [lo, hi) window into explicit candidate positions.
-        rep_i = np.repeat(idx, counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        cand = order[np.repeat(lo, counts) + offsets]
-        dist = np.hypot(ae[rep_i] - be[cand], an[rep_i] - bn[cand])
-        keep = dist <= radius_m
-        out_i.append(rep_i[keep])
-        out_j.append(cand[keep])
-        out_d.append(dist[keep] / M_PER_KM)
+        ax, ay = cells(ae[idx], an[idx])
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                key = (ax + dx) * rows_span + (ay + dy)
+                lo = np.searchsorted(b_sorted_key, key, side="left")
+                hi = np.searchsorted(b_sorted_key, key, side="right")
+                counts = hi - lo
+                total = int(counts.sum())
+                if total == 0:
+                    continue
+                # Expand each a-point's [lo, hi) run into explicit candidate positions.
+                rep_i = np.repeat(idx, counts)
+                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+                cand = b_index[np.repeat(lo, counts) + offsets]
+                dist = np.hypot(ae[rep_i] - be[cand], an[rep_i] - bn[cand])
+                keep = dist <= radius_m
+                out_i.append(rep_i[keep])
+                out_j.append(cand[keep])
+                out_d.append(dist[keep] / M_PER_KM)
     if not out_i:
         empty = np.array([], dtype=np.int64)
         return empty, empty.copy(), np.array([], dtype=float)

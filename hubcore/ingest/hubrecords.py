@@ -68,10 +68,27 @@ def _employer_ids(engine: Engine) -> dict[str, int]:
 
 
 def _reference(checker: Checker, values: pd.Series, known, column: str, rule: str, what: str):
-    """Reject filled values not in ``known``."""
-    filled = values.notna().to_numpy()
-    ok = values.isin(list(known)).to_numpy() if len(known) else np.zeros(len(values), bool)
-    checker.reject(filled & ~ok, column, rule, f"no {what} with this {column} is stored")
+    """Reject filled values not in ``known`` (looked up once per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    ok = pd.Series(uniques).isin(list(known)).to_numpy() if len(known) else np.zeros(
+        len(uniques), bool
+    )
+    unknown = np.append(~ok, False)[codes]  # code -1 (blank) is never unknown
+    checker.reject(unknown, column, rule, f"no {what} with this {column} is stored")
+
+
+def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)``, mapping each distinct value once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = pd.Series(uniques).map(mapping).astype(object).to_numpy()
+    return pd.Series(np.append(mapped, None)[codes], index=values.index, dtype=object)
+
+
+def _derived_years(dates: pd.Series) -> pd.Series:
+    """:func:`academic_year` of each date, worked out once per distinct date."""
+    codes, uniques = pd.factorize(dates, use_na_sentinel=True)
+    years = academic_year(pd.Series(uniques)).to_numpy(dtype=object)
+    return pd.Series(np.append(years, None)[codes], index=dates.index, dtype=object)
 
 
 def _years(checker: Checker, rows: pd.DataFrame) -> None:
@@ -119,7 +136,7 @@ def import_hub_file(
         _key_frame(typed, spec.key), spec.key[0], "key (" + " + ".join(spec.key) + ")"
     )
     keep = ~checker.bad
-    rows = rows.loc[keep]
+    rows = rows if keep.all() else rows.loc[keep]
     show = progress and len(rows) > PROGRESS_ROWS
     steps.set_description(f"{path.name}: writing")
     steps.update()
@@ -213,13 +230,13 @@ def _encounters(engine, checker: Checker, t: pd.DataFrame):
                "employer")
     _reference(checker, t["urn"], known_urns(engine), "urn", "unknown_school", "school")
     _years(checker, t)
-    derived = academic_year(checker.datetimes["date"])
+    derived = _derived_years(checker.datetimes["date"])
     given = t["academic_year"]
     mismatch = (given.notna() & derived.notna() & (given != derived)).to_numpy()
     checker.reject(mismatch, "academic_year", "academic_year_mismatch",
                    "academic_year does not contain date")
     rows = t.drop(columns=["employer_ref"]).assign(
-        employer_id=t["employer_ref"].map(employers).astype("Int64"),
+        employer_id=_lookup(t["employer_ref"], employers).astype("Int64"),
         academic_year=given.where(given.notna(), derived),
     )
 

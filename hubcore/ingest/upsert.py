@@ -3,17 +3,22 @@
 Incoming rows are compared with the stored rows that share their natural key (the primary key
 or a ``UniqueConstraint`` of :mod:`hubcore.models`): new keys are inserted with one DB-API
 ``executemany`` per batch, rows whose compared columns differ are updated (by primary key), and
-the rest are counted as unchanged. Comparing in pandas, by 64-bit row hashes of values
-normalised by column type, rather than with ``INSERT … ON CONFLICT`` keeps the code
-dialect-neutral and lets the report say how many rows actually changed.
+the rest are counted as unchanged. Comparing in pandas rather than with ``INSERT … ON
+CONFLICT`` keeps the code dialect-neutral and lets the report say how many rows actually
+changed: each column of both frames is factorised together (values normalised by column type,
+once per distinct value) and the codes folded into one exact integer per row.
+
+On SQLite the whole upsert runs in one real transaction (Python's driver would otherwise run
+the stored-row read and the index drops outside it), so a failure leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -51,6 +56,9 @@ class UpsertResult:
     missing: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Index labels (of the incoming frame) of rows updated, then of rows inserted.
     touched: list = field(default_factory=list)
+    #: The incoming frame: :mod:`hubcore.rollups` reads the written rows as
+    #: ``rows.loc[touched]`` (the first ``updated`` of them updates, the rest inserts).
+    rows: pd.DataFrame | None = None
 
 
 def normalise(series: pd.Series, sql_type) -> pd.Series:
@@ -83,29 +91,37 @@ def python_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts of plain Python values, ``None`` for missing (what DB-API drivers want)."""
     columns = _python_columns(frame, None)
     names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    lists = [values.tolist() for values in columns.values()]
+    return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
 
 
 def _python_columns(frame: pd.DataFrame, table: Table | None, sqlite: bool = False) -> dict:
+    """Each column as an object array of plain Python values (``None`` for missing)."""
     out = {}
     for name in frame.columns:
-        col = frame[name]
         sql_type = table.c[name].type if table is not None and name in table.c else None
-        if pd.api.types.is_bool_dtype(col.dtype):
-            values = col.astype(object).tolist()
-            if sqlite:
-                values = [int(v) for v in values]
-        else:
-            obj = col.astype(object)
-            values = obj.where(obj.notna(), None).tolist()
-        if sqlite and isinstance(sql_type, Date):
-            # SQLAlchemy stores SQLite dates as ISO text; doing the same here lets the fast path
-            # skip per-value type processing (and Python 3.12's deprecated date adapter).
-            values = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
-        elif sqlite and isinstance(sql_type, Boolean):
-            values = [None if v is None else int(v) for v in values]
-        out[name] = values
+        out[name] = _python_values(frame[name], sql_type, sqlite)
     return out
+
+
+def _python_values(col: pd.Series, sql_type, sqlite: bool) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(col.dtype) and not col.hasnans:
+        values = col.to_numpy(dtype=bool)
+        # Object conversion of a numpy array yields Python ints/bools, which drivers bind.
+        return (values.astype(np.int64) if sqlite else values).astype(object)
+    values = col.to_numpy(dtype=object, na_value=None)  # copies where it fills in None
+    if col.dtype.kind in "mM":  # a fresh array of Timestamps, where NaT is not yet None
+        values[pd.isna(values)] = None
+    if sqlite and isinstance(sql_type, Date | Boolean):
+        # Few distinct values: convert each once. SQLAlchemy stores SQLite dates as ISO text;
+        # doing the same here lets the fast path skip per-value type processing.
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if isinstance(sql_type, Date):
+            done = [v.isoformat() if isinstance(v, dt.date) else v for v in uniques]
+        else:
+            done = [int(v) for v in uniques]
+        values = np.array(done + [None], dtype=object)[codes]
+    return values
 
 
 def bulk_insert(conn: Connection, table: Table, rows: pd.DataFrame, progress: bool = False,
@@ -119,56 +135,125 @@ def bulk_insert(conn: Connection, table: Table, rows: pd.DataFrame, progress: bo
     """
     if rows.empty:
         return 0
-    sqlite = conn.dialect.name == "sqlite"
-    columns = _python_columns(rows, table, sqlite=sqlite)
-    names = list(columns)
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
-    positional = compiled.positional
-    order = compiled.positiontup if positional else names
-    if not sqlite:
+    if conn.dialect.name != "sqlite":
         # Other drivers get Core's executemany, which applies each type's bind processing.
-        records = [dict(zip(names, r, strict=True)) for r in zip(*columns.values(), strict=True)]
+        columns = _python_columns(rows, table)
+        names = list(columns)
+        records = [
+            dict(zip(names, r, strict=True))
+            for r in zip(*[v.tolist() for v in columns.values()], strict=True)
+        ]
         for start in _progress(len(records), desc or f"insert {table.name}", progress):
             conn.execute(table.insert(), records[start : start + CHUNK])
         return len(records)
-    n = len(rows)
-    for name in order:
-        if name not in columns:
-            # Columns left out of ``rows`` that have a Python-side default (e.g. booleans
-            # defaulting to false) are rendered as parameters by the compiler: fill them.
-            default = table.c[name].default
-            value = default.arg if default is not None and default.is_scalar else None
-            columns[name] = [int(value) if isinstance(value, bool) else value] * n
-    params = list(zip(*[columns[c] for c in order], strict=True))
-    # SQLite maintains every index row by row; for a big load it is faster to drop the table's
-    # secondary indexes and rebuild them once (same transaction, so it is all or nothing).
-    rebuild = []
-    if len(params) >= REBUILD_INDEXES_FROM:
-        rebuild = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL", (table.name,)
-        ).all()
-        for name, _sql in rebuild:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    _begin(conn)
+    order = _sqlite_order(conn, table, rows)
+    rebuild = _drop_indexes(conn, table) if len(rows) >= REBUILD_INDEXES_FROM else []
     # Many rows per INSERT statement: SQLite runs one statement program per row group rather
     # than per row, about 1.5x faster than plain executemany.
     per = max(1, min(MULTI_ROW, SQLITE_MAX_VARIABLES // len(order)))
     row_sql = "(" + ", ".join("?" * len(order)) + ")"
     head = f'INSERT INTO "{table.name}" (' + ", ".join(f'"{c}"' for c in order) + ") VALUES "
     multi = head + ", ".join([row_sql] * per)
-    for start in _progress(len(params), desc or f"insert {table.name}", progress):
-        chunk = params[start : start + CHUNK]
-        full = len(chunk) // per * per
+
+    def run(block: np.ndarray) -> None:
+        full = len(block) // per * per
         if full:
-            groups = [
-                tuple(chain.from_iterable(chunk[i : i + per])) for i in range(0, full, per)
-            ]
-            conn.exec_driver_sql(multi, groups)
-        if full < len(chunk):
-            conn.exec_driver_sql(head + row_sql, chunk[full:])
-    for _name, sql in rebuild:
+            # Row-major flattening of the (rows, columns) block is exactly the parameter order
+            # of a multi-row INSERT, so each group is one row of a reshaped view.
+            groups = block[:full].reshape(-1, per * len(order))
+            conn.exec_driver_sql(multi, list(map(tuple, groups)))
+        if full < len(block):
+            conn.exec_driver_sql(head + row_sql, list(map(tuple, block[full:])))
+
+    # SQLite releases the GIL while it inserts, so one worker runs each batch's statements
+    # while this thread converts the next batch (the connection is only ever used by one
+    # thread at a time, and it is the same connection, so still one transaction).
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        threaded = len(rows) > CHUNK and _shareable(conn, worker)
+        pending = None
+        for start in _progress(len(rows), desc or f"insert {table.name}", progress):
+            block = _sqlite_block(table, order, rows.iloc[start : start + CHUNK])
+            if pending is not None:
+                pending.result()
+            pending = worker.submit(run, block) if threaded else None
+            if not threaded:
+                run(block)
+        if pending is not None:
+            pending.result()
+    for sql in rebuild:
         conn.exec_driver_sql(sql)
-    return len(params)
+    return len(rows)
+
+
+def _shareable(conn: Connection, worker: ThreadPoolExecutor) -> bool:
+    """Whether the SQLite connection may be used from the worker thread (engines made by
+    :func:`hubcore.db.get_engine`, and SQLAlchemy's for files, allow it; a connection opened
+    with ``check_same_thread`` on does not, and then everything runs in this thread)."""
+    driver = conn.connection.driver_connection
+    try:
+        worker.submit(lambda: driver.cursor().close()).result()  # checks the thread
+    except sqlite3.ProgrammingError:
+        return False
+    return True
+
+
+def _sqlite_order(conn: Connection, table: Table, rows: pd.DataFrame) -> list[str]:
+    """The columns an INSERT of ``rows`` binds, in the compiler's order.
+
+    A nullable column that is empty in every row, with no default, is left to SQLite (it stores
+    NULL just the same) rather than bound a million times. Columns left out of ``rows`` that
+    have a Python-side default (e.g. booleans defaulting to false) are rendered as parameters
+    by the compiler, so they are included.
+    """
+    names = [name for name in rows.columns if not _all_null_default(table, name, rows[name])]
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    return list(compiled.positiontup)
+
+
+def _sqlite_block(table: Table, order: list[str], rows: pd.DataFrame) -> np.ndarray:
+    """An ``(rows, order)`` object array of plain Python values to bind."""
+    block = np.empty((len(rows), len(order)), dtype=object)
+    for j, name in enumerate(order):
+        if name in rows.columns:
+            block[:, j] = _python_values(rows[name], table.c[name].type, sqlite=True)
+        else:
+            default = table.c[name].default
+            value = default.arg if default is not None and default.is_scalar else None
+            block[:, j] = int(value) if isinstance(value, bool) else value
+    return block
+
+
+def _all_null_default(table: Table, name: str, values: pd.Series) -> bool:
+    column = table.c[name] if name in table.c else None
+    return (
+        column is not None and column.nullable and column.default is None
+        and column.server_default is None and not column.primary_key
+        and bool(values.isna().all())
+    )
+
+
+def _drop_indexes(conn: Connection, table: Table) -> list[str]:
+    """Drop ``table``'s secondary indexes (SQLite); returns the statements that rebuild them.
+
+    SQLite maintains every index row by row; for a big load it is faster to drop them and
+    rebuild each once (same transaction, so it is all or nothing).
+    """
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL", (table.name,)
+    ).all()
+    for name, _sql in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def _begin(conn: Connection) -> None:
+    """Open a real SQLite transaction if the driver has not yet (it only does so before
+    INSERT/UPDATE/DELETE, so reads and DDL before them would otherwise run outside it)."""
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _progress(total: int, desc: str, progress: bool):
@@ -177,6 +262,104 @@ def _progress(total: int, desc: str, progress: bool):
         yield start
         bar.update(min(CHUNK, total - start))
     bar.close()
+
+
+def _read_stored(
+    conn: Connection, table: Table, columns: list[str]
+) -> tuple[dict[str, np.ndarray], int]:
+    """The stored values of ``columns``, one array per column, and how many rows.
+
+    Read through the driver's own cursor: SQLAlchemy's result rows and per-value type
+    processing cost more than the read itself for a million rows; :func:`normalise` evens
+    out what the driver returns (e.g. SQLite's ISO date text).
+    """
+    sql = str(select(*[table.c[c] for c in columns]).compile(dialect=conn.dialect))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not fetched:
+        return {}, 0
+    block = _object_block(fetched, len(columns))
+    out = {}
+    for j, name in enumerate(columns):
+        values = np.ascontiguousarray(block[:, j])
+        if isinstance(table.c[name].type, Integer):
+            try:  # whole columns of integers factorise far faster as int64
+                values = values.astype(np.int64)
+            except (TypeError, OverflowError):
+                pass
+        out[name] = values
+    return out, len(fetched)
+
+
+def _object_block(fetched: list, width: int) -> np.ndarray:
+    """The fetched rows as an ``(rows, width)`` object array (numpy fills it in C, several
+    times faster than transposing in Python)."""
+    try:
+        block = np.array(fetched, dtype=object)
+    except ValueError:
+        block = None
+    if block is None or block.shape != (len(fetched), width):
+        # Sequence values (e.g. JSON lists) would be taken apart by numpy: fill by column.
+        block = np.empty((len(fetched), width), dtype=object)
+        for j, values in enumerate(zip(*fetched, strict=True)):
+            block[:, j] = values
+    return block
+
+
+def _row_codes(
+    rows: pd.DataFrame, stored: dict[str, np.ndarray], columns: Sequence[str], table: Table
+) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per incoming and per stored row, equal exactly when the rows' ``columns``
+    hold equal values (after :func:`normalise`): per-column codes of both sides together,
+    folded as the digits of a mixed-radix number (re-numbered before it could overflow)."""
+    n_in, n_st = len(rows), len(next(iter(stored.values())))
+    key_in, key_st = np.zeros(n_in, dtype=np.int64), np.zeros(n_st, dtype=np.int64)
+    bound = 1
+    for name in columns:
+        code_in, code_st, k = _joint_codes(rows[name], stored[name], table.c[name].type)
+        radix = k + 1
+        if bound * radix >= 2**62:
+            both, seen = pd.factorize(np.concatenate([key_in, key_st]))
+            both, bound = both.astype(np.int64), len(seen)
+            key_in, key_st = both[:n_in], both[n_in:]
+        key_in = key_in * radix + (code_in + 1)
+        key_st = key_st * radix + (code_st + 1)
+        bound *= radix
+    return key_in, key_st
+
+
+def _joint_codes(incoming: pd.Series, stored: np.ndarray, sql_type) -> tuple:
+    """Codes of one column's incoming and stored values on a shared numbering (``-1`` for
+    missing), and how many codes there are. Values are normalised once per distinct value."""
+    if not isinstance(sql_type, Boolean | Integer | Float | Date | DateTime):
+        # Text and other types compare as text, as values of any type would be stored.
+        both = np.concatenate([incoming.to_numpy(dtype=object, na_value=None),
+                               stored.astype(object)])
+        codes, uniques = pd.factorize(both, use_na_sentinel=True)
+        if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+            again, uniques = pd.factorize(np.array([str(v) for v in uniques], dtype=object))
+            codes = np.append(again, -1)[codes]
+        return codes[: len(incoming)], codes[len(incoming) :], len(uniques)
+    code_in, uniq_in = pd.factorize(incoming, use_na_sentinel=True)
+    code_st, uniq_st = pd.factorize(stored, use_na_sentinel=True)
+    norm = pd.concat(
+        [normalise(_as_series(uniq_in), sql_type), normalise(_as_series(uniq_st), sql_type)],
+        ignore_index=True,
+    )
+    joint, uniques = pd.factorize(norm, use_na_sentinel=True)
+    at_in = np.append(joint[: len(uniq_in)], -1)  # code -1 (missing) indexes the last entry
+    at_st = np.append(joint[len(uniq_in) :], -1)
+    return at_in[code_in], at_st[code_st], len(uniques)
+
+
+def _as_series(values) -> pd.Series:
+    # Object arrays stay object (pandas would infer its string dtype, slowly).
+    dtype = object if pd.api.types.is_object_dtype(getattr(values, "dtype", None)) else None
+    return pd.Series(values, dtype=dtype)
 
 
 def upsert(
@@ -199,30 +382,27 @@ def upsert(
     compare = [c for c in (compare or rows.columns) if c not in key and c in rows.columns]
     pk_cols = [c.name for c in table.primary_key.columns]
     pk = pk_cols[0] if len(pk_cols) == 1 else None
-    result = UpsertResult()
+    result = UpsertResult(rows=rows)
     if rows.empty:
         return result
+    _begin(conn)
     wanted = list(dict.fromkeys(key + compare + ([pk] if pk else [])))
-    stored = pd.read_sql(select(*[table.c[c] for c in wanted]), conn)
-    if stored.empty:
+    stored, n_stored = _read_stored(conn, table, wanted)
+    if not n_stored:
         new_mask = np.ones(len(rows), dtype=bool)
         matched = rows.iloc[0:0]
     else:
-        stored_key = row_hash(stored, key, table)
-        keep = ~pd.Series(stored_key).duplicated().to_numpy()
-        stored, stored_key = stored.loc[keep], stored_key[keep]
-        position = pd.Series(np.arange(len(stored)), index=stored_key)
-        where = pd.Series(row_hash(rows, key, table)).map(position)
-        new_mask = where.isna().to_numpy()
-        matched_rows = rows.loc[~new_mask]
-        matched_stored = stored.iloc[where[~new_mask].astype(int).to_numpy()]
-        changed = row_hash(matched_rows, compare, table) != row_hash(
-            matched_stored, compare, table
-        )
+        key_in, key_st = _row_codes(rows, stored, key, table)
+        first = np.flatnonzero(~pd.Series(key_st).duplicated().to_numpy())
+        position = pd.Index(key_st[first]).get_indexer(key_in)
+        new_mask = position < 0
+        hit = first[position[~new_mask]]  # stored row of each matched incoming row
+        cmp_in, cmp_st = _row_codes(rows, stored, compare, table)
+        changed = cmp_in[~new_mask] != cmp_st[hit]
         result.unchanged = int((~changed).sum())
-        matched = matched_rows.loc[changed]
+        matched = rows.loc[~new_mask].loc[changed]
         if pk is not None and len(matched):
-            matched = matched.assign(_pk=matched_stored[pk].to_numpy()[changed])
+            matched = matched.assign(_pk=stored[pk][hit[changed]])
     if len(matched) and compare:
         if pk is not None:
             where_clause = table.c[pk] == bindparam("_pk")
@@ -239,7 +419,7 @@ def upsert(
             conn.execute(statement, records[start : start + CHUNK])
         result.updated = len(matched)
         result.touched.extend(matched.index.tolist())
-    new_rows = rows.loc[new_mask]
+    new_rows = rows if new_mask.all() else rows.loc[new_mask]
     if not insert:
         result.missing = new_rows
         return result

@@ -181,10 +181,25 @@ def metrics(
         neet = tr.neet_rates(d["counts"], ("urn",))
         return prio.priority_index(d["schools"], latest, neet, d["areas"])
 
+    def last_cohort() -> int:
+        return int(r("counts", lambda: store.destination_counts(engine, scope))["cohort"].max())
+
+    def profile_inputs() -> dict:
+        last = last_cohort()
+        return {"profiles": r("profiles", lambda: store.leaver_profiles(engine, scope, last))}
+
     def risk_inputs() -> dict:
-        cohorts = r("counts", lambda: store.destination_counts(engine, scope))["cohort"]
-        last = int(cohorts.max())
+        last = last_cohort()
         return {"leavers": r("leavers", lambda: store.leavers(engine, scope, cohort=last))}
+
+    pupil_rows = {
+        # Pupil rows are read for one school or hub at a time (that is who may see them);
+        # England-wide, RONI is counted from profiles (the metric above).
+        "RONI per leaver (one cohort, pupil rows)": (
+            risk_inputs,
+            lambda d: risk.roni_summary(risk.roni_table(d["leavers"])),
+        ),
+    } if scope.hub_id is not None else {}  # fmt: skip
 
     return {
         "benchmarks": (
@@ -200,10 +215,11 @@ def metrics(
         "employer offers → gap schools": (employer_inputs, run_employers),
         "what would it take (BM5, 90 %)": (employer_inputs, run_what),
         "transitions (mix, NEET, funnel, lag, overdue)": (transitions_inputs, run_transitions),
-        "RONI (one cohort, pupil rows)": (
-            risk_inputs,
-            lambda d: risk.roni_summary(risk.roni_table(d["leavers"])),
+        "RONI bands per school (one cohort)": (
+            profile_inputs,
+            lambda d: risk.roni_summary(risk.roni_table(d["profiles"])),
         ),
+        **pupil_rows,
         "priority index": (priority_inputs, run_priority),
     }
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from hubcore import db
+from hubcore import db, rollups
 from hubcore.cli_common import add_common, open_engine
 from hubcore.errors import HubcoreError
 
@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    """Create or upgrade the schema, or print its revision."""
+    """Create or upgrade the schema, print its revision, or rebuild the summary tables."""
     url = db.resolve_url(args.db)
     engine = db.get_engine(url)
     if args.action == "upgrade":
@@ -123,6 +123,13 @@ def cmd_db(args: argparse.Namespace) -> int:
             if before != after
             else f"{db.describe(url)}: schema already at {after}"
         )
+    elif args.action == "refresh-rollups":
+        db.ensure_current(engine)
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            rollups.refresh(conn)
+        print(f"{db.describe(url)}: summary tables rebuilt in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     else:
         print(
             f"{db.describe(url)}: {db.current_revision(engine) or 'empty'} "
@@ -168,9 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_options(serve)
     serve.set_defaults(func=cmd_serve)
 
-    dbp = sub.add_parser("db", help="create or upgrade the database schema")
+    dbp = sub.add_parser(
+        "db",
+        help="create or upgrade the database schema",
+        description="upgrade: create or upgrade the schema; current: print its revision; "
+        "refresh-rollups: rebuild the summary tables from the records (imports keep them "
+        "current; this is for repairs).",
+    )
     add_common(dbp)
-    dbp.add_argument("action", choices=["upgrade", "current"])
+    dbp.add_argument("action", choices=["upgrade", "current", "refresh-rollups"])
     dbp.set_defaults(func=cmd_db)
 
     for name in PLUGINS:

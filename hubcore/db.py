@@ -113,6 +113,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(_alembic_config(engine), revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (the migrations' downgrade steps)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(engine), revision)
+
+
 def ensure_current(engine: Engine) -> None:
     """Raise a clear error unless the database exists and is at the newest revision."""
     try:

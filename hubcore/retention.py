@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select
 
+from hubcore import rollups
 from hubcore.access import Role, Scope
 from hubcore.errors import HubcoreError
 from hubcore.models import AuditEvent, DestinationRecord, Handover, Leaver
@@ -89,6 +90,9 @@ def run(
             conn.execute(delete(T_DEST).where(T_DEST.c.leaver_key.in_(due)))
             conn.execute(delete(T_HANDOVER).where(T_HANDOVER.c.leaver_key.in_(due)))
             conn.execute(delete(T_LEAVER).where(T_LEAVER.c.left_on < cutoff))
+            rollups.refresh_for_tables(
+                conn, ["leaver", "destination_record", "handover"], by_cohort["urn"]
+            )
             conn.execute(
                 insert(AuditEvent.__table__).values(
                     at=dt.datetime.now(dt.UTC),

@@ -2,7 +2,9 @@
 returns a (Geo)DataFrame of what that scope may see.
 
 Aggregates are computed in SQL (grouped and pivoted in the query), never by loading whole tables
-into pandas. Pupil-level reads (:func:`leavers`, :func:`destinations`, :func:`handovers`) raise
+into pandas; the largest (assessments, encounters, destinations, hand-overs, risk profiles)
+come from the per-school summary tables of :mod:`hubcore.rollups`, which the writers keep
+current. Pupil-level reads (:func:`leavers`, :func:`destinations`, :func:`handovers`) raise
 :class:`~hubcore.errors.AccessDenied` for a scope that may not see them, and record an
 :class:`~hubcore.models.AuditEvent` when they succeed.
 """
@@ -16,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, extract, func, insert, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
-from hubcore import geo
+from hubcore import frames, geo, rollups
 from hubcore.access import Role, Scope
 from hubcore.errors import AccessDenied, HubcoreError
 from hubcore.models import (
@@ -152,51 +154,21 @@ def assessments(
     engine: Engine, scope: Scope, framework: str | None = None, latest_only: bool = False
 ) -> pd.DataFrame:
     """Compass-style assessments in scope, one row per assessment: ``bm1`` … ``bm8`` (percent)
-    and ``achieved`` (benchmarks at 100 percent, 0–8), pivoted in SQL.
+    and ``achieved`` (benchmarks at 100 percent, 0–8), pivoted in SQL (read from
+    :mod:`hubcore.rollups`), ordered by school and date.
 
     ``framework`` ("2014" or "2024") keeps one framework; ``latest_only`` keeps each school's
     most recent assessment (within that framework, if one is given).
     """
-    pivots = [
-        func.max(case((T_SCORE.c.benchmark == b, T_SCORE.c.percent))).label(f"bm{b}")
-        for b in range(1, 9)
-    ]
-    achieved = func.sum(case((T_SCORE.c.percent >= 100, 1), else_=0)).label("achieved")
-    where = [school_filter(scope, T_ASSESS.c.urn)]
+    frame = rollups.read(engine, "assessments", school_filter(scope, rollups.PACKS.c.urn))
     if framework is not None:
-        where.append(T_ASSESS.c.framework == framework)
+        frame = frame[frame["framework"].eq(framework)]
     if latest_only:
-        latest = (
-            select(T_ASSESS.c.urn, func.max(T_ASSESS.c.assessed_on).label("last"))
-            .where(*where)
-            .group_by(T_ASSESS.c.urn)
-            .subquery()
-        )
-        where.append(
-            T_ASSESS.c.assessed_on
-            == select(latest.c.last).where(latest.c.urn == T_ASSESS.c.urn).scalar_subquery()
-        )
-    query = (
-        select(
-            T_ASSESS.c.id.label("assessment_id"),
-            T_ASSESS.c.urn,
-            T_ASSESS.c.assessed_on,
-            T_ASSESS.c.academic_year,
-            T_ASSESS.c.snapshot,
-            T_ASSESS.c.evaluation_type,
-            T_ASSESS.c.framework,
-            *pivots,
-            achieved,
-        )
-        .join(T_SCORE, T_SCORE.c.assessment_id == T_ASSESS.c.id)
-        .where(*where)
-        .group_by(T_ASSESS.c.id)
-        .order_by(T_ASSESS.c.urn, T_ASSESS.c.assessed_on)
-    )
-    frame = _read(engine, query)
-    frame["assessed_on"] = pd.to_datetime(frame["assessed_on"])
-    frame["achieved"] = frame["achieved"].astype("int64")
-    return frame
+        last = frame.groupby("urn")["assessed_on"].transform("max")
+        frame = frame[frame["assessed_on"].eq(last)]
+    columns = ["assessment_id", "urn", "assessed_on", "academic_year", "snapshot",
+               "evaluation_type", "framework", *[f"bm{b}" for b in range(1, 9)], "achieved"]
+    return frame[columns].reset_index(drop=True)
 
 
 # --- employers and encounters -----------------------------------------------------------------
@@ -276,28 +248,14 @@ def destination_counts(
     engine: Engine, scope: Scope, by_home_area: bool = False
 ) -> pd.DataFrame:
     """Leavers by school, cohort, year group, years after leaving (1–3; the autumn after
-    leaving is year 1) and destination category — and by the leaver's home small area
-    (``home_lsoa``) with ``by_home_area`` — counted in SQL from each leaver's actual destination
-    records (unsuppressed: apply :mod:`hubcore.disclosure` before showing them to an
-    aggregates-only role)."""
-    # Autumn of the leaving year is year 1; each later academic year adds one.
-    recorded = T_DEST.c.recorded_on
-    years_after = (
-        extract("year", recorded)
-        - T_LEAVER.c.cohort
-        + case((extract("month", recorded) >= 9, 1), else_=0)
-    ).label("years_after")
-    keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, years_after]
-    if by_home_area:
-        keys.append(T_LEAVER.c.home_lsoa)
-    query = (
-        select(*keys, T_DEST.c.category, func.count().label("leavers"))
-        .join(T_DEST, T_DEST.c.leaver_key == T_LEAVER.c.key)
-        .where(school_filter(scope, T_LEAVER.c.urn), T_DEST.c.kind == "actual")
-        .group_by(*keys, T_DEST.c.category)
-        .order_by(*keys)
-    )
-    return _read(engine, query)
+    leaving is year 1) and destination category, counted from each leaver's actual destination
+    records (read from :mod:`hubcore.rollups`; unsuppressed: apply :mod:`hubcore.disclosure`
+    before showing them to an aggregates-only role).
+
+    With ``by_home_area``: by school, years after leaving, the leaver's home small area
+    (``home_lsoa``) and category instead, all cohorts and year groups together."""
+    name = "destinations_by_area" if by_home_area else "destinations"
+    return rollups.read(engine, name, school_filter(scope, rollups.PACKS.c.urn))
 
 
 def destination_flows(engine: Engine, scope: Scope, years_after: int = 1) -> pd.DataFrame:
@@ -434,7 +392,7 @@ def leavers(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataF
     query = select(T_LEAVER).where(where)
     if cohort is not None:
         query = query.where(T_LEAVER.c.cohort == cohort)
-    frame = _read(engine, query.order_by(T_LEAVER.c.urn, T_LEAVER.c.key))
+    frame = frames.read(engine, query.order_by(T_LEAVER.c.urn, T_LEAVER.c.key))
     frame["left_on"] = pd.to_datetime(frame["left_on"])
     if beyond_school(scope):
         opted_out = frame["s14_info_optout"].astype(bool) | frame["ys_restriction"].astype(bool)
@@ -523,76 +481,60 @@ def handover_summary(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def handover_dates(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Hand-overs counted in SQL by school, cohort, year group, status and dates (left, referred,
+    """Hand-overs counted by school, cohort, year group, status and dates (left, referred,
     whether contacted): the input :mod:`hubcore.metrics.transitions` needs for the funnel, the
-    referral lags and overdue counts, without pupil keys. Rows can still be single hand-overs,
-    so this is an intermediate for metrics, not a table to display; no audit event (no pupil
-    row leaves the store)."""
-    contacted = case((T_HANDOVER.c.contacted_on.is_not(None), 1), else_=0).label("contacted")
-    keys = [
-        T_HANDOVER.c.from_urn,
-        T_LEAVER.c.cohort,
-        T_LEAVER.c.year_group,
-        T_HANDOVER.c.status,
-        T_HANDOVER.c.left_on,
-        T_HANDOVER.c.referred_on,
-    ]
-    query = (
-        select(*keys, contacted, func.count().label("handovers"))
-        .join(T_LEAVER, T_LEAVER.c.key == T_HANDOVER.c.leaver_key)
-        .where(_handover_filter(scope))
-        .group_by(*keys, contacted)
-        .order_by(*keys)
-    )
-    frame = _read(engine, query).rename(columns={"from_urn": "urn"})
-    for col in ("left_on", "referred_on"):
-        frame[col] = pd.to_datetime(frame[col])
-    frame["contacted"] = frame["contacted"].astype(bool)
+    referral lags and overdue counts, without pupil keys (read from :mod:`hubcore.rollups`).
+    Rows can still be single hand-overs, so this is an intermediate for metrics, not a table
+    to display; no audit event (no pupil row leaves the store)."""
+    if scope.role is not Role.NCS_ADVISER:
+        return rollups.read(engine, "handovers", school_filter(scope, rollups.PACKS.c.urn))
+    # Hand-overs to this NCS area come from any school.
+    frame = rollups.read(engine, "ncs_handovers")
+    frame = frame[frame["ncs_area"].eq(scope.ncs_area)].drop(columns="ncs_area")
+    names = ["urn", "cohort", "year_group", "status", "left_on", "referred_on", "contacted"]
+    return frame.sort_values(names, ignore_index=True)
+
+
+def leaver_profiles(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
+    """Leavers counted by school, cohort, year group and every input of the RONI score (SEN
+    status, the :data:`hubcore.rollups.PROFILE_FLAGS`, attendance to its band's upper value in
+    percent): ``leavers`` per profile. Scoring each profile with
+    :func:`hubcore.metrics.risk.roni_scores` and weighting by ``leavers`` gives the same band
+    counts as scoring every leaver, from far fewer rows. Aggregate (no pupil key), so no audit
+    event; unsuppressed, like :func:`destination_counts`."""
+    frame = rollups.read(engine, "leaver_profiles", school_filter(scope, rollups.PACKS.c.urn))
+    if cohort is not None:
+        frame = frame[frame["cohort"].eq(cohort)].reset_index(drop=True)
     return frame
 
 
 def encounter_summary(
     engine: Engine, scope: Scope, academic_years: list[str] | None = None
 ) -> pd.DataFrame:
-    """Encounters summed in SQL by school, academic year, benchmark, kind, year range,
-    provider-access flag and calendar ``month`` (1–12): ``encounters`` (events) and
-    ``participants`` (pupils reached). Everything :mod:`hubcore.metrics.coverage` needs, at a
-    fraction of the rows of :func:`encounters`."""
-    month = extract("month", T_ENC.c.date).label("month")
-    keys = [
-        T_ENC.c.urn,
-        T_ENC.c.academic_year,
-        T_ENC.c.benchmark,
-        T_ENC.c.kind,
-        T_ENC.c.year_from,
-        T_ENC.c.year_to,
-        T_ENC.c.provider_access,
-    ]
-    query = select(
-        *keys,
-        month,
-        func.count().label("encounters"),
-        func.sum(T_ENC.c.participants).label("participants"),
-    ).where(school_filter(scope, T_ENC.c.urn))
+    """Encounters summed by school, academic year, benchmark, kind, year range,
+    provider-access flag and, for provider-access encounters, calendar ``month`` (1–12; 0 for
+    other encounters): ``encounters`` (events) and ``participants`` (pupils reached). Read from
+    :mod:`hubcore.rollups`: everything :mod:`hubcore.metrics.coverage` needs, at a fraction of
+    the rows of :func:`encounters`."""
+    frame = rollups.read(engine, "encounters", school_filter(scope, rollups.PACKS.c.urn))
     if academic_years is not None:
-        # Wrapped in an expression so SQLite keeps using the URN index for a hub or school
-        # (on the bare column it picks the academic-year index: 5× slower for one hub).
-        year = func.coalesce(T_ENC.c.academic_year, "")
-        query = query.where(year.in_(academic_years))
-    query = query.group_by(*keys, month).order_by(*keys, month)
-    frame = _read(engine, query)
-    frame["month"] = frame["month"].astype("int64")
-    frame["provider_access"] = frame["provider_access"].astype(bool)
+        frame = frame[frame["academic_year"].isin(academic_years)].reset_index(drop=True)
     return frame
 
 
 def encounter_years(engine: Engine, scope: Scope) -> list[str]:
     """Academic years present in the scope's encounter log, oldest first."""
-    query = (
-        select(T_ENC.c.academic_year)
-        .where(school_filter(scope, T_ENC.c.urn))
-        .distinct()
-        .order_by(T_ENC.c.academic_year)
-    )
+    # One index seek per year ("the smallest year after the last one found") rather than a
+    # DISTINCT over every encounter: a handful of years among millions of rows.
+    years: list[str] = []
     with engine.connect() as conn:
-        return [row[0] for row in conn.execute(query)]
+        while True:
+            query = select(func.min(T_ENC.c.academic_year)).where(
+                school_filter(scope, T_ENC.c.urn)
+            )
+            if years:
+                query = query.where(T_ENC.c.academic_year > years[-1])
+            following = conn.execute(query).scalar()
+            if following is None:
+                return years
+            years.append(following)

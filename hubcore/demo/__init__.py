@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import Engine, func, select, text
 from tqdm.auto import tqdm
 
+from hubcore import rollups
 from hubcore.demo import careers, pupils
 from hubcore.demo.geography import Geography, make_geography
 from hubcore.demo.names import place_names
@@ -216,6 +217,7 @@ def build(
                 conn, table, frame[columns], progress=progress, desc=f"writing {table.name}"
             )
         _reset_sequences(conn, [m for m, _ in plan])
+        rollups.refresh(conn)  # the summary tables England-wide reads use
     steps.update()
     steps.close()
     return written

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from hubcore import rollups
 from hubcore.errors import HubcoreError
 from hubcore.ingest.report import ImportReport, default_rejects_path
 from hubcore.ingest.upsert import UpsertResult
@@ -28,6 +29,15 @@ from hubcore.models import AuditEvent, School
 PROGRESS_ROWS = 100_000
 
 Writer = Callable[[Connection], UpsertResult]
+
+#: The record table each import kind writes, where :mod:`hubcore.rollups` counts it.
+IMPORT_TABLES = {
+    "compass": "benchmark_assessment",
+    "encounters": "encounter",
+    "leavers": "leaver",
+    "destinations": "destination_record",
+    "handovers": "handover",
+}
 
 
 def academic_year(dates: pd.Series) -> pd.Series:
@@ -91,6 +101,12 @@ def finish(
     try:
         with engine.begin() as conn:
             result = write(conn)
+            if result.rows is not None and result.touched:
+                # Summary tables of the schools touched, in the same transaction.
+                rollups.after_import(
+                    conn, IMPORT_TABLES.get(report.kind, ""), result.rows.loc[result.touched],
+                    result.updated,
+                )
             conn.execute(
                 AuditEvent.__table__.insert(),
                 {

@@ -116,6 +116,8 @@ def import_compass(
             inserted=first.inserted,
             updated=len(touched_rows - new_rows),
             unchanged=len(good) - len(touched_rows),
+            rows=good,  # the schools touched, for the summary tables
+            touched=sorted(touched_rows),
         )
 
     return finish(engine, report, checker, write, rejects_path, dry_run)

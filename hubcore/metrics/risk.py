@@ -105,8 +105,11 @@ def roni_table(
 ) -> pd.DataFrame:
     """Per leaver: ``key``, ``urn``, ``cohort``, ``year_group`` (where present),
     ``roni_score`` (:func:`roni_scores`, points) and ``roni_band`` (:func:`roni_band`).
-    Pupil level: only for roles that may see leavers."""
-    keep = [c for c in ("key", "urn", "cohort", "year_group") if c in leavers.columns]
+    Pupil level: only for roles that may see leavers.
+
+    Also takes :func:`hubcore.store.leaver_profiles` (identical leavers counted in a
+    ``leavers`` column, which is kept): one row per profile, scored once."""
+    keep = [c for c in ("key", "urn", "cohort", "year_group", "leavers") if c in leavers.columns]
     out = pd.DataFrame(leavers[keep]).copy()
     out["roni_score"] = roni_scores(leavers, weights)
     out["roni_band"] = roni_band(out["roni_score"], bands)
@@ -116,21 +119,24 @@ def roni_table(
 def roni_summary(scores: pd.DataFrame, by: Sequence[str] = ("urn",)) -> pd.DataFrame:
     """Per group: ``leavers``, ``mean_score`` (points), ``high_risk`` = leavers in a band of
     :data:`HIGH_BANDS`, ``pct_high_risk`` = high_risk ÷ leavers × 100 (percent), and a count per
-    band ``band_<name>``."""
+    band ``band_<name>``. Rows of :func:`roni_table` are one leaver each, or ``leavers`` each
+    where that column is present (scored profiles)."""
     keys = list(by) or ["_all"]
     frame = scores.assign(_all="all") if not by else scores
     band = frame["roni_band"].astype(str)
+    n = frame["leavers"].astype("int64") if "leavers" in frame.columns else 1
     work = frame[keys].assign(
-        leavers=1,
-        high_risk=band.isin(list(HIGH_BANDS)).astype("int64"),
-        _score=frame["roni_score"].astype("float64"),
-        **{f"band_{name}": band.eq(name).astype("int64") for _, name in DEFAULT_BANDS},
+        leavers=n,
+        high_risk=band.isin(list(HIGH_BANDS)).astype("int64") * n,
+        _points=frame["roni_score"].astype("float64") * n,
+        **{f"band_{name}": band.eq(name).astype("int64") * n for _, name in DEFAULT_BANDS},
     )
     out = work.groupby(keys, sort=True).agg(
         leavers=("leavers", "sum"),
-        mean_score=("_score", "mean"),
+        _points=("_points", "sum"),
         high_risk=("high_risk", "sum"),
         **{f"band_{n}": (f"band_{n}", "sum") for _, n in DEFAULT_BANDS},
     )
+    out.insert(1, "mean_score", out.pop("_points") / out["leavers"])
     out["pct_high_risk"] = 100.0 * out["high_risk"] / out["leavers"]
     return out.reset_index()

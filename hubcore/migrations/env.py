@@ -3,6 +3,7 @@
 from alembic import context
 
 import hubcore.models  # noqa: F401 - registers every table on the metadata
+import hubcore.rollups  # noqa: F401 - and the summary tables
 from hubcore.models import metadata
 
 config = context.config

@@ -74,6 +74,13 @@ def test_good_rows_are_accepted(seeded):
         assert conn.exec_driver_sql("select count(*) from handover").scalar() == 1
 
 
+#: A valid encounter (tests change one field to break one rule).
+ENCOUNTER = {
+    "urn": 100001, "kind": "talk", "benchmark": 5, "date": dt.date(2025, 10, 1),
+    "academic_year": "2025/26", "year_from": 9, "year_to": 9, "participants": 30,
+}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("model", "row", "constraint"),
     [
@@ -106,6 +113,8 @@ def test_good_rows_are_accepted(seeded):
             },
             "framework",
         ),
+        (Encounter, {**ENCOUNTER, "kind": "juggling"}, "ck_encounter_kind"),
+        (Encounter, {**ENCOUNTER, "mode": "telepathy"}, "ck_encounter_mode"),
         (
             Encounter,
             {

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Select
 
 from hubcore import frames
+from hubcore.errors import HubcoreError
 from hubcore.models import (
     BenchmarkAssessment,
     BenchmarkScore,
@@ -281,8 +282,15 @@ def compute(engine_or_conn: Engine | Connection, name: str,
 def unpack(payloads: Iterable[bytes], name: str) -> pd.DataFrame:
     """The rows of rollup ``name`` from packed ``payloads``, as one DataFrame."""
     schema = ROLLUPS[name].schema
-    batches = [pa.ipc.read_record_batch(pa.py_buffer(p), schema) for p in payloads]
-    table = pa.Table.from_batches(batches, schema).combine_chunks()
+    try:
+        batches = [pa.ipc.read_record_batch(pa.py_buffer(p), schema) for p in payloads]
+        table = pa.Table.from_batches(batches, schema).combine_chunks()
+    except (pa.ArrowException, ValueError) as exc:
+        # Packs written by another version of hubcore, or damaged: they are derived data.
+        raise HubcoreError(
+            f"the stored summary of {name} cannot be read ({exc}); rebuild the summary tables "
+            "with `hubcore db refresh-rollups --db ...`"
+        ) from None
     return table.to_pandas(date_as_object=False)
 
 

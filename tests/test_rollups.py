@@ -241,3 +241,19 @@ def test_fast_reads_infer_types_from_every_row(tmp_path):
     frame = frames.read(engine, sa.select(t))
     assert frame["s"].iloc[-1] == "x" and frame["n"].iloc[-1] == 1.5
     assert frame["b"].dtype == bool and frame["b"].sum() == 3000
+
+
+def test_unreadable_packs_say_how_to_rebuild_them(tmp_path):
+    from hubcore import demo
+    from hubcore.errors import HubcoreError
+
+    engine = db.get_engine(db.sqlite_url(tmp_path / "old.db"))
+    db.upgrade(engine)
+    demo.build(engine, size="hub", seed=demo.DEFAULT_SEED, progress=False)
+    with engine.begin() as conn:  # as if written by a hubcore with another pack layout
+        conn.execute(rollups.PACKS.update().values(payload=b"not an arrow message"))
+    with pytest.raises(HubcoreError, match="hubcore db refresh-rollups"):
+        store.destination_counts(engine, Scope.admin())
+    with engine.begin() as conn:
+        rollups.refresh(conn)
+    assert store.destination_counts(engine, Scope.admin())["leavers"].sum() > 0

@@ -7,11 +7,17 @@ pages with ``hubcore serve`` and measures, per page:
   drawn with a non-zero canvas (cold = first session of a fresh server; warm = a later one);
 - filter change: from changing a filter to the redrawn plot (its colour bar title changed).
 
-It also renders, server-side, the map the naive way (every small area as a GeoViews polygon in
-longitude/latitude, reprojected at render) against the suite's way, and reports the ratio.
+It also draws the small-area map the naive way (every small area as a GeoViews polygon in
+longitude/latitude, reprojected at render) against the suite's way (pre-projected, simplified
+once and cached per process, one Bokeh ``patches`` glyph, LA outlines only at national zoom) and
+reports the ratio twice: server-side (build and serialise) and in the browser (from navigation
+to the drawn map, each map alone on a page served by one process).
 
     python benchmarks/dashboard_speed.py                       # demo hub (built if missing)
     python benchmarks/dashboard_speed.py --england DB_FILE     # and an England-sized database
+                                                               # (one hub, then every hub)
+
+Each page is opened in a fresh browser context (no HTTP cache), as a first visit.
 
 Only loopback traffic; nothing is written to the databases except audit rows.
 """
@@ -19,6 +25,7 @@ Only loopback traffic; nothing is written to the databases except audit rows.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -57,7 +64,7 @@ def _drawn(page, minimum: int) -> bool:
 
 def _render(page, url: str, text: str, plots: int, timeout: float = 120) -> float:
     start = time.perf_counter()
-    page.goto(url)
+    page.goto(url, timeout=timeout * 1000)
     page.get_by_text(text).first.wait_for(timeout=timeout * 1000)
     while not _drawn(page, plots):
         if time.perf_counter() - start > timeout:
@@ -94,7 +101,9 @@ def measure_browser(url: str, hub: str, runs: int) -> dict[str, float]:
                 executable_path=CHROMIUM,
                 args=["--disable-gpu", "--disable-background-networking", "--no-first-run"],
             )
-            for name, (text, plots) in PAGES.items():
+            # Only the overview offers every hub at once (the other pages are per hub).
+            pages = {"overview": PAGES["overview"]} if hub == "*" else PAGES
+            for name, (text, plots) in pages.items():
                 for attempt in range(runs + 1):
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     seconds = _render(
@@ -102,6 +111,7 @@ def measure_browser(url: str, hub: str, runs: int) -> dict[str, float]:
                     )
                     key = f"{name}: first render ({'cold' if attempt == 0 else 'warm'})"
                     results.setdefault(key, []).append(seconds)
+                    print(f"  {key} {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
                     # At national zoom (every hub) there is no small-area layer to change.
                     if name == "overview" and attempt > 0 and hub != "*":
                         results.setdefault("overview: filter change (layer)", []).append(
@@ -162,12 +172,129 @@ def measure_naive(url: str, hub: str | None) -> dict[str, float]:
     }
 
 
+#: Above this many polygons the naive map is not drawn in the browser (it would take minutes
+#: and gigabytes; the server-side timing still runs).
+NAIVE_BROWSER_MAX = 5000
+
+
+def _naive_element(areas):
+    import geoviews as gv
+
+    from dashboards.common import maps
+
+    return gv.Polygons(areas.to_crs(4326), vdims=["imd_decile"]).opts(
+        color="imd_decile", cmap=maps.DEPRIVATION_COLOURS, tools=["hover"], responsive=True,
+        height=620, colorbar=True)
+
+
+def _suite_map(url: str, hub: str | None, areas):
+    from dashboards.common import data, maps
+    from dashboards.common.area_map import AreaMap
+
+    key = data.scope_key(url, hub)
+    shown = areas.iloc[0:0] if data.national_zoom(url, key) else data.boundaries(url, key, "lsoa")
+    ours = AreaMap(shown, data.boundaries(url, key, "lad"), hub)
+    ours.show_areas(shown.set_index("code")[["imd_decile"]].rename(
+        columns={"imd_decile": "value"}), "IMD decile", maps.DEPRIVATION_COLOURS, 0.5, 10.5)
+    return ours
+
+
+def serve_maps(url: str, hub: str, port: int) -> None:
+    """Serve ``/naive`` and ``/suite``: the small-area map alone, drawn each way (run by
+    :func:`measure_maps_browser` in a subprocess)."""
+    import holoviews as hv
+    import panel as pn
+
+    from dashboards.common.context import default_scope
+
+    hub = None if hub == "-" else hub
+    hv.extension("bokeh", logo=False)
+    engine = db.get_engine(url)
+    url = engine.url.render_as_string(hide_password=False)
+    areas = store.areas(engine, default_scope(engine, hub))  # read once: not what is timed
+
+    def naive():
+        return pn.Column("naive map", pn.pane.HoloViews(_naive_element(areas),
+                                                       sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
+
+    def suite():
+        return pn.Column("suite map", pn.pane.Bokeh(_suite_map(url, hub, areas).figure,
+                                                   sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
+
+    pn.serve({"naive": naive, "suite": suite}, port=port, show=False, print_output=False,
+             websocket_origin=[f"localhost:{port}"])
+
+
+def measure_maps_browser(url: str, hub: str, runs: int) -> dict[str, float]:
+    """Median seconds from navigation to the drawn map, naive and suite, and their ratio."""
+    from dashboards.common.context import default_scope
+
+    engine = db.get_engine(url)
+    polygons = len(store.areas(engine, default_scope(engine, hub)))
+    port = _port()
+    log = Path(tempfile.mkdtemp()) / "maps.log"
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--maps-server", url, hub or "-", str(port)],
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    results: dict[str, list[float]] = {}
+    try:
+        _wait_for(port, server, log)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--disable-gpu", "--disable-background-networking", "--no-first-run"],
+            )
+            pages = ["suite"] + (["naive"] if polygons <= NAIVE_BROWSER_MAX else [])
+            for attempt in range(runs + 1):
+                for name in pages:
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    seconds = _render(page, f"http://localhost:{port}/{name}", f"{name} map", 1,
+                                      timeout=600)
+                    if attempt:  # the first of each is the process's cold render
+                        results.setdefault(name, []).append(seconds)
+                    page.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    out = {f"browser map, suite ({polygons:,} areas in scope)": statistics.median(results["suite"])}
+    if "naive" in results:
+        out["browser map, naive GeoViews polygons"] = statistics.median(results["naive"])
+        out["browser ratio naive / suite"] = out["browser map, naive GeoViews polygons"] / \
+            out[f"browser map, suite ({polygons:,} areas in scope)"]
+    else:
+        out[f"browser map, naive: not drawn (over {NAIVE_BROWSER_MAX:,} polygons)"] = float("nan")
+    return out
+
+
+def _wait_for(port: int, server: subprocess.Popen, log: Path, seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not start in {seconds} s:\n{log.read_text()}")
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--maps-server":
+        serve_maps(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--demo", help="demo database file (default: a fresh one in a temp dir)")
     parser.add_argument("--england", help="England-sized database (hubcore demo --size england)")
     parser.add_argument("--runs", type=int, default=3, help="warm runs per page (median shown)")
+    parser.add_argument("--only", choices=["demo", "hub", "all"], action="append",
+                        help="run only these scenarios: the demo hub, one England hub, every "
+                             "England hub (repeatable; default: all that apply)")
     args = parser.parse_args()
+    wanted = set(args.only or ["demo", "hub", "all"])
 
     scenarios = []
     demo_file = args.demo or str(Path(tempfile.mkdtemp()) / "demo.db")
@@ -175,19 +302,25 @@ def main() -> None:
     db.upgrade(engine)
     if store.default_hub_id(engine) is None:
         demo.build(engine, progress=False)
-    scenarios.append(("demo hub", db.sqlite_url(demo_file), "DEMO"))
+    if "demo" in wanted:
+        scenarios.append(("demo hub", db.sqlite_url(demo_file), "DEMO"))
     if args.england:
         url = db.sqlite_url(args.england)
-        scenarios.append(("England data, one hub", url, store.default_hub_id(db.get_engine(url))))
-        scenarios.append(("England data, all hubs", url, "*"))
+        if "hub" in wanted:
+            scenarios.append(("England data, one hub", url,
+                              store.default_hub_id(db.get_engine(url))))
+        if "all" in wanted:
+            scenarios.append(("England data, all hubs (overview only)", url, "*"))
     for label, url, hub in scenarios:
-        print(f"\n## {label} ({hub})")
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"\n## {label} ({hub}); load average {load} on {os.cpu_count()} CPUs", flush=True)
         for key, seconds in measure_browser(url, hub, args.runs).items():
-            print(f"{key:45s} {seconds * 1000:8.0f} ms")
-        for key, value in measure_naive(url, hub).items():
-            unit = "×" if key.startswith("ratio") else "ms"
+            print(f"{key:45s} {seconds * 1000:8.0f} ms", flush=True)
+        for key, value in {**measure_naive(url, hub),
+                           **measure_maps_browser(url, hub, args.runs)}.items():
+            unit = "×" if "ratio" in key else "ms"
             shown = value if unit == "×" else value * 1000
-            print(f"{key:45s} {shown:8.1f} {unit}")
+            print(f"{key:45s} {shown:8.1f} {unit}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ schools meeting BM5 or BM6 to a target.
 
 from __future__ import annotations
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models import HoverTool
 
-from dashboards.common import data, layout, maps
+from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage
 from hubcore import metrics, store
@@ -35,12 +35,10 @@ class EmployerSupply(HubPage):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._map = pn.pane.HoloViews(sizing_mode="stretch_width", min_height=520)
-        self._spare = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                           pagination="local", page_size=10,
-                                           sizing_mode="stretch_width")
-        self._matches = self._spare.clone(value=pd.DataFrame())
-        self._lift = self._spare.clone(value=pd.DataFrame())
+        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=520)
+        self._spare = layout.table(height=340)
+        self._matches = layout.table(height=340)
+        self._lift = layout.table(height=340)
         self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
         self._refresh()
 
@@ -60,26 +58,26 @@ class EmployerSupply(HubPage):
                 "No employers recorded for this hub yet: import them with "
                 "`hubcore import employers FILE` (a blank file: `hubcore template employers`).")]
             return
-        self._map.loading = True
+        # No loading spinner: the map is rebuilt in tens of milliseconds, and Panel 1.9 leaves
+        # a spinner drawn over a Bokeh pane that was loading before its first render.
+        self._map.object = self._map_element(employers)
+        offers = store.employer_offers(self._engine, scope)
+        spare = metrics.spare_offers(offers, employers)
+        layout.show(self._spare, spare.drop(columns=["easting", "northing", "employer_id"]))
         try:
-            self._map.object = self._map_element(employers)
-            offers = store.employer_offers(self._engine, scope)
-            spare = metrics.spare_offers(offers, employers)
-            self._spare.value = spare.drop(columns=["easting", "northing", "employer_id"])
-            try:
-                self._matches.value = data.report_table(self._url, self._key, "employers",
-                                                        exported=False)
-            except HubcoreError as exc:
-                self._matches.value = pd.DataFrame({"note": [str(exc)]})
-            self._what_it_takes()
-        finally:
-            self._map.loading = False
-        self._body[:] = [
+            layout.show(self._matches, data.report_table(self._url, self._key, "employers",
+                                                         exported=False))
+        except HubcoreError as exc:
+            layout.show(self._matches, pd.DataFrame({"note": [str(exc)]}))
+        self._what_it_takes()
+        parts = [
             "### Employers and their links to schools", self._map,
             "### Offers not taken up", self._spare,
             "### Suggested matches: nearest schools with a matching gap", self._matches,
             "### What would it take?", self._answer, self._lift,
         ]
+        if len(self._body) != len(parts):  # laid out once; later refreshes refill in place
+            self._body[:] = parts
 
     @param.depends("benchmark", "target_pct", "radius_km", watch=True)
     def _what_it_takes(self) -> None:
@@ -89,7 +87,7 @@ class EmployerSupply(HubPage):
                                       radius_km=self.radius_km)
         except HubcoreError as exc:
             self._answer.object = str(exc)
-            self._lift.value = pd.DataFrame()
+            layout.show(self._lift, pd.DataFrame())
             return
         head = table[table["level"] == "summary"].iloc[0]
         reach = "can" if bool(head["supply_covers_need"]) else "cannot"
@@ -103,32 +101,37 @@ class EmployerSupply(HubPage):
             f"**{reach}** cover it."
         )
         schools = table[table["level"] == "school"]
-        self._lift.value = schools[["order", "name", "urn", "shortfall", "cumulative_needed",
-                                    "nearest_supplier", "nearest_supplier_km"]]
+        layout.show(self._lift, schools[["order", "name", "urn", "shortfall", "cumulative_needed",
+                                         "nearest_supplier", "nearest_supplier_km"]])
 
-    def _map_element(self, employers: pd.DataFrame) -> hv.Overlay:
+    def _map_element(self, employers: pd.DataFrame):
         schools = data.schools(self._url, self._key)
         links = store.employer_links(self._engine, self._scope())
         links = links[links["role"].isin(self.roles)]
         seg = links.merge(employers[["id", "easting", "northing", "name"]],
                           left_on="employer_id", right_on="id") \
             .merge(schools[["urn", "easting", "northing"]], on="urn", suffixes=("_e", "_s"))
-        layers: list = []
-        areas = data.boundaries(self._url, self._key, "lad")
-        if len(areas):
-            layers.append(maps.outline(areas))
+        fig = charts.map_figure(520, data.boundaries(self._url, self._key, "lad"))
         for role, group in seg.groupby("role"):
-            layers.append(hv.Segments(group, ["easting_e", "northing_e", "easting_s",
-                                              "northing_s"], label=role.replace("_", " "))
-                          .opts(color=ROLE_COLOURS[role], line_width=1.2, alpha=0.6))
-        layers.append(hv.Points(employers, ["easting", "northing"],
-                                ["name", "sector", "size_band"], label="employers")
-                      .opts(marker="triangle", size=8, color="#555555", tools=["hover"]))
-        layers.append(hv.Points(schools, ["easting", "northing"], ["name", "urn", "type"],
-                                label="schools")
-                      .opts(size=11, color="#ffbf00", line_color="black", tools=["hover"]))
-        return maps.map_options(hv.Overlay(layers)).opts(hv.opts.Overlay(show_legend=True,
-                                                                         legend_position="right"))
+            fig.segment("easting_e", "northing_e", "easting_s", "northing_s",
+                        source=charts.source(group, ["easting_e", "northing_e", "easting_s",
+                                                    "northing_s"]),
+                        color=ROLE_COLOURS[role], line_width=1.2, alpha=0.6,
+                        legend_label=role.replace("_", " "))
+        found = fig.scatter("easting", "northing", source=charts.source(
+            employers, ["easting", "northing", "name", "sector", "size_band"]),
+            marker="triangle", size=8, color="#555555", legend_label="employers")
+        placed = fig.scatter("easting", "northing", source=charts.source(
+            schools, ["easting", "northing", "name", "urn", "type"]),
+            size=11, color="#ffbf00", line_color="black", legend_label="schools")
+        fig.add_tools(
+            HoverTool(renderers=[found], tooltips=[("employer", "@name"), ("sector", "@sector"),
+                                                   ("size", "@size_band")]),
+            HoverTool(renderers=[placed], tooltips=[("school", "@name"), ("URN", "@urn"),
+                                                    ("type", "@type")]),
+        )
+        charts.legend_outside(fig)
+        return fig
 
     def controls(self) -> pn.Column:
         return pn.Column(

@@ -30,6 +30,8 @@ BENCHMARK_CHOICES = {"Benchmarks fully achieved (0–8)": 0} | {
     f"BM{b} {benchmarks.benchmark_name(b)}": b for b in benchmarks.BENCHMARKS
 }
 ALL_LAS = "All local authorities"
+#: Schools the table shows at most (every hub at once is thousands; the downloads hold all).
+TABLE_ROWS = 200
 TABLE_COLUMNS = {
     "name": "School or college",
     "urn": "URN",
@@ -67,10 +69,7 @@ class AreaOverview(HubPage):
         # Bokeh pane that has been drawn.
         self._map_box = pn.Column(self._map, sizing_mode="stretch_width")
         self._area_map: AreaMap | None = None
-        self._table = pn.widgets.Tabulator(
-            pd.DataFrame(), pagination="local", page_size=15, disabled=True,
-            sizing_mode="stretch_width", show_index=False,
-        )
+        self._table = layout.table(height=420, max_rows=TABLE_ROWS)
         self._downloads = pn.Row(
             pn.widgets.FileDownload(callback=self._csv, filename="schools.csv",
                                     label="Download CSV", button_type="primary"),
@@ -99,9 +98,14 @@ class AreaOverview(HubPage):
 
     @param.depends("hub_id", watch=True)
     def _on_hub(self) -> None:
-        with param.discard_events(self):
-            self._hub_changed()
-        self._refresh()
+        # A new hub means new geometry and possibly cold reads: show the spinner meanwhile.
+        self._map_box.loading = True
+        try:
+            with param.discard_events(self):
+                self._hub_changed()
+            self._refresh()
+        finally:
+            self._map_box.loading = False
 
     # --- data -------------------------------------------------------------------------------
 
@@ -139,7 +143,10 @@ class AreaOverview(HubPage):
         return buffer
 
     def _export(self) -> pd.DataFrame:
-        frame = self.schools_table()
+        return self._export_of(self.schools_table())
+
+    @staticmethod
+    def _export_of(frame: pd.DataFrame) -> pd.DataFrame:
         columns = [c for c in TABLE_COLUMNS if c in frame]
         out = frame[columns].rename(columns=TABLE_COLUMNS)
         if "Assessed" in out:
@@ -151,24 +158,28 @@ class AreaOverview(HubPage):
     @param.depends("layer", "benchmark", "school_types", "period", "la", watch=True)
     def _refresh(self) -> None:
         if self.hub_id is None:
-            self._body[:] = [layout.empty_state(
+            self._show([layout.empty_state(
                 "No hub in this database yet. Import schools and boundaries "
-                "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")]
+                "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")])
             return
         hub = self._hub_row()
         self._banner.visible = bool(hub["synthetic"])
-        self._map_box.loading = True
-        try:
-            frame = self.schools_table()
-            if data.schools(self._url, self._key).empty:
-                self._body[:] = [layout.empty_state(f"{hub['name']} has no member schools yet.")]
-                return
-            self._summary.object = self._summary_text(hub, frame)
-            self._draw(frame)
-            self._table.value = self._export()
-            self._body[:] = [self._summary, self._map_box, self._downloads, self._table]
-        finally:
-            self._map_box.loading = False
+        if data.schools(self._url, self._key).empty:
+            self._show([layout.empty_state(f"{hub['name']} has no member schools yet.")])
+            return
+        # A filter change takes tens of milliseconds: no loading spinner (it would cost more
+        # than the update), and only what changed is sent (see AreaMap and layout.show).
+        frame = self.schools_table()
+        self._summary.object = self._summary_text(hub, frame)
+        self._draw(frame)
+        layout.show(self._table, self._export_of(frame))
+        self._show([self._summary, self._map_box, self._downloads, self._table])
+
+    def _show(self, parts: list) -> None:
+        """Lay the body out, leaving it alone when it already holds these parts."""
+        if len(self._body) != len(parts) or any(
+                a is not b for a, b in zip(self._body, parts, strict=False)):
+            self._body[:] = parts
 
     def _hub_row(self) -> pd.Series:
         if self.hub_id == ALL_HUBS:
@@ -188,6 +199,9 @@ class AreaOverview(HubPage):
                 lines.append(str(note.iat[0]))
         else:
             lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
+        if len(frame) > TABLE_ROWS:
+            lines.append(f"The table below shows the first and last {TABLE_ROWS // 2} of "
+                         f"{len(frame):,}; the downloads hold every row.")
         return "\n\n".join(lines)
 
     def _draw(self, frame: pd.DataFrame) -> None:

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
 import param
 
-from dashboards.common import data, layout
+from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage
 from hubcore import benchmarks, codes, disclosure, metrics, store
 from hubcore.access import Role, Scope
-
-hv.extension("bokeh", logo=False)
 
 
 class SchoolProfile(HubPage):
@@ -85,8 +82,9 @@ class SchoolProfile(HubPage):
         for b in benchmarks.BENCHMARKS:
             rows.append((f"BM{b}", "this school: % of criteria met", float(mine[f"bm{b}"].iat[0])))
             rows.append((f"BM{b}", "hub: % of schools achieving", float(hub[f"pct_bm{b}"].iat[0])))
-        bars = hv.Bars(pd.DataFrame(rows, columns=["benchmark", "who", "percent"]),
-                       kdims=["benchmark", "who"], vdims="percent")
+        bars = charts.grouped_bars(
+            pd.DataFrame(rows, columns=["benchmark", "who", "percent"]), "benchmark", "who",
+            "percent", ["#1f4e79", "#9ecae1"])
         first = mine.iloc[0]
         note = (
             f"{int(first['achieved'])} of 8 fully achieved ({first['framework']} framework, "
@@ -94,10 +92,7 @@ class SchoolProfile(HubPage):
         )
         return pn.Column(
             "### Benchmarks against the hub",
-            pn.pane.HoloViews(bars.opts(height=320, responsive=True, ylim=(0, 105),
-                                        tools=["hover"], xrotation=0, multi_level=False,
-                                        color="who", cmap=["#1f4e79", "#9ecae1"],
-                                        show_legend=True)),
+            pn.pane.Bokeh(bars, sizing_mode="stretch_width"),
             pn.pane.Markdown(note),
             sizing_mode="stretch_width",
         )
@@ -107,16 +102,13 @@ class SchoolProfile(HubPage):
         mine = metrics.assessment_changes(a[a["urn"] == self.urn])
         if mine.empty:
             return layout.empty_state("No assessments to show a trend.")
-        curves = [
-            hv.Curve(group, "assessed_on", "achieved", label=f"{fw} framework").opts(
-                tools=["hover"]) * hv.Scatter(group, "assessed_on", "achieved")
-            for fw, group in mine.groupby("framework")
-        ]
-        plot = hv.Overlay(curves).opts(height=320, responsive=True, ylim=(-0.2, 8.4),
-                                       ylabel="benchmarks fully achieved", xlabel="assessed")
+        plot = charts.lines({f"{fw} framework": group for fw, group in
+                             mine.groupby("framework")}, "assessed_on", "achieved",
+                            ["#1f4e79", "#d94801", "#31a354"], y_range=(-0.2, 8.4))
+        plot.yaxis.axis_label, plot.xaxis.axis_label = "benchmarks fully achieved", "assessed"
         return pn.Column(
             "### Trend across assessments",
-            pn.pane.HoloViews(plot),
+            pn.pane.Bokeh(plot, sizing_mode="stretch_width"),
             pn.pane.Markdown("The 2024 framework (from September 2025) has new criteria: the two "
                              "lines are not one series."),
             sizing_mode="stretch_width",
@@ -141,12 +133,11 @@ class SchoolProfile(HubPage):
             return layout.empty_state("No encounters recorded for this school.")
         year = totals["academic_year"].max()
         latest = totals[totals["academic_year"] == year]
-        heat = hv.HeatMap(latest, kdims=["year_from", "kind"], vdims=["participants",
-                                                                      "encounters"])
+        heat = charts.heat_map(latest, "year_from", "kind", "participants", extra="encounters",
+                               x_label="year group")
         return pn.Column(
             f"### Encounters {year}: pupils reached by kind and year group",
-            pn.pane.HoloViews(heat.opts(height=320, responsive=True, tools=["hover"],
-                                        colorbar=True, cmap="Blues", xlabel="year group")),
+            pn.pane.Bokeh(heat, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
@@ -160,8 +151,7 @@ class SchoolProfile(HubPage):
             columns={"name": "employer"})
         return pn.Column(
             "### Employer links",
-            pn.widgets.Tabulator(table, disabled=True, show_index=False, height=320,
-                                 sizing_mode="stretch_width"),
+            layout.table(table, height=320),
             sizing_mode="stretch_width",
         )
 
@@ -177,17 +167,15 @@ class SchoolProfile(HubPage):
         long["percent"] = pd.to_numeric(long["percent"], errors="coerce")
         long["destination"] = long["destination"].str.removeprefix("pct_")
         tabs = [
-            (f"Year {yg}", pn.pane.HoloViews(
-                hv.Bars(group, kdims=["cohort", "destination"], vdims="percent").opts(
-                    stacked=True, height=320, responsive=True, tools=["hover"],
-                    cmap="Category20", ylabel="% of leavers", legend_position="right")))
+            (f"Year {yg}", pn.pane.Bokeh(
+                charts.stacked_bars(group, "cohort", "destination", "percent",
+                                    y_label="% of leavers"), sizing_mode="stretch_width"))
             for yg, group in long.groupby("year_group")
         ]
         return pn.Column(
             "### Destinations one year after leaving (c = fewer than 6 leavers)",
-            pn.Tabs(*tabs, ("Table", pn.widgets.Tabulator(
-                shown.drop(columns="years_after"), disabled=True, show_index=False,
-                height=300, pagination="local"))),
+            pn.Tabs(*tabs, ("Table", layout.table(shown.drop(columns="years_after"),
+                                                  height=300)), dynamic=True),
             sizing_mode="stretch_width",
         )
 
@@ -201,8 +189,7 @@ class SchoolProfile(HubPage):
         pct = {c: "left" for c in funnel.columns if c.startswith("pct_")}
         return pn.Column(
             "### NCS and LA hand-over funnel",
-            pn.widgets.Tabulator(disclosure.apply(funnel, counts=counts, percents=pct),
-                                 disabled=True, show_index=False, sizing_mode="stretch_width"),
+            layout.table(disclosure.apply(funnel, counts=counts, percents=pct), height=200),
             sizing_mode="stretch_width",
         )
 

@@ -6,13 +6,13 @@ Year 13 side by side.
 
 from __future__ import annotations
 
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 
-from dashboards.common import data, layout, maps
+from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage
 from hubcore import disclosure, metrics, store
@@ -36,10 +36,15 @@ class Transitions(HubPage):
 
     def __init__(self, **params):
         super().__init__(**params)
+        #: Year group → (heading, table) of the overdue lists, refilled in place when only the
+        #: overdue threshold changes (the charts do not depend on it).
+        self._overdue_parts: dict[int, tuple[pn.pane.Markdown, pn.pane.DataFrame]] = {}
+        self._handover_rows: pd.DataFrame | None = None
         self._refresh()
 
-    @param.depends("hub_id", "cohort", "overdue_days", watch=True)
+    @param.depends("hub_id", "cohort", watch=True)
     def _refresh(self) -> None:
+        self._overdue_parts = {}
         if self.hub_id is None:
             self._body[:] = [layout.empty_state("No hub in this database yet.")]
             return
@@ -61,7 +66,7 @@ class Transitions(HubPage):
             if self.cohort not in cohorts:
                 self.cohort = cohorts[-1]
         table = table[pd.to_numeric(table["cohort"], errors="coerce") == self.cohort]
-        handovers = self._handovers(scope)
+        handovers = self._handover_rows = self._handovers(scope)
         columns = [self._year_column(table, handovers, yg) for yg in (11, 13)]
         self._body[:] = [
             pn.pane.Markdown(f"### Leavers of summer {self.cohort}: Year 11 and Year 13 "
@@ -88,10 +93,11 @@ class Transitions(HubPage):
             parts.append(layout.empty_state(f"No Year {year_group} hand-overs."))
         else:
             steps = _numeric(funnel, FUNNEL_STEPS).iloc[0]
-            bars = hv.Bars([(s, steps[s]) for s in FUNNEL_STEPS], "step", "young people")
-            parts.append(pn.pane.HoloViews(bars.opts(height=260, responsive=True,
-                                                     tools=["hover"], color="#1f4e79",
-                                                     title="Hand-over funnel")))
+            frame = pd.DataFrame({"step": FUNNEL_STEPS,
+                                  "young people": [steps[s] for s in FUNNEL_STEPS]})
+            bars = charts.bars(frame, "step", "young people", "#1f4e79",
+                               title="Hand-over funnel")
+            parts.append(pn.pane.Bokeh(bars, sizing_mode="stretch_width"))
         if not lag.empty:
             row = lag.iloc[0]
             parts.append(pn.pane.Markdown(
@@ -104,7 +110,7 @@ class Transitions(HubPage):
         parts.append(self._overdue(handovers, year_group))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
-    def _lag_histogram(self, handovers, year_group: int) -> pn.pane.HoloViews:
+    def _lag_histogram(self, handovers, year_group: int) -> pn.pane.Bokeh:
         mine = handovers[(handovers["year_group"] == year_group)
                          & (handovers["cohort"] == self.cohort)]
         lag = metrics.referral_lag(mine, by=())
@@ -113,14 +119,13 @@ class Transitions(HubPage):
         counts, edges = np.histogram(days, bins=edges)
         shown = [disclosure.suppress_count(int(c)) for c in counts]
         heights = [0 if v == disclosure.SUPPRESSED else v for v in shown]
-        hist = hv.Histogram((edges, heights), kdims="days from leaving to referral",
-                            vdims="hand-overs")
         title = f"Referral lag (median {float(lag['median_days'].iat[0]):.0f} days)" \
             if len(lag) else "Referral lag"
-        return pn.pane.HoloViews(hist.opts(height=220, responsive=True, color="#6a51a3",
-                                           tools=["hover"], title=title + ", bins under 6 hidden"))
+        hist = charts.histogram(edges, heights, title + ", bins under 6 hidden",
+                                "days from leaving to referral", "hand-overs", "#6a51a3")
+        return pn.pane.Bokeh(hist, sizing_mode="stretch_width")
 
-    def _neet_bars(self, row) -> pn.pane.HoloViews:
+    def _neet_bars(self, row) -> pn.pane.Bokeh:
         values = [
             ("this hub", row.get("neet_nk_pct")),
             ("LA (published)", row.get("la_neet_nk_pct")),
@@ -128,26 +133,35 @@ class Transitions(HubPage):
         ]
         frame = pd.DataFrame(values, columns=["who", "NEET + not known %"])
         frame["NEET + not known %"] = pd.to_numeric(frame["NEET + not known %"], errors="coerce")
-        return pn.pane.HoloViews(hv.Bars(frame, "who", "NEET + not known %").opts(
-            height=220, responsive=True, tools=["hover"], color="#d94801",
-            title="NEET and not known, first autumn"))
+        bars = charts.bars(frame, "who", "NEET + not known %", "#d94801", height=220,
+                           title="NEET and not known, first autumn")
+        return pn.pane.Bokeh(bars, sizing_mode="stretch_width")
 
     def _overdue(self, handovers, year_group: int) -> pn.viewable.Viewable:
         if handovers is None:
             return layout.empty_state("The overdue list holds pupil-level rows; your role sees "
                                       "the counts above only.")
+        heading, table = pn.pane.Markdown(), layout.table(height=220)
+        self._overdue_parts[year_group] = (heading, table)
+        self._fill_overdue(year_group)
+        return pn.Column(heading, table, sizing_mode="stretch_width")
+
+    @param.depends("overdue_days", watch=True)
+    def _on_overdue(self) -> None:
+        for year_group in self._overdue_parts:
+            self._fill_overdue(year_group)
+
+    def _fill_overdue(self, year_group: int) -> None:
+        handovers = self._handover_rows
+        heading, table = self._overdue_parts[year_group]
         mine = handovers[(handovers["year_group"] == year_group)
                          & (handovers["cohort"] == self.cohort)]
         overdue = metrics.overdue_list(mine, days=self.overdue_days)
         keep = [c for c in ("leaver_key", "from_urn", "to_org_type", "reason", "left_on",
                             "days_waiting") if c in overdue]
-        return pn.Column(
-            f"Overdue: no referral {self.overdue_days}+ days after leaving "
-            f"({len(overdue)}; pseudonymous keys)",
-            pn.widgets.Tabulator(overdue[keep], disabled=True, show_index=False, height=220,
-                                 pagination="local", page_size=6,
-                                 sizing_mode="stretch_width"),
-        )
+        heading.object = (f"Overdue: no referral {self.overdue_days}+ days after leaving "
+                          f"({len(overdue)}; pseudonymous keys)")
+        layout.show(table, overdue[keep])
 
     def _flow_map(self, scope) -> pn.viewable.Viewable:
         flows = data.flows(self._url, self._key)
@@ -179,25 +193,27 @@ class Transitions(HubPage):
         seg = pd.DataFrame(rows, columns=["x0", "y0", "x1", "y1", "leavers", "year_group",
                                           "to"])
         seg["width"] = 1 + 6 * np.sqrt(seg["leavers"] / max(seg["leavers"].max(), 1))
-        layers: list = []
-        las = data.boundaries(self._url, self._key, "lad")
-        if len(las):
-            layers.append(maps.outline(las))
+        fig = charts.map_figure(520, data.boundaries(self._url, self._key, "lad"))
         for yg, colour in ((11, "#2171b5"), (13, "#cb181d")):
-            part = seg[seg["year_group"] == yg]
-            layers.append(hv.Segments(part, ["x0", "y0", "x1", "y1"],
-                                      ["leavers", "to", "width"], label=f"Year {yg}")
-                          .opts(color=colour, line_width="width", alpha=0.5, tools=["hover"]))
-        layers.append(hv.Points(schools, ["easting", "northing"], ["name", "type"])
-                      .opts(size=8, color="#ffbf00", line_color="black", tools=["hover"]))
-        labels = pd.DataFrame([(x, y, "NCS" if "ncs" in k else "LA tracking")
-                               for k, (x, y) in nodes.items()], columns=["x", "y", "text"])
-        layers.append(hv.Points(labels, ["x", "y"], ["text"]).opts(size=16, marker="square",
-                                                                    color="#444444"))
-        layers.append(hv.Labels(labels, ["x", "y"], "text").opts(yoffset=2500,
-                                                                 text_font_size="10pt"))
-        return pn.pane.HoloViews(maps.map_options(hv.Overlay(layers), height=520).opts(
-            hv.opts.Overlay(show_legend=True)), sizing_mode="stretch_width")
+            part = charts.source(seg[seg["year_group"] == yg],
+                                 ["x0", "y0", "x1", "y1", "leavers", "to", "width"])
+            fig.segment("x0", "y0", "x1", "y1", source=part, color=colour, alpha=0.5,
+                        line_width="width", legend_label=f"Year {yg}")
+        hover = HoverTool(tooltips=[("leavers", "@leavers"), ("to", "@to")],
+                          renderers=list(fig.renderers[-2:]), line_policy="interp")
+        points = fig.scatter("easting", "northing", source=charts.source(
+            schools, ["easting", "northing", "name", "type"]), size=8, color="#ffbf00",
+            line_color="black")
+        labels = ColumnDataSource({
+            "x": [x for x, _ in nodes.values()], "y": [y for _, y in nodes.values()],
+            "text": ["NCS" if "ncs" in k else "LA tracking" for k in nodes]})
+        fig.scatter("x", "y", source=labels, size=16, marker="square", color="#444444")
+        fig.add_layout(LabelSet(x="x", y="y", text="text", source=labels, y_offset=10,
+                                text_font_size="10pt", text_align="center"))
+        fig.add_tools(hover, HoverTool(tooltips=[("school", "@name"), ("type", "@type")],
+                                       renderers=[points]))
+        charts.legend_outside(fig)
+        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
 
     def controls(self) -> pn.Column:
         return pn.Column(

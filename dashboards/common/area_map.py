@@ -1,9 +1,11 @@
 """The area map drawn directly with Bokeh: small areas as one ``patches`` glyph and schools as
 one ``scatter`` glyph, both in British National Grid metres with no basemap.
 
-The geometry is sent to the browser once per session; a filter change only replaces the value
-columns and the colour scales (HoloViews would rebuild every polygon as its own element, which
-costs seconds for a few hundred areas).
+The geometry is sent to the browser once per session; a filter change only sends the columns
+that changed (``ColumnDataSource.data.update``: the area values and tooltip columns, or the
+schools' values when the same schools stay shown) and the colour scales. Replacing the whole
+``data`` dict would send every polygon again (one binary buffer per ring), and HoloViews would
+rebuild every polygon as its own element, which costs seconds for a few hundred areas.
 """
 
 from __future__ import annotations
@@ -93,13 +95,13 @@ class AreaMap:
             self.areas.visible = self.area_bar.visible = False
             return
         aligned = values.reindex(self.codes)
-        data = dict(self.area_source.data)
-        data["value"] = pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)
+        changed = {"value": pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)}
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
         for slot, (column, title) in zip("ab", (extra or {}).items(), strict=False):
-            data[slot] = aligned[column].astype(str).fillna("").tolist()
+            changed[slot] = aligned[column].astype(str).fillna("").tolist()
             tooltips.append((title, f"@{slot}"))
-        self.area_source.data = data
+        # Only the changed columns travel to the browser; the polygons stay where they are.
+        _update(self.area_source, changed)
         self.area_mapper.update(palette=palette, low=low, high=high)
         self.area_bar.title = label
         self.area_hover.tooltips = tooltips
@@ -111,15 +113,39 @@ class AreaMap:
         located = schools[schools["easting"].notna()]
         numbers = pd.to_numeric(located[value], errors="coerce") if value in located else \
             pd.Series(np.nan, index=located.index)
-        self.school_source.data = {
-            "easting": located["easting"].to_numpy(float),
-            "northing": located["northing"].to_numpy(float),
+        values = {
             "value": numbers.to_numpy(float),
-            "name": located["name"].tolist(),
-            "urn": located["urn"].tolist(),
-            "type": located["type"].tolist(),
-            "pupils": located["pupils"].fillna(0).astype(int).tolist(),
             "shown": [("–" if pd.isna(v) else f"{v:g}") for v in numbers],
         }
+        if list(self.school_source.data["urn"]) == located["urn"].tolist():
+            # The same schools: recolour them without sending their places again.
+            _update(self.school_source, values)
+        else:
+            self.school_source.data = {
+                "easting": located["easting"].to_numpy(float),
+                "northing": located["northing"].to_numpy(float),
+                "name": located["name"].tolist(),
+                "urn": located["urn"].tolist(),
+                "type": located["type"].tolist(),
+                "pupils": located["pupils"].fillna(0).astype(int).tolist(),
+                **values,
+            }
         self.school_mapper.update(palette=palette, low=low, high=high)
         self.school_bar.title = label
+
+
+def _update(source: ColumnDataSource, columns: dict) -> None:
+    """Send the entries of ``columns`` that differ from ``source``'s data, and only those."""
+    data = source.data
+
+    def same(old, new) -> bool:
+        old, new = np.asarray(old), np.asarray(new)
+        if old.shape != new.shape:
+            return False
+        if old.dtype.kind == "f" and new.dtype.kind == "f":
+            return bool(np.array_equal(old, new, equal_nan=True))
+        return bool(np.array_equal(old, new))
+
+    changed = {k: v for k, v in columns.items() if k not in data or not same(data[k], v)}
+    if changed:
+        data.update(changed)

@@ -129,8 +129,6 @@ def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
     )
 
 
-
-
 @pn.cache(max_items=64)
 def report_table(url: str, key: ScopeKey, kind: str, exported: bool = True,
                  **options) -> pd.DataFrame:
@@ -146,3 +144,35 @@ def report_table(url: str, key: ScopeKey, kind: str, exported: bool = True,
 def flows(url: str, key: ScopeKey) -> pd.DataFrame:
     """Leavers' first-autumn destinations and hand-overs per school (unsuppressed counts)."""
     return store.destination_flows(engine_for(url), _scope(key))
+
+
+def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
+    """Fill this process's cache with what the pages' first sessions read for ``key`` (called
+    when the server starts, so a hub lead's first page does not pay the cold reads). Each call
+    is made exactly as the pages make it, so the cache keys match."""
+    from dashboards.employers import EmployerSupply
+    from dashboards.transitions import Transitions
+    from hubcore.errors import HubcoreError
+
+    jobs, flow = EmployerSupply.param, Transitions.param
+    calls = [
+        lambda: boundaries(url, key, "lad"),
+        lambda: None if national_zoom(url, key) else boundaries(url, key, "lsoa"),
+        lambda: [school_benchmarks_at(url, key, p) for p in list(periods(url, key).values())[:1]],
+        lambda: coverage(url, key),
+        lambda: area_neet(url, key),
+        lambda: flows(url, key),
+        lambda: report_table(url, key, "transitions", overdue_days=flow.overdue_days.default),
+        lambda: report_table(url, key, "employers", exported=False),
+        lambda: report_table(url, key, "what-it-takes", exported=False,
+                             benchmark=jobs.benchmark.default,
+                             target_pct=jobs.target_pct.default,
+                             radius_km=jobs.radius_km.default),
+        *(lambda b=b: None if national_zoom(url, key) else area_measure(url, key, b)
+          for b in benchmarks),
+    ]
+    for call in calls:
+        try:
+            call()
+        except HubcoreError:  # nothing of that kind in this scope yet: the page says so
+            pass

@@ -1,17 +1,14 @@
-"""Map layers drawn with plain HoloViews elements in British National Grid metres.
+"""The map colours of the served pages, shared with the briefing maps (``hubcore.palettes``).
 
-No basemap and no GeoViews in the render path: boundaries come from our own geodata, already in
-EPSG:27700, so nothing is reprojected per render and nothing is fetched from the internet.
+Maps are drawn directly with Bokeh in British National Grid metres (``area_map.AreaMap`` for
+the overview, ``charts.map_figure`` for the employer and flow maps): no basemap, no GeoViews or
+HoloViews in the render path, nothing reprojected per render and nothing fetched from the
+internet.
 """
 
 from __future__ import annotations
 
-import geopandas as gpd
-import holoviews as hv
-
-from hubcore import geo, palettes
-
-hv.extension("bokeh", logo=False)
+from hubcore import palettes
 
 # One look for served and briefing maps (hubcore.palettes).
 DEPRIVATION_COLOURS = palettes.DEPRIVATION
@@ -19,25 +16,3 @@ ACHIEVED_COLOURS = palettes.ACHIEVED
 PERCENT_COLOURS = palettes.ACHIEVED
 RATE_COLOURS = palettes.RATE
 COLD_COLOURS = palettes.COLD
-
-
-def outline(areas: gpd.GeoDataFrame) -> hv.Path:
-    """A thin outline of ``areas`` (for LA boundaries over small areas)."""
-    paths = geo.polygon_paths(areas, [])
-    return hv.Path(paths).opts(color="#333333", line_width=1.5)
-
-
-def map_options(element: hv.Overlay, height: int = 620) -> hv.Overlay:
-    """Map look: equal axes in metres with no axes drawn (there is no basemap to align to)."""
-    return element.opts(
-        hv.opts.Overlay(
-            data_aspect=1,
-            xaxis=None,
-            yaxis=None,
-            responsive=True,
-            min_height=height,
-            toolbar="above",
-            active_tools=["wheel_zoom"],
-            legend_position="top_left",
-        )
-    )

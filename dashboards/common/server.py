@@ -56,6 +56,10 @@ def serve(
     # Pages opened by scripts (`panel serve dashboards/*.py`) read the URL from here too.
     os.environ[db.ENV_URL] = url
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0") else address  # noqa: S104
+    try:
+        warm(url, announce)
+    except Exception as exc:  # noqa: BLE001 - an optimisation only: the pages read on demand
+        announce(f"  Cache not warmed ({type(exc).__name__}: {exc}); pages will read on demand")
     announce(
         f"Serving the Careers Hub dashboards over {db.describe(url)}\n"
         f"  Open http://{host}:{port}/overview   (Ctrl+C to stop)"
@@ -71,6 +75,57 @@ def serve(
         print_output=False,
         **auth_options(announce),
     )
+
+
+#: Hub-wide scopes warmed at start at most (one per hub lead, analyst or admin hub).
+MAX_WARM_SCOPES = 8
+
+
+def warm(url: str, announce: Callable[[str], None] = print) -> None:
+    """Before listening, fill this process's cache (``pn.cache``) with what the first session of
+    each page reads, so a hub lead's first page does not pay the cold database reads: without
+    sign-in, by building each page once over the default hub (the same calls, so the same cache
+    keys, and Bokeh and Panel's code paths run once); with sign-in, for the hub-wide scopes of
+    the users file. The other benchmarks' cold-spot layers follow in a background thread."""
+    import threading
+    import time
+
+    from dashboards.common import data
+    from hubcore import store, users
+    from hubcore.access import Role
+
+    started = time.perf_counter()
+    engine = db.get_engine(url)
+    url = engine.url.render_as_string(hide_password=False)  # as the pages key their cache
+    if store.default_hub_id(engine) is None:
+        return
+    if users.has_users():
+        keys = []
+        for user in users.load_users().values():
+            scope = user.scope()
+            if scope.role in (Role.HUB_LEAD, Role.ANALYST, Role.ADMIN):
+                key = (scope.role.value, scope.hub_id or store.default_hub_id(engine), None, None)
+                if key not in keys:
+                    keys.append(key)
+        keys = keys[:MAX_WARM_SCOPES]
+        for key in keys:
+            data.warm(url, key)
+    else:
+        for factory in page_factories(url).values():
+            factory()
+        keys = [data.scope_key(url, None)]
+        if len(store.hubs(engine)) > 1:  # the overview also offers every hub at once
+            from dashboards.common.context import ALL_HUBS
+            from dashboards.overview import AreaOverview
+
+            AreaOverview(db_url=url, hub_id=ALL_HUBS)
+    announce(f"  Warmed the cache in {time.perf_counter() - started:.1f} s")
+
+    def rest() -> None:
+        for key in keys:
+            data.warm(url, key, benchmarks=tuple(range(1, 9)))
+
+    threading.Thread(target=rest, name="hubcore-warm", daemon=True).start()
 
 
 def _extra_origins() -> list[str]:

@@ -119,3 +119,26 @@ def test_download_buttons_give_files(server, page, tmp_path):
     pdf.value.save_as(target)
     assert target.suffix == ".pdf" and target.read_bytes()[:5] == b"%PDF-"
     assert server.errors() == []
+
+
+def test_filter_change_sends_only_what_changed(server, page):
+    """A filter change recolours the map in place: the small-area polygons (one binary buffer
+    per ring) and the unchanged table are not sent again, only the changed value columns."""
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda frame: received.append(len(frame or b""))))
+    page.goto(server.url("overview"))
+    wait_for_canvases(page)
+    page.wait_for_timeout(1000)  # let the initial document and its follow-ups arrive
+    received.clear()
+    page.get_by_role("combobox", name="Benchmark").select_option(
+        label="BM6 Experiences of workplaces")
+    page.wait_for_function(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+        ".some(m => m.type == 'ColorBar' && m.title == 'BM6 %')",
+        timeout=15_000,
+    )
+    page.wait_for_timeout(1000)
+    assert 0 < sum(received) < 20_000, received
+    assert len(received) < 60, f"{len(received)} websocket frames for one filter change"
+    assert server.errors() == []

@@ -113,7 +113,8 @@ def metrics(
         year = years[-1]
         wanted = [year, cov.previous_academic_year(year)]
         summary = r("summary", lambda: store.encounter_summary(engine, scope, wanted))
-        schools = r("schools", lambda: _frame(store.schools(engine, scope)))
+        points = r("points", lambda: store.schools(engine, scope))
+        schools = r("schools", lambda: _frame(points))  # the same read, without geometry
         return {"summary": summary, "schools": schools, "year": year}
 
     def with_areas(read: Callable[[], dict]) -> Callable[[], dict]:
@@ -170,7 +171,7 @@ def metrics(
 
     def priority_inputs() -> dict:
         return {
-            "schools": r("schools", lambda: _frame(store.schools(engine, scope))),
+            "schools": _frame(r("points", lambda: store.schools(engine, scope))),
             "areas": r("areas", lambda: store.areas(engine, scope)),
             "assessments": r("assessments", lambda: store.assessments(engine, scope)),
             "counts": r("counts", lambda: store.destination_counts(engine, scope)),

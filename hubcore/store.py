@@ -490,9 +490,9 @@ def handover_dates(engine: Engine, scope: Scope) -> pd.DataFrame:
         return rollups.read(engine, "handovers", school_filter(scope, rollups.PACKS.c.urn))
     # Hand-overs to this NCS area come from any school.
     frame = rollups.read(engine, "ncs_handovers")
-    frame = frame[frame["ncs_area"].eq(scope.ncs_area)].drop(columns="ncs_area")
-    names = ["urn", "cohort", "year_group", "status", "left_on", "referred_on", "contacted"]
-    return frame.sort_values(names, ignore_index=True)
+    # Packs are sorted by school, then area, then the rest: one area's rows stay in order.
+    frame = frame[frame["ncs_area"].eq(scope.ncs_area)]
+    return frame.drop(columns="ncs_area").reset_index(drop=True)
 
 
 def leaver_profiles(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:

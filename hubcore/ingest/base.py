@@ -30,15 +30,6 @@ PROGRESS_ROWS = 100_000
 
 Writer = Callable[[Connection], UpsertResult]
 
-#: The record table each import kind writes, where :mod:`hubcore.rollups` counts it.
-IMPORT_TABLES = {
-    "compass": "benchmark_assessment",
-    "encounters": "encounter",
-    "leavers": "leaver",
-    "destinations": "destination_record",
-    "handovers": "handover",
-}
-
 
 def academic_year(dates: pd.Series) -> pd.Series:
     """``"2024/25"`` for dates from 1 September 2024 to 31 August 2025 (``None`` stays)."""
@@ -104,8 +95,7 @@ def finish(
             if result.rows is not None and result.touched:
                 # Summary tables of the schools touched, in the same transaction.
                 rollups.after_import(
-                    conn, IMPORT_TABLES.get(report.kind, ""), result.rows.loc[result.touched],
-                    result.updated,
+                    conn, result.table, result.rows.loc[result.touched], result.updated
                 )
             conn.execute(
                 AuditEvent.__table__.insert(),

@@ -118,6 +118,7 @@ def import_compass(
             unchanged=len(good) - len(touched_rows),
             rows=good,  # the schools touched, for the summary tables
             touched=sorted(touched_rows),
+            table=BenchmarkAssessment.__table__.name,
         )
 
     return finish(engine, report, checker, write, rejects_path, dry_run)

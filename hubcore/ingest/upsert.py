@@ -59,6 +59,8 @@ class UpsertResult:
     #: The incoming frame: :mod:`hubcore.rollups` reads the written rows as
     #: ``rows.loc[touched]`` (the first ``updated`` of them updates, the rest inserts).
     rows: pd.DataFrame | None = None
+    #: The table written, so :mod:`hubcore.rollups` knows which summaries count it.
+    table: str = ""
 
 
 def normalise(series: pd.Series, sql_type) -> pd.Series:
@@ -382,7 +384,7 @@ def upsert(
     compare = [c for c in (compare or rows.columns) if c not in key and c in rows.columns]
     pk_cols = [c.name for c in table.primary_key.columns]
     pk = pk_cols[0] if len(pk_cols) == 1 else None
-    result = UpsertResult(rows=rows)
+    result = UpsertResult(rows=rows, table=table.name)
     if rows.empty:
         return result
     _begin(conn)

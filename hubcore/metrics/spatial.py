@@ -39,12 +39,11 @@ def pairs_within(
     radius_m = float(radius_km) * M_PER_KM
     a_ok = np.flatnonzero(np.isfinite(ae) & np.isfinite(an))
     b_ok = np.flatnonzero(np.isfinite(be) & np.isfinite(bn))
-    out_i, out_j, out_d = [], [], []
     if len(a_ok) == 0 or len(b_ok) == 0 or radius_m < 0:
-        b_ok = b_ok[:0]
+        return _no_pairs()
     cell = max(radius_m, 1.0)
-    origin_e = min(ae[a_ok].min(initial=0.0), be[b_ok].min(initial=0.0))
-    origin_n = min(an[a_ok].min(initial=0.0), bn[b_ok].min(initial=0.0))
+    origin_e = min(ae[a_ok].min(), be[b_ok].min())
+    origin_n = min(an[a_ok].min(), bn[b_ok].min())
 
     def cells(e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Offset by one so the neighbours of column/row 0 are never negative.
@@ -52,11 +51,14 @@ def pairs_within(
                 np.floor((n - origin_n) / cell).astype(np.int64) + 1)  # fmt: skip
 
     bx, by = cells(be[b_ok], bn[b_ok])
-    rows_span = int(by.max(initial=0)) + 2
+    # One cell number per (column, row): rows_span exceeds every row (and its neighbour) of
+    # either set, so no two cells share a number.
+    rows_span = int(max(by.max(), cells(ae[a_ok], an[a_ok])[1].max())) + 2
     b_key = bx * rows_span + by
     order = np.argsort(b_key, kind="stable")
     b_sorted_key, b_index = b_key[order], b_ok[order]
-    for start in range(0, len(a_ok) if len(b_ok) else 0, chunk):
+    out_i, out_j, out_d = [], [], []
+    for start in range(0, len(a_ok), chunk):
         idx = a_ok[start : start + chunk]
         ax, ay = cells(ae[idx], an[idx])
         for dx in (-1, 0, 1):
@@ -78,6 +80,10 @@ def pairs_within(
                 out_j.append(cand[keep])
                 out_d.append(dist[keep] / M_PER_KM)
     if not out_i:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty.copy(), np.array([], dtype=float)
+        return _no_pairs()
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+
+
+def _no_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    empty = np.array([], dtype=np.int64)
+    return empty, empty.copy(), np.array([], dtype=float)

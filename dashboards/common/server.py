@@ -56,6 +56,9 @@ def serve(
     # Pages opened by scripts (`panel serve dashboards/*.py`) read the URL from here too.
     os.environ[db.ENV_URL] = url
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0") else address  # noqa: S104
+    # Sign-in settings first: a server that must refuse to start (no cookie secret) does so
+    # before spending its start-up warming the cache.
+    sign_in = auth_options(announce)
     try:
         warm(url, announce)
     except Exception as exc:  # noqa: BLE001 - an optimisation only: the pages read on demand
@@ -73,7 +76,7 @@ def serve(
         websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", f"{address}:{port}"]
         + _extra_origins(),
         print_output=False,
-        **auth_options(announce),
+        **sign_in,
     )
 
 

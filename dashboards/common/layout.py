@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 
+from dashboards.common import sockets
+
 ACCENT = "#1f4e79"
 SYNTHETIC_NOTICE = (
     "**Synthetic demonstration data.** Every school, employer and young person on this page is "
@@ -29,6 +31,8 @@ class _Template(pn.template.BootstrapTemplate):
 
 def page(title: str, main: list, sidebar: list | None = None) -> pn.template.BootstrapTemplate:
     """A page in the suite's template."""
+    if pn.state.served:  # also under `panel serve dashboards/*.py`, which skips hubcore serve
+        sockets.quiet_closed_pages()
     return _Template(
         title=title,
         header_background=ACCENT,

@@ -12,7 +12,7 @@ from bokeh.models import HoverTool
 
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
-from dashboards.common.page import HubPage
+from dashboards.common.page import HubPage, served_page
 from hubcore import metrics, store
 from hubcore.errors import HubcoreError
 
@@ -27,6 +27,10 @@ ROLE_COLOURS = {
 class EmployerSupply(HubPage):
     """The employers page as a component (served page or notebook cell)."""
 
+    page_title = "Careers Hub · employers"
+    url_params = {"hub_id": "hub", "benchmark": "bm", "target_pct": "target",
+                  "radius_km": "radius"}
+
     benchmark = param.Selector(default=5, objects=[5, 6], doc="BM5 encounters or BM6 placements")
     target_pct = param.Number(default=90.0, bounds=(0, 100), step=5,
                               doc="share of schools meeting the benchmark to aim for, percent")
@@ -40,6 +44,9 @@ class EmployerSupply(HubPage):
         self._matches = layout.table(height=340)
         self._lift = layout.table(height=340)
         self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._csv = {name: layout.csv_button(pane, f"{name}.csv") for name, pane in (
+            ("spare_offers", self._spare), ("suggested_matches", self._matches),
+            ("what_it_takes", self._lift))}
         self._refresh()
 
     def _scope(self):
@@ -72,9 +79,10 @@ class EmployerSupply(HubPage):
         self._what_it_takes()
         parts = [
             "### Employers and their links to schools", self._map,
-            "### Offers not taken up", self._spare,
-            "### Suggested matches: nearest schools with a matching gap", self._matches,
-            "### What would it take?", self._answer, self._lift,
+            "### Offers not taken up", self._csv["spare_offers"], self._spare,
+            "### Suggested matches: nearest schools with a matching gap",
+            self._csv["suggested_matches"], self._matches,
+            "### What would it take?", self._answer, self._csv["what_it_takes"], self._lift,
         ]
         if len(self._body) != len(parts):  # laid out once; later refreshes refill in place
             self._body[:] = parts
@@ -143,12 +151,6 @@ class EmployerSupply(HubPage):
             pn.widgets.FloatSlider.from_param(self.param.radius_km, name="Supplier radius (km)"),
         )
 
-    def page(self) -> pn.template.BootstrapTemplate:
-        if pn.state.location is not None:
-            pn.state.location.sync(self, {"hub_id": "hub", "benchmark": "bm",
-                                          "target_pct": "target", "radius_km": "radius"})
-        return layout.page("Careers Hub · employers", [self], [self.controls()])
-
 
 if pn.state.served:
-    EmployerSupply().page().servable()
+    served_page(EmployerSupply).servable()

@@ -16,7 +16,7 @@ import param
 from dashboards.common import data, layout, maps
 from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, default_scope
-from dashboards.common.page import HubPage
+from dashboards.common.page import HubPage, served_page
 from hubcore import benchmarks, codes
 from hubcore.errors import HubcoreError
 
@@ -51,6 +51,10 @@ TABLE_COLUMNS = {
 
 class AreaOverview(HubPage):
     """The area overview as a component (served page or notebook cell)."""
+
+    page_title = "Careers Hub · area overview"
+    url_params = {"hub_id": "hub", "layer": "layer", "benchmark": "bm", "period": "period",
+                  "la": "la"}
 
     offers_all_hubs = True
 
@@ -276,12 +280,6 @@ class AreaOverview(HubPage):
             raise HubcoreError("choose one hub for a briefing")
         return default_scope(self._engine, self.hub_id)
 
-    def page(self) -> pn.template.BootstrapTemplate:
-        """The served page: this component in the suite's template, state kept in the URL."""
-        if pn.state.location is not None:
-            pn.state.location.sync(self, {"hub_id": "hub", "layer": "layer",
-                                          "benchmark": "bm", "period": "period", "la": "la"})
-        return layout.page("Careers Hub · area overview", [self], [self.controls()])
 
 if pn.state.served:
-    AreaOverview().page().servable()
+    served_page(AreaOverview).servable()

@@ -15,13 +15,16 @@ import param
 
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
-from dashboards.common.page import HubPage
+from dashboards.common.page import HubPage, served_page
 from hubcore import benchmarks, codes, disclosure, metrics, store
 from hubcore.access import Role, Scope
 
 
 class SchoolProfile(HubPage):
     """One school's profile as a component (served page or notebook cell)."""
+
+    page_title = "Careers Hub · school profile"
+    url_params = {"hub_id": "hub", "urn": "urn"}
 
     urn = param.Selector(default=None, objects=[], doc="the school")
 
@@ -200,11 +203,6 @@ class SchoolProfile(HubPage):
             pn.pane.Markdown(f"Kinds: {', '.join(codes.SCHOOL_KINDS.values())}."),
         )
 
-    def page(self) -> pn.template.BootstrapTemplate:
-        if pn.state.location is not None:
-            pn.state.location.sync(self, {"hub_id": "hub", "urn": "urn"})
-        return layout.page("Careers Hub · school profile", [self], [self.controls()])
-
 
 if pn.state.served:
-    SchoolProfile().page().servable()
+    served_page(SchoolProfile).servable()

@@ -14,7 +14,7 @@ from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
-from dashboards.common.page import HubPage
+from dashboards.common.page import HubPage, served_page
 from hubcore import disclosure, metrics, store
 from hubcore.errors import AccessDenied, HubcoreError
 
@@ -28,6 +28,9 @@ def _numeric(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 class Transitions(HubPage):
     """The transitions page as a component (served page or notebook cell)."""
+
+    page_title = "Careers Hub · transitions and hand-offs"
+    url_params = {"hub_id": "hub", "cohort": "cohort", "overdue_days": "overdue"}
 
     cohort = param.Selector(default=None, objects=[], doc="summer of leaving")
     overdue_days = param.Integer(default=30, bounds=(7, 180),
@@ -222,12 +225,6 @@ class Transitions(HubPage):
             pn.widgets.IntSlider.from_param(self.param.overdue_days, name="Overdue after (days)"),
         )
 
-    def page(self) -> pn.template.BootstrapTemplate:
-        if pn.state.location is not None:
-            pn.state.location.sync(self, {"hub_id": "hub", "cohort": "cohort",
-                                          "overdue_days": "overdue"})
-        return layout.page("Careers Hub · transitions and hand-offs", [self], [self.controls()])
-
 
 if pn.state.served:
-    Transitions().page().servable()
+    served_page(Transitions).servable()

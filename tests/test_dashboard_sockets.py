@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 
 import pytest
 
@@ -20,17 +21,24 @@ async def _fails(exc: Exception) -> None:
 
 
 def _leave_unretrieved(exc: Exception) -> None:
-    """Run a task that fails and drop it unawaited, as Panel leaves a cancelled page's writes."""
-    loop = asyncio.new_event_loop()
-    try:
-        sockets.quiet_closed_pages(loop)
-        task = loop.create_task(_fails(exc))
-        loop.run_until_complete(asyncio.sleep(0))
-        assert task.done()
-        del task
-        gc.collect()  # asyncio reports an unretrieved exception when the task is collected
-    finally:
-        loop.close()
+    """Run a task that fails and drop it unawaited, as Panel leaves a cancelled page's writes.
+    In a thread of its own: Playwright's sync API keeps an event loop running in this one."""
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            sockets.quiet_closed_pages(loop)
+            task = loop.create_task(_fails(exc))
+            loop.run_until_complete(asyncio.sleep(0))
+            assert task.done()
+            del task
+            gc.collect()  # asyncio reports an unretrieved exception when the task is collected
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
 
 
 def test_closed_page_is_one_warning(caplog):

@@ -4,7 +4,7 @@ one ``scatter`` glyph, both in British National Grid metres with no basemap.
 The geometry is sent to the browser once per session; a filter change only sends the columns
 that changed (``ColumnDataSource.data.update``: the area values and tooltip columns, or the
 schools' values when the same schools stay shown) and the colour scales. Replacing the whole
-``data`` dict would send every polygon again (one binary buffer per ring), and HoloViews would
+``data`` dict would send every polygon again, and HoloViews would
 rebuild every polygon as its own element, which costs seconds for a few hundred areas.
 """
 
@@ -23,14 +23,9 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from hubcore import geo
+from dashboards.common import charts
 
 NO_VALUE = "#d9d9d9"
-
-
-def _paths(gdf: gpd.GeoDataFrame) -> tuple[list, list]:
-    paths = geo.polygon_paths(gdf, [])
-    return [p["x"] for p in paths], [p["y"] for p in paths]
 
 
 class AreaMap:
@@ -39,7 +34,7 @@ class AreaMap:
     def __init__(self, areas: gpd.GeoDataFrame, las: gpd.GeoDataFrame, hub_id: str | None,
                  height: int = 620):
         self.codes = areas["code"].tolist() if len(areas) else []
-        xs, ys = _paths(areas) if len(areas) else ([], [])
+        xs, ys = charts.plain_paths(areas) if len(areas) else ([], [])
         self.figure = figure(
             height=height, sizing_mode="stretch_width", match_aspect=True,
             tools="pan,wheel_zoom,box_zoom,reset,save", active_scroll="wheel_zoom",
@@ -65,7 +60,7 @@ class AreaMap:
                                  visible=bool(len(self.codes)))
         self.figure.add_layout(self.area_bar, "below")
         if len(las):
-            lx, ly = _paths(las)
+            lx, ly = charts.plain_paths(las)
             self.figure.multi_line(lx, ly, line_color="#333333", line_width=1.5)
         self.school_source = ColumnDataSource(
             {"easting": [], "northing": [], "value": [], "name": [], "urn": [], "type": [],

@@ -18,6 +18,8 @@ from bokeh.models import (
     ColumnDataSource,
     FactorRange,
     HoverTool,
+    Legend,
+    LegendItem,
     LinearColorMapper,
 )
 from bokeh.palettes import Blues9, Category20
@@ -86,21 +88,36 @@ def grouped_bars(frame: pd.DataFrame, x: str, group: str, y: str, colours: Seque
 
 def stacked_bars(frame: pd.DataFrame, x: str, stack: str, y: str, height: int = 320,
                  y_label: str | None = None):
-    """Bars of ``y`` for each ``x``, stacked by ``stack`` (NaN counts as nothing)."""
+    """Bars of ``y`` for each ``x``, stacked by ``stack`` (NaN counts as nothing).
+
+    One glyph draws every segment (its colour a column) rather than one glyph per layer as
+    Bokeh's ``vbar_stack`` does: ten layers were ten renderers, each with its own glyphs,
+    view and legend entry, for the server to build and the browser to lay out."""
     wide = frame.pivot_table(index=x, columns=stack, values=y, aggfunc="sum", sort=False)
     wide = wide.fillna(0.0)
     layers = [str(c) for c in wide.columns]
-    source = ColumnDataSource({"x": [str(v) for v in wide.index],
-                               **{c: wide[col].to_numpy(float)
-                                  for c, col in zip(layers, wide.columns, strict=True)}})
-    fig = chart(height, x_range=list(source.data["x"]))
     colours = (Category20[20] * (len(layers) // 20 + 1))[: len(layers)]
-    fig.vbar_stack(layers, x="x", width=0.8, source=source, color=colours,
-                   legend_label=layers)
-    legend_outside(fig)
+    values = wide.to_numpy(float)  # rows: x; columns: layers, in stacking order
+    tops = values.cumsum(axis=1)
+    xs = [str(v) for v in wide.index]
+    source = ColumnDataSource({
+        "x": np.repeat(xs, len(layers)).tolist(),
+        "layer": layers * len(xs),
+        "bottom": (tops - values).ravel(),
+        "top": tops.ravel(),
+        "value": values.ravel(),
+        "colour": list(colours) * len(xs),
+    })
+    fig = chart(height, x_range=xs)
+    bars = fig.vbar(x="x", bottom="bottom", top="top", width=0.8, source=source,
+                    fill_color="colour", line_color="white")
+    if len(xs):
+        # Legend entries pick their colour from the first bar's segment of each layer.
+        fig.add_layout(Legend(items=[LegendItem(label=layer, renderers=[bars], index=i)
+                                     for i, layer in enumerate(layers)]), "right")
     fig.y_range.start = 0
     fig.yaxis.axis_label = y_label or y
-    fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "$name"), (y, "@$name{0.0}")]))
+    fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@layer"), (y, "@value{0.0}")]))
     return fig
 
 
@@ -163,9 +180,8 @@ def map_figure(height: int = 520, outlines: gpd.GeoDataFrame | None = None):
                  x_axis_type=None, y_axis_type=None)
     fig.grid.visible = False
     if outlines is not None and len(outlines):
-        paths = geo.polygon_paths(outlines, [])
-        fig.multi_line([p["x"] for p in paths], [p["y"] for p in paths], line_color="#333333",
-                       line_width=1.5)
+        xs, ys = plain_paths(outlines)
+        fig.multi_line(xs, ys, line_color="#333333", line_width=1.5)
     return fig
 
 
@@ -176,3 +192,18 @@ def legend_outside(fig) -> None:
         legend.click_policy = "hide"
         fig.center = [r for r in fig.center if r is not legend]
         fig.add_layout(legend, "right")
+
+
+def plain_paths(gdf: gpd.GeoDataFrame) -> tuple[list, list]:
+    """Each polygon's coordinates as a plain list of whole metres (NaN between parts).
+
+    Plain lists travel inside the document's JSON; numpy arrays would each become a binary
+    buffer, sent as two websocket frames apiece, and a few hundred small areas meant a few
+    hundred frames (about 170 ms of a first render). Metres are finer than the 25 m the areas
+    were simplified to."""
+    paths = geo.polygon_paths(gdf, [])
+    return [_whole_metres(p["x"]) for p in paths], [_whole_metres(p["y"]) for p in paths]
+
+
+def _whole_metres(values: np.ndarray) -> list:
+    return [v if v != v else int(v) for v in np.round(values).tolist()]  # v != v: NaN

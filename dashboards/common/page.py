@@ -20,6 +20,10 @@ class HubPage(pn.viewable.Viewer):
 
     #: Whether the hub chooser also offers every hub at once (an England-wide view).
     offers_all_hubs = False
+    #: The title in the served page's header.
+    page_title = "Careers Hub"
+    #: Parameter → query-string name: the state kept in the page's URL, so a view can be shared.
+    url_params: dict[str, str] = {"hub_id": "hub"}
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -45,3 +49,46 @@ class HubPage(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
+
+    def controls(self) -> pn.Column:
+        """The page's filters, for the page's left-hand column."""
+        raise NotImplementedError
+
+    def page(self) -> pn.Column:
+        """This component in the suite's page layout, its state kept in the URL when served."""
+        if pn.state.location is not None:
+            pn.state.location.sync(self, self.url_params)
+        return layout.page(self.page_title, [self], [self.controls()])
+
+
+def served_page(component: type[HubPage], db_url: str | None = None
+                ) -> pn.Column:
+    """The page of ``component`` for one browser session, built once with the values its URL
+    gives (``?hub=…&urn=…``). Building with the defaults and then letting ``Location.sync``
+    apply the URL would build the page twice: a school's profile opened from the map took
+    twice as long."""
+    wanted = _url_values(component)
+    try:
+        built = component(db_url=db_url, **wanted)
+    except ValueError:  # a value in the URL this page cannot take: its defaults, as before
+        built = component(db_url=db_url)
+    return built.page()
+
+
+def _url_values(component: type[HubPage]) -> dict:
+    """The component's parameters given in this session's URL, read as ``Location.sync``
+    reads them (so that syncing after the build changes nothing)."""
+    location = pn.state.location
+    if location is None:
+        return {}
+    query = location.query_params
+    values = {}
+    for name, key in component.url_params.items():
+        if key in query:
+            value = query[key]
+            try:
+                value = component.param[name].deserialize(value)
+            except Exception:  # noqa: BLE001, S110 - as Location.sync: keep the raw value
+                pass
+            values[name] = value
+    return values

@@ -23,14 +23,22 @@ PAGES = {
 
 def page_factories(url: str) -> dict[str, Callable]:
     """One factory per page, each building a fresh page over ``url`` for every session."""
+    from dashboards.common.page import served_page
+
+    # Functions, not partials: Panel serves a function's result but would display a partial.
+    return {name: (lambda component=component: served_page(component, url))
+            for name, component in components().items()}
+
+
+def components() -> dict[str, type]:
+    """Page name → its component class."""
     import importlib
 
-    factories = {}
+    found = {}
     for name, target in PAGES.items():
         module, cls = target.split(":")
-        component = getattr(importlib.import_module(module), cls)
-        factories[name] = lambda component=component: component(db_url=url).page()
-    return factories
+        found[name] = getattr(importlib.import_module(module), cls)
+    return found
 
 
 def _check_port(address: str, port: int) -> None:
@@ -116,8 +124,8 @@ def warm(url: str, announce: Callable[[str], None] = print) -> None:
         for key in keys:
             data.warm(url, key)
     else:
-        for factory in page_factories(url).values():
-            factory()
+        for component in components().values():
+            component(db_url=url).page()
         keys = [data.scope_key(url, None)]
         if len(store.hubs(engine)) > 1:  # the overview also offers every hub at once
             from dashboards.common.context import ALL_HUBS

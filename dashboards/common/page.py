@@ -54,7 +54,7 @@ class HubPage(pn.viewable.Viewer):
         """The page's filters, for the page's left-hand column."""
         raise NotImplementedError
 
-    def page(self) -> pn.Column:
+    def page(self) -> pn.Template:
         """This component in the suite's page layout, its state kept in the URL when served."""
         if pn.state.location is not None:
             pn.state.location.sync(self, self.url_params)
@@ -62,7 +62,7 @@ class HubPage(pn.viewable.Viewer):
 
 
 def served_page(component: type[HubPage], db_url: str | None = None
-                ) -> pn.Column:
+                ) -> pn.Template:
     """The page of ``component`` for one browser session, built once with the values its URL
     gives (``?hub=…&urn=…``). Building with the defaults and then letting ``Location.sync``
     apply the URL would build the page twice: a school's profile opened from the map took

@@ -51,3 +51,9 @@ def test_overview_filters_and_downloads(demo_engine):
     assert len(csv.strip().splitlines()) == len(view.schools_table()) + 1
     xlsx = view._xlsx().getvalue()
     assert xlsx[:2] == b"PK"  # an XLSX is a zip file
+
+
+@pytest.mark.parametrize("component", [AreaOverview, SchoolProfile, EmployerSupply, Transitions])
+def test_unknown_hub_in_a_link_shows_the_first_hub(demo_engine, component):
+    view = component(db_url=_url(demo_engine), hub_id="NO-SUCH-HUB")
+    assert view.hub_id == "DEMO"

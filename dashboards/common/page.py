@@ -38,7 +38,8 @@ class HubPage(pn.viewable.Viewer):
         self.param.hub_id.names = names
         self._banner = layout.synthetic_banner(False)
         self._body = pn.Column(sizing_mode="stretch_width")
-        if self.hub_id is None and len(hubs):
+        # An unknown hub (a stale or mistyped ?hub= in a shared link) shows the first hub.
+        if self.hub_id not in self.param.hub_id.objects and len(hubs):
             with param.discard_events(self):
                 self.hub_id = hubs["id"].iat[0]
 

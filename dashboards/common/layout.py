@@ -6,8 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 
-from dashboards.common import sockets
-
 ACCENT = "#1f4e79"
 SYNTHETIC_NOTICE = (
     "**Synthetic demonstration data.** Every school, employer and young person on this page is "
@@ -46,8 +44,6 @@ def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
     A small template of our own rather than one of Panel's: the Bootstrap template cost about
     0.45 s of every first render on a 2-core machine (its scripts and styles, and rendering
     its HTML), a page of two charts taking 1.7 s in it against 1.25 s without."""
-    if pn.state.served:  # also under `panel serve dashboards/*.py`, which skips hubcore serve
-        sockets.quiet_closed_pages()
     busy = pn.indicators.LoadingSpinner(value=False, size=26, color="light", bgcolor="dark",
                                         margin=(8, 4), name="")
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from dashboards.common import data, layout
+from dashboards.common import data, layout, sockets
 from dashboards.common.context import ALL_HUBS, engine_for
 from hubcore import store
 
@@ -68,6 +68,8 @@ def served_page(component: type[HubPage], db_url: str | None = None
     gives (``?hub=…&urn=…``). Building with the defaults and then letting ``Location.sync``
     apply the URL would build the page twice: a school's profile opened from the map took
     twice as long."""
+    # Every served page comes through here, under `hubcore serve` or `panel serve`.
+    sockets.quiet_closed_pages()
     wanted = _url_values(component)
     try:
         built = component(db_url=db_url, **wanted)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import panel as pn
 
-from dashboards.common import sockets
 from hubcore import db
 from hubcore.errors import HubcoreError
 
@@ -72,7 +71,6 @@ def serve(
         warm(url, announce)
     except Exception as exc:  # noqa: BLE001 - an optimisation only: the pages read on demand
         announce(f"  Cache not warmed ({type(exc).__name__}: {exc}); pages will read on demand")
-    sockets.quiet_closed_pages()
     announce(
         f"Serving the Careers Hub dashboards over {db.describe(url)}\n"
         f"  Open http://{host}:{port}/overview   (Ctrl+C to stop)"

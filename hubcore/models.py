@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, MetaData, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    UniqueConstraint,
+    func,
+    literal,
+)
 from sqlmodel import Field, SQLModel
 
 from hubcore import codes
@@ -312,6 +321,24 @@ class Encounter(SQLModel, table=True):
     duration_days: float | None = Field(default=None, description="days, for placements")
 
 
+#: An encounter's natural key (what the importer matches on). Three of its columns may be empty,
+#: and SQL counts NULLs as distinct in a UNIQUE constraint, so the unique index below compares
+#: them through COALESCE: an encounter with no employer is still unique on the rest.
+ENCOUNTER_KEY = ["urn", "date", "kind", "benchmark", "year_from", "year_to", "employer_id",
+                 "provider_urn", "provider_name"]
+_NULLABLE_KEY_STANDIN = {"employer_id": 0, "provider_urn": 0, "provider_name": ""}
+
+Index(
+    "uq_encounter_key",
+    *[
+        func.coalesce(Encounter.__table__.c[name], literal(_NULLABLE_KEY_STANDIN[name]))
+        if name in _NULLABLE_KEY_STANDIN else Encounter.__table__.c[name]
+        for name in ENCOUNTER_KEY
+    ],
+    unique=True,
+)
+
+
 class Leaver(SQLModel, table=True):
     """A pseudonymous young person leaving a school. No names: ``key`` is a salted hash."""
 
@@ -494,6 +521,21 @@ class AuditEvent(SQLModel, table=True):
     subject: str = Field(max_length=200)
     rows: int | None = None
     detail: str | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """One row counting changes to the stored data.
+
+    Every writer (imports, the demo builder, retention, a summary rebuild) adds one to
+    ``version`` first thing in its own transaction (:mod:`hubcore.data_version`), so the number
+    changes exactly when the data does and page caches keyed by it never serve older figures.
+    """
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", "one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, description="changes committed so far")
 
 
 ALL_TABLES = [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select
 
-from hubcore import rollups
+from hubcore import data_version, rollups
 from hubcore.access import Role, Scope
 from hubcore.errors import HubcoreError
 from hubcore.models import AuditEvent, DestinationRecord, Handover, Leaver
@@ -68,6 +68,8 @@ def run(
     cutoff = cutoff_date(as_of, years)
     due = select(T_LEAVER.c.key).where(T_LEAVER.c.left_on < cutoff)
     with engine.begin() as conn:
+        if apply:  # first: the writer's turn and the new data version (hubcore.data_version)
+            data_version.bump(conn)
         by_cohort = pd.DataFrame(
             conn.execute(
                 select(T_LEAVER.c.urn, T_LEAVER.c.cohort, func.count().label("leavers"))

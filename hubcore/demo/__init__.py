@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy import Engine, func, select, text
 from tqdm.auto import tqdm
 
-from hubcore import rollups
+from hubcore import data_version, rollups
 from hubcore.demo import careers, pupils
 from hubcore.demo.geography import Geography, make_geography
 from hubcore.demo.names import place_names
@@ -210,6 +210,7 @@ def build(
         plan[2] = (School, _missing_schools(engine, school_frame))
     written: dict[str, int] = {}
     with engine.begin() as conn:
+        data_version.bump(conn)  # page caches of a served hub read the new data
         for model, frame in plan:
             table = model.__table__
             columns = [c.name for c in table.columns if c.name in frame.columns]

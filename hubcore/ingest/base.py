@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from hubcore import rollups
+from hubcore import data_version, rollups
 from hubcore.errors import HubcoreError
 from hubcore.ingest.report import ImportReport, default_rejects_path
 from hubcore.ingest.upsert import UpsertResult
@@ -91,6 +91,9 @@ def finish(
         return report
     try:
         with engine.begin() as conn:
+            # First: the writer's turn (no other import can change what is compared) and the
+            # new data version, committed with the rows (page caches key by it).
+            data_version.bump(conn)
             result = write(conn)
             if result.rows is not None and result.touched:
                 # Summary tables of the schools touched, in the same transaction.

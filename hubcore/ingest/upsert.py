@@ -10,6 +10,13 @@ once per distinct value) and the codes folded into one exact integer per row.
 
 On SQLite the whole upsert runs in one real transaction (Python's driver would otherwise run
 the stored-row read and the index drops outside it), so a failure leaves nothing behind.
+
+Concurrent writers: the comparison is only true if no other writer changes the table between
+the read and the writes. Imports call :func:`hubcore.data_version.bump` before anything else,
+which makes writers take turns; :func:`upsert` also guards itself for direct callers, with
+``BEGIN IMMEDIATE`` on SQLite (the write lock before the read) and, on PostgreSQL, a ``SHARE ROW
+EXCLUSIVE`` lock on the table (writers queue, readers do not). The schema's unique keys (see
+:mod:`hubcore.models`) refuse a duplicate even if a writer bypasses both.
 """
 
 from __future__ import annotations
@@ -33,9 +40,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     select,
+    text,
     update,
 )
 from tqdm import tqdm
+
+from hubcore.data_version import begin_write
 
 #: Rows per ``executemany`` batch (keeps memory flat and drives the progress bar).
 CHUNK = 50_000
@@ -252,10 +262,16 @@ def _drop_indexes(conn: Connection, table: Table) -> list[str]:
 
 def _begin(conn: Connection) -> None:
     """Open a real SQLite transaction if the driver has not yet (it only does so before
-    INSERT/UPDATE/DELETE, so reads and DDL before them would otherwise run outside it)."""
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite" and not driver.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+    INSERT/UPDATE/DELETE, so reads and DDL before them would otherwise run outside it), holding
+    the write lock from the start (see the module text)."""
+    begin_write(conn)
+
+
+def _lock(conn: Connection, table: Table) -> None:
+    """On PostgreSQL, queue behind any other writer of ``table`` until this transaction ends
+    (``SHARE ROW EXCLUSIVE`` conflicts with itself and with writes, not with reads)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f'LOCK TABLE "{table.name}" IN SHARE ROW EXCLUSIVE MODE'))
 
 
 def _progress(total: int, desc: str, progress: bool):
@@ -388,6 +404,7 @@ def upsert(
     if rows.empty:
         return result
     _begin(conn)
+    _lock(conn, table)
     wanted = list(dict.fromkeys(key + compare + ([pk] if pk else [])))
     stored, n_stored = _read_stored(conn, table, wanted)
     if not n_stored:

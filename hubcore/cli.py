@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from hubcore import db, rollups
+from hubcore import data_version, db, rollups
 from hubcore.cli_common import add_common, open_engine
 from hubcore.errors import HubcoreError
 
@@ -127,6 +127,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         db.ensure_current(engine)
         started = time.perf_counter()
         with engine.begin() as conn:
+            data_version.bump(conn)  # served pages' caches read the rebuilt summaries
             rollups.refresh(conn)
         print(f"{db.describe(url)}: summary tables rebuilt in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip

@@ -9,6 +9,14 @@ changes and nothing stored is lost. Predecessor URNs come from the optional GIAS
 
 Pseudo codes GIAS uses for ungeocoded rows (``LSOA (code)`` ``999999999``,
 ``DistrictAdministrative (code)`` ``9999``, ``GSSLACode (name)`` ``X999999``) become blanks.
+
+An optional column missing from the file is not the same as an empty cell. A re-import never
+changes a stored value from a column the file does not have: its school columns are left out of
+the update (:data:`WRITES`), and the school kind, which depends on ``StatutoryHighAge``, is
+worked out from the stored high age. A column that is there with an empty cell (or a pseudo
+code) says GIAS holds no value, and the stored value is cleared, as GIAS is the authority for
+these fields. Without ``GSSLACode (name)``, the upper-tier code derived from a unitary or
+metropolitan district fills an empty ``la_gss`` only.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, select, update
 
 from hubcore import codes, geo
 from hubcore.ingest.base import PROGRESS_ROWS, finish, known_urns
@@ -42,6 +50,25 @@ OPTIONAL = [
 ALIASES = {"NumberofPupils": "NumberOfPupils", "GSSLACode": "GSSLACode (name)"}
 PSEUDO = {"999999999", "9999", "X999999", "E99999999"}
 LINKS_REQUIRED = ["URN", "LinkURN", "LinkType"]
+#: The ``school`` columns each optional GIAS column writes (a file without the column leaves
+#: them as stored). ``LastChangedDate`` only dates the LSOA vintage, written with the LSOA.
+WRITES: dict[str, tuple[str, ...]] = {
+    "EstablishmentNumber": ("establishment_number",),
+    "UKPRN": ("ukprn",),
+    "StatutoryLowAge": ("statutory_low_age",),
+    "StatutoryHighAge": ("statutory_high_age",),
+    "NumberOfPupils": ("pupils",),
+    "PercentageFSM": ("percentage_fsm",),
+    "Postcode": ("postcode",),
+    # A location is a pair: half of one is not written (nor the lat/lon made from it).
+    "Easting": ("easting", "northing", "lat", "lon"),
+    "Northing": ("easting", "northing", "lat", "lon"),
+    "DistrictAdministrative (code)": ("lad_gss",),
+    "GSSLACode (name)": ("la_gss",),
+    "LSOA (code)": ("lsoa_code", "lsoa_vintage"),
+    "Trusts (code)": ("trust_code",),
+    "LastChangedDate": (),
+}
 
 
 def fix_c1(text: pd.Series) -> pd.Series:
@@ -99,11 +126,24 @@ def parse(
 ) -> tuple[pd.DataFrame, Checker, int]:
     """Parse and validate a GIAS file: ``(rows for the school table, checker, skipped)``.
 
-    ``stored`` URNs are kept whatever their status, so their changes are recorded.
+    ``stored`` URNs are kept whatever their status, so their changes are recorded. Optional
+    columns missing from the file come back empty (see :func:`absent_columns`).
     """
+    rows, checker, skipped, _absent = _parse(path, stored, links, lsoa_vintage)
+    return rows, checker, skipped
+
+
+def absent_columns(rows: pd.DataFrame, absent: list[str]) -> list[str]:
+    """The columns of ``rows`` written from optional GIAS columns in ``absent``."""
+    dropped = {c for column in absent for c in WRITES[column]}
+    return [c for c in rows.columns if c in dropped]
+
+
+def _parse(path, stored, links, lsoa_vintage) -> tuple[pd.DataFrame, Checker, int, list[str]]:
     table = read_table(path, known_columns=REQUIRED + OPTIONAL, normalise_headers=False)
     check_header(table, REQUIRED, OPTIONAL, allow_unknown=True, aliases=ALIASES)
     frame = table.frame
+    absent = [column for column in OPTIONAL if column not in frame.columns]
     for column in OPTIONAL:
         if column not in frame.columns:
             frame[column] = ""
@@ -191,7 +231,7 @@ def parse(
         predecessors = read_predecessors(links)
         rows["predecessor_urn"] = rows["urn"].map(predecessors).astype("Int64")
     checker.duplicates(pd.DataFrame({"urn": urn.astype(str)}), "URN", "URN")
-    return rows, checker, skipped
+    return rows, checker, skipped, absent
 
 
 def _gss(checker: Checker, column: str, pattern: str) -> pd.Series:
@@ -241,15 +281,64 @@ def import_gias(
     progress: bool = False,
     today: dt.date | None = None,
 ) -> ImportReport:
-    """Import a GIAS establishments CSV into ``school`` (upsert on URN)."""
-    rows, checker, skipped = parse(path, known_urns(engine), links, lsoa_vintage)
+    """Import a GIAS establishments CSV into ``school`` (upsert on URN). Columns the file does
+    not have leave the stored values alone (see the module text)."""
+    rows, checker, skipped, absent = _parse(path, known_urns(engine), links, lsoa_vintage)
     report = ImportReport(kind="gias", file=str(path), skipped=skipped,
                           read=len(checker.table.frame))
     report.notes.append(f"{skipped:,} closed, out-of-scope or repeated rows skipped")
+    kept = absent_columns(rows, absent)
+    if kept:
+        report.notes.append(
+            "not in the file, so left as stored: " + ", ".join(c for c in absent if WRITES[c])
+        )
     good = rows.loc[~checker.bad]
+    derived_la = good["la_gss"] if "la_gss" in kept else None
+    good = good.drop(columns=kept)
     show = progress and len(good) > PROGRESS_ROWS
 
     def write(conn):
-        return upsert(conn, School.__table__, good, ["urn"], progress=show)
+        rows = good
+        if "StatutoryHighAge" in absent and len(rows):
+            rows = _kind_from_stored_age(conn, rows)
+        result = upsert(conn, School.__table__, rows, ["urn"], progress=show)
+        if derived_la is not None:
+            _fill_blank_la(conn, good["urn"], derived_la)
+        return result
 
     return finish(engine, report, checker, write, rejects_path, dry_run)
+
+
+def _kind_from_stored_age(conn, rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the kind of stored schools worked out from their stored high age (the file
+    has no ``StatutoryHighAge``; without it an 11–18 school would read as 11–16)."""
+    table = School.__table__
+    urns = [int(u) for u in rows["urn"].dropna()]
+    ages: dict[int, int | None] = {}
+    for start in range(0, len(urns), 10_000):
+        chunk = urns[start : start + 10_000]
+        found = conn.execute(
+            select(table.c.urn, table.c.statutory_high_age).where(table.c.urn.in_(chunk))
+        ).all()
+        ages.update((urn, age) for urn, age in found)
+    kind = [
+        codes.school_kind(int(t), int(p), None if ages.get(int(u)) is None else int(ages[int(u)]))
+        if int(u) in ages else k
+        for u, t, p, k in zip(rows["urn"], rows["type_code"], rows["phase_code"], rows["kind"],
+                              strict=True)
+    ]
+    return rows.assign(kind=kind)
+
+
+def _fill_blank_la(conn, urns: pd.Series, la_gss: pd.Series) -> None:
+    """Set ``la_gss`` from the district where it is stored empty (no ``GSSLACode`` column)."""
+    table = School.__table__
+    pairs = [{"_urn": int(u), "_la": v} for u, v in zip(urns, la_gss.loc[urns.index],
+                                                          strict=True) if isinstance(v, str)]
+    if pairs:
+        conn.execute(
+            update(table)
+            .where(table.c.urn == bindparam("_urn"), table.c.la_gss.is_(None))
+            .values(la_gss=bindparam("_la")),
+            pairs,
+        )

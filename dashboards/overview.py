@@ -136,15 +136,16 @@ class AreaOverview(HubPage):
     def _csv(self):
         from io import StringIO
 
-        return StringIO(self._export().to_csv(index=False))
+        from hubcore import spreadsheet
+
+        return StringIO(spreadsheet.to_csv(self._export()))
 
     def _xlsx(self):
         from io import BytesIO
 
-        buffer = BytesIO()
-        self._export().to_excel(buffer, index=False, sheet_name="Schools")
-        buffer.seek(0)
-        return buffer
+        from hubcore import spreadsheet
+
+        return BytesIO(spreadsheet.to_xlsx(self._export(), sheet_name="Schools"))
 
     def _export(self) -> pd.DataFrame:
         return self._export_of(self.schools_table())

@@ -86,7 +86,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         engine, user=args.user, since=args.since, action=args.action, limit=args.limit
     )
     if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        from hubcore import spreadsheet
+
+        sys.stdout.write(spreadsheet.to_csv(frame))
     elif frame.empty:
         print("No audit events" + (" matching" if args.user or args.since or args.action else ""))
     else:

@@ -113,7 +113,9 @@ def csv_button(pane: pn.pane.DataFrame, filename: str) -> pn.widgets.FileDownloa
 
     def content():
         frame = pane.object if isinstance(pane.object, pd.DataFrame) else pd.DataFrame()
-        return BytesIO(frame.to_csv(index=False).encode("utf-8"))
+        from hubcore import spreadsheet
+
+        return BytesIO(spreadsheet.to_csv_bytes(frame))
 
     return pn.widgets.FileDownload(callback=content, filename=filename, embed=False,
                                    label="Download CSV (every row)")

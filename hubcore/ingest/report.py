@@ -7,11 +7,12 @@ gives several lines but counts once as rejected.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from hubcore.spreadsheet import write_csv
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "rule", "message"]
 
@@ -66,7 +67,8 @@ class ImportReport:
                 path.unlink()
             return
         out = self.rejects.sort_values(["row", "column"], kind="stable")
-        out.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
+        # Values are the file's own text: written through the formula-safe writer.
+        write_csv(out, path)
         self.rejects_path = path
 
 

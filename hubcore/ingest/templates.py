@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hubcore import spreadsheet
 from hubcore.errors import HubcoreError
 from hubcore.ingest.spec import SPECS, FileSpec
 
@@ -47,12 +48,8 @@ def write_template(kind: str, out: str | Path | None = None, fmt: str | None = N
     doc = columns_frame(spec)
     header = pd.DataFrame(columns=[c.name for c in spec.columns])
     if fmt == "xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            header.to_excel(writer, sheet_name=spec.kind[:31], index=False)
-            doc.to_excel(writer, sheet_name="Columns", index=False)
-            notes = pd.DataFrame({"notes": [spec.title, spec.description, *spec.notes]})
-            notes.to_excel(writer, sheet_name="About", index=False)
-        return path
+        notes = pd.DataFrame({"notes": [spec.title, spec.description, *spec.notes]})
+        return spreadsheet.write_xlsx({spec.kind: header, "Columns": doc, "About": notes}, path)
     lines = [f"# {spec.title}: {spec.description}"]
     lines += [f"# {n}" for n in spec.notes]
     lines.append("# Lines starting with # are ignored. Columns:")
@@ -60,6 +57,6 @@ def write_template(kind: str, out: str | Path | None = None, fmt: str | None = N
         required = "required" if row.required == "yes" else "optional"
         default = f"; blank = {row.default}" if row.default else ""
         lines.append(f"#   {row.column} ({required}): {row.description}. {row.accepts}{default}")
-    lines.append(",".join(c.name for c in spec.columns))
+    lines.append(spreadsheet.to_csv(header).rstrip("\n"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -321,8 +321,11 @@ def export_table(
 
 
 def to_csv(table: pd.DataFrame) -> str:
-    """CSV text of an exported table (missing values empty)."""
-    return table.to_csv(index=False)
+    """CSV text of an exported table (missing values empty; text cells formula-safe, see
+    :mod:`hubcore.spreadsheet`)."""
+    from hubcore import spreadsheet
+
+    return spreadsheet.to_csv(table)
 
 
 def to_json(table: pd.DataFrame, meta: dict | None = None) -> str:

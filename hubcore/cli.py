@@ -132,6 +132,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(f"{db.describe(url)}: summary tables rebuilt in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     else:
+        db.check_exists(url)  # "current" reports on a database; it never creates one
         print(
             f"{db.describe(url)}: {db.current_revision(engine) or 'empty'} "
             f"(this hubcore: {db.head_revision()})"

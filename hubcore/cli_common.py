@@ -33,10 +33,12 @@ def add_common(
 
 
 def open_engine(args: argparse.Namespace, upgrade: bool = False) -> Engine:
-    """The engine for ``args.db``; with ``upgrade`` the schema is created or migrated first,
-    otherwise it must already be current."""
+    """The engine for ``args.db``, which must exist (see :func:`hubcore.db.check_exists`:
+    only ``hubcore db upgrade`` and ``hubcore demo`` create databases). With ``upgrade`` an
+    older hubcore schema is migrated first; otherwise it must already be current."""
     engine = db.get_engine(db.resolve_url(getattr(args, "db", None)))
     if upgrade:
+        db.ensure_schema(engine)
         db.upgrade(engine)
     else:
         db.ensure_current(engine)

@@ -3,6 +3,10 @@
 The embedded default is a SQLite file in the user's data folder; any SQLAlchemy URL can be given
 through ``HUBCORE_DATABASE_URL`` or a ``--db`` option. The schema is created and upgraded only by
 the Alembic migrations in ``hubcore/migrations``.
+
+Only :func:`upgrade` (``hubcore db upgrade`` and ``hubcore demo``) creates a database: opening
+one never creates a file or a folder, so a mistyped ``--db`` is an error
+(:func:`check_exists`) rather than a new, empty database that an import then fills with rejects.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from hubcore.errors import HubcoreError
 
@@ -67,14 +71,44 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL, or ``None`` (in-memory SQLite, other databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def check_exists(url: str | URL) -> None:
+    """Raise :class:`HubcoreError` unless the SQLite file of ``url`` exists (other databases
+    are checked when connecting). Creates nothing: a folder that does not exist usually means
+    a typing mistake in ``--db``."""
+    path = sqlite_file(url)
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise HubcoreError(
+            f"the folder {path.parent} does not exist (is the --db path right?); nothing was "
+            "created: only `hubcore db upgrade` and `hubcore demo` create databases"
+        )
+    if path.is_dir():
+        raise HubcoreError(f"database {path} is a folder, not a SQLite file")
+    if not path.exists():
+        raise HubcoreError(
+            f"database {path} does not exist; create it with `hubcore db upgrade --db {path}` "
+            "(or build the synthetic demo with `hubcore demo`)"
+        )
+
+
 @functools.cache
 def get_engine(url: str) -> Engine:
-    """One engine per URL per process (built lazily, so forked server workers get their own)."""
+    """One engine per URL per process (built lazily, so forked server workers get their own).
+    Creates nothing until a connection is made; see :func:`check_exists`."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -99,17 +133,25 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or ``None`` for an empty database."""
+    """The revision the database is at, or ``None`` for an empty or missing database (a
+    missing SQLite file is not created)."""
     from alembic.runtime.migration import MigrationContext
 
+    path = sqlite_file(engine.url)
+    if path is not None and not path.exists():
+        return None
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision`` with the Alembic migrations."""
+    """Create or upgrade the schema to ``revision`` with the Alembic migrations (the one place
+    a database, and for SQLite its folder, is created)."""
     from alembic import command
 
+    path = sqlite_file(engine.url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(_alembic_config(engine), revision)
 
 
@@ -121,7 +163,9 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def ensure_current(engine: Engine) -> None:
-    """Raise a clear error unless the database exists and is at the newest revision."""
+    """Raise a clear error unless the database exists and is at the newest revision (a
+    missing SQLite file is reported, not created)."""
+    check_exists(engine.url)
     try:
         current = current_revision(engine)
     except Exception as exc:  # noqa: BLE001 - connection errors differ per driver
@@ -140,6 +184,21 @@ def ensure_current(engine: Engine) -> None:
         )
 
 
-def describe(url: str) -> str:
+def ensure_schema(engine: Engine) -> None:
+    """Raise a clear error unless the database exists and holds a hubcore schema (of any
+    revision); for commands that then migrate it, such as an import."""
+    check_exists(engine.url)
+    try:
+        current = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - connection errors differ per driver
+        raise HubcoreError(f"cannot open database {describe(engine.url)}: {exc}") from None
+    if current is None:
+        raise HubcoreError(
+            f"database {describe(engine.url)} has no hubcore schema; run "
+            "`hubcore db upgrade --db ...` first (or `hubcore demo` for the synthetic demo)"
+        )
+
+
+def describe(url: str | URL) -> str:
     """A URL safe to print: the password hidden."""
     return make_url(url).render_as_string(hide_password=True)

@@ -48,7 +48,7 @@ def test_demo_builds_database_from_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("serve", "--db", "{tmp}/missing.db"), "has no hubcore schema"),
+        (("serve", "--db", "{tmp}/missing.db"), "does not exist; create it with `hubcore db up"),
         (("serve", "--db", "nosuchdriver://x"), "error"),
         (("demo", "--no-serve", "--schools", "x.csv"), "--schools and --boundaries go together"),
     ],

@@ -26,6 +26,7 @@ def hubcore(*args: str, env=None) -> subprocess.CompletedProcess:
 
 def test_import_gias_as_a_subprocess(shared_data, tmp_path):
     dbfile = tmp_path / "hub.db"
+    assert hubcore("db", "upgrade", "--db", str(dbfile)).returncode == 0  # imports create none
     done = hubcore("import", "gias", str(shared_data / GIAS), "--db", str(dbfile),
                    "--links", str(shared_data / "schools" / "gias_links_leeds_20230817.csv"),
                    "--rejects", str(tmp_path / "gias.rejects.csv"))
@@ -41,6 +42,7 @@ def test_import_gias_as_a_subprocess(shared_data, tmp_path):
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path, capsys):
     bad = write_csv(tmp_path / "enc.csv", pd.DataFrame({"urn": [1], "colour": ["red"]}))
+    db.upgrade(db.get_engine(db.sqlite_url(tmp_path / "x.db")))
     done = hubcore("import", "encounters", str(bad), "--db", str(tmp_path / "x.db"))
     assert done.returncode == 1
     assert "Traceback" not in done.stderr

@@ -68,9 +68,17 @@ def test_school_latest_with_national(assessments):
     assert out.loc[100001, "vs_national"] == pytest.approx(8 - 5.83)
     assert out.loc[100003, "vs_national"] == pytest.approx(6 - 5.83)
     assert out.loc[100003, "mean_percent"] == pytest.approx(92.5)
-    # 2024 framework: no national comparison, and a note says why
-    assert math.isnan(out.loc[100002, "national_mean_achieved"])
+    # School 2's latest is 2024-framework (no national figure): it is compared, like for like,
+    # at its latest assessment that has one, 2014 framework 2023/24: 4 achieved − 5.83 = −1.83,
+    # and the note names that assessment (it used to get "–" and no comparison at all).
+    assert out.loc[100002, "achieved"] == 0
+    assert out.loc[100002, "national_achieved"] == 4
+    assert out.loc[100002, "national_framework"] == "2014"
+    assert out.loc[100002, "national_academic_year"] == "2023/24"
+    assert out.loc[100002, "national_mean_achieved"] == 5.83
+    assert out.loc[100002, "vs_national"] == pytest.approx(4 - 5.83)
     assert "2014 framework only" in out.loc[100002, "national_note"]
+    assert "2014-framework assessment of 2023/24" in out.loc[100002, "national_note"]
     assert pd.isna(out.loc[100001, "national_note"])
 
 

@@ -186,14 +186,21 @@ def test_school_coverage_and_gaps(encounters, schools):
     assert per_year.loc[3, "bm5_per_pupil_y12"] == 2.0
     flags = cov_table.set_index("urn")[["meets_bm5", "meets_bm6", "meets_bm8", "pal_met"]]
     assert flags.loc[1].tolist() == [True, False, True, True]
-    assert flags.loc[2].tolist() == [False, True, False, False]
+    # B: 150 Year 11 workplace places for 100 pupils. 2025/26 is under the 2024 framework,
+    # which asks schools for "multiple" experiences by 16 (two each: 200 places), so B does
+    # not meet BM6 (it did under the old, framework-blind 100 % reach rule).
+    assert flags.loc[2].tolist() == [False, False, False, False]
+    # C (college): BM5 2.0 per pupil meets the college bar of two; BM6 and BM8 are measured at
+    # the end of the programme (Year 13 cohort), where C has nothing: not met.
     assert flags.loc[3].tolist() == [True, False, False, True]
     areas = pd.DataFrame({"code": ["E01000001", "E01000002", "E01000003"], "imd_decile": [1, 1, 9]})
     by_kind = cov.coverage_gaps(cov_table, schools, areas, by="kind").set_index("group")
     assert by_kind.loc["mainstream_11_18", "pct_meeting_bm5"] == 0
     assert by_kind.loc["sixth_form_college", "pct_meeting_bm5"] == 100
-    # C has no Year 11: left out of the BM8 share, not counted as failing
-    assert math.isnan(by_kind.loc["sixth_form_college", "pct_meeting_bm8"])
+    # C is a college: BM8 is measured at the end of its programme (Year 13 cohort of 100, no
+    # guidance meetings), so it counts as not meeting, 0 of 1 (it was left out when BM8 was
+    # measured by 16 for every kind).
+    assert by_kind.loc["sixth_form_college", "pct_meeting_bm8"] == 0
     by_decile = cov.coverage_gaps(cov_table, schools, areas, by="imd_decile").set_index("group")
     assert by_decile.loc[1, "schools"] == 2
     assert by_decile.loc[1, "pct_meeting_bm5"] == 50  # A yes, B no

@@ -8,8 +8,12 @@ Input is the frame of :func:`hubcore.store.assessments` (one row per assessment:
 - a change is computed only between two assessments of the *same* framework; where the previous
   assessment used the other framework the change is NaN and ``framework_changed`` is True;
 - roll-ups are always grouped by framework;
-- national figures (:data:`hubcore.benchmarks.NATIONAL_MEAN_ACHIEVED`) exist for 2014-framework
-  years only; a 2024-framework row gets NaN and a note saying why.
+- national figures (:data:`hubcore.benchmarks.NATIONAL_MEAN_ACHIEVED_BY_FRAMEWORK`) exist for
+  2014-framework years only so far. The national comparison is therefore made at each school's
+  *latest assessment for which a national figure exists* (:func:`national_comparison`), and
+  names that assessment's framework and academic year: after the move to the 2024 framework a
+  school is still compared, like for like, at its last 2014-framework assessment, never left
+  blank while such a comparison exists.
 """
 
 from __future__ import annotations
@@ -18,22 +22,51 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from hubcore.benchmarks import ACHIEVED_PERCENT, BENCHMARKS, NATIONAL_MEAN_ACHIEVED
+from hubcore.benchmarks import (
+    ACHIEVED_PERCENT,
+    BENCHMARKS,
+    NATIONAL_MEAN_ACHIEVED_BY_FRAMEWORK,
+    national_mean_achieved,
+)
 
 BM_COLUMNS: tuple[str, ...] = tuple(f"bm{b}" for b in BENCHMARKS)
 
 NOTE_OTHER_FRAMEWORK = "2024 framework: national figures exist for the 2014 framework only"
 NOTE_NO_YEAR = "no national figure for this academic year"
+NOTE_NO_COMPARISON = "no assessment with a national figure"
 
 
 def _national(academic_year: pd.Series, framework: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """National mean achieved (0–8) for each row, and a note where there is none."""
-    national = academic_year.map(NATIONAL_MEAN_ACHIEVED).astype("float64")
-    national = national.where(framework.eq("2014"))
+    """National mean achieved (0–8) for each row's own framework and year, and a note where
+    there is none."""
+    national = pd.Series(
+        [national_mean_achieved(f, y) for f, y in zip(framework, academic_year, strict=True)],
+        index=academic_year.index,
+        dtype="float64",
+    )
+    published = framework.astype(str).map(
+        lambda f: bool(NATIONAL_MEAN_ACHIEVED_BY_FRAMEWORK.get(f))
+    )
     note = pd.Series(pd.NA, index=academic_year.index, dtype="string")
-    note = note.mask(framework.ne("2014"), NOTE_OTHER_FRAMEWORK)
-    note = note.mask(framework.eq("2014") & national.isna(), NOTE_NO_YEAR)
+    note = note.mask(~published.astype(bool), NOTE_OTHER_FRAMEWORK)
+    note = note.mask(published.astype(bool) & national.isna(), NOTE_NO_YEAR)
     return national, note
+
+
+def national_comparison(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Each school's latest assessment *for which a national figure exists* (any framework),
+    as rows of :func:`assessment_changes` plus ``national_mean_achieved`` (0–8) and
+    ``vs_national`` = achieved − national (benchmarks). Schools with no such assessment are
+    absent. This is the like-for-like comparison: the school's score and the national mean are
+    of the same framework and academic year."""
+    frame = assessment_changes(assessments)
+    national, _ = _national(frame["academic_year"], frame["framework"])
+    frame = frame.assign(national_mean_achieved=national)
+    frame = frame[frame["national_mean_achieved"].notna()]
+    latest = frame.groupby("urn", sort=True).tail(1).reset_index(drop=True)
+    latest["vs_national"] = latest["achieved"] - latest["national_mean_achieved"]
+    latest["national_note"] = pd.Series(pd.NA, index=latest.index, dtype="string")
+    return latest
 
 
 def assessment_changes(assessments: pd.DataFrame) -> pd.DataFrame:
@@ -68,19 +101,61 @@ def school_benchmarks(assessments: pd.DataFrame, framework: str | None = None) -
     """Each school's latest assessment (optionally within one ``framework``), with change since
     the previous assessment (see :func:`assessment_changes`) and the national comparison.
 
-    - ``national_mean_achieved``: the national average benchmarks achieved (0–8) for the row's
-      academic year, 2014 framework only; NaN otherwise, explained in ``national_note``.
-    - ``vs_national`` = achieved − national_mean_achieved (benchmarks).
+    The national comparison is made at the school's latest assessment with a national figure
+    (:func:`national_comparison`), which is the row itself unless its framework or year has
+    none (e.g. a 2024-framework assessment, before CEC publishes 2024-framework figures):
+
+    - ``national_framework``, ``national_academic_year``: the compared assessment's framework
+      and academic year; ``national_achieved``: its benchmarks achieved (0–8);
+    - ``national_mean_achieved``: the national average benchmarks achieved (0–8) for that
+      framework and year;
+    - ``vs_national`` = national_achieved − national_mean_achieved (benchmarks);
+    - ``national_note``: empty when the row itself is compared; otherwise says which
+      assessment is compared, or that none has a national figure.
     """
-    frame = assessment_changes(assessments)
+    frame = assessments
     if framework is not None:
         frame = frame[frame["framework"].eq(framework)]
-    latest = frame.groupby("urn", sort=True).tail(1).reset_index(drop=True)
-    national, note = _national(latest["academic_year"], latest["framework"])
-    latest["national_mean_achieved"] = national
-    latest["vs_national"] = latest["achieved"] - national
+    changes = assessment_changes(frame)
+    latest = changes.groupby("urn", sort=True).tail(1).reset_index(drop=True)
+    compared = national_comparison(frame)[
+        ["urn", "framework", "academic_year", "achieved", "national_mean_achieved", "vs_national"]
+    ].rename(
+        columns={
+            "framework": "national_framework",
+            "academic_year": "national_academic_year",
+            "achieved": "national_achieved",
+        }
+    )
+    latest = latest.merge(compared, on="urn", how="left")
+    _, own_note = _national(latest["academic_year"], latest["framework"])
+    same = latest["national_framework"].eq(latest["framework"]).fillna(False) & latest[
+        "national_academic_year"
+    ].eq(latest["academic_year"]).fillna(False)
+    earlier = (
+        own_note.fillna("latest assessment has no national figure")
+        + "; compared at the "
+        + latest["national_framework"].astype("string")
+        + "-framework assessment of "
+        + latest["national_academic_year"].astype("string")
+    )
+    note = pd.Series(pd.NA, index=latest.index, dtype="string")
+    note = note.mask(~same.astype(bool) & latest["national_framework"].notna(), earlier)
+    note = note.mask(latest["national_framework"].isna(), NOTE_NO_COMPARISON)
     latest["national_note"] = note
     return latest
+
+
+def national_rollup(
+    assessments: pd.DataFrame,
+    by: Sequence[str] = (),
+    schools: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`benchmark_rollup` of :func:`national_comparison`: per group, the schools'
+    latest assessments that have a national figure, against it (split by framework and
+    academic year, as always). This is what a hub compares with England after a framework
+    change, when its latest assessments have no national figure yet."""
+    return benchmark_rollup(national_comparison(assessments), by=by, schools=schools)
 
 
 def benchmark_rollup(

@@ -16,6 +16,13 @@ Definitions used throughout (and why):
   an event for Years 7–9 with 300 pupils counts 100 in each (no pupil is counted three times).
 - All shares of a cohort are capped at 100 percent: head-counts are pupil-places, and more places
   than pupils means repeat attendance, not more than everyone.
+- **Thresholds by kind of institution.** What "meets" means comes from
+  :data:`hubcore.benchmarks.THRESHOLDS` for the school's kind (school, college, special school)
+  and the framework in force in the academic year measured: BM5 one encounter a year per pupil
+  in schools and special schools, two in colleges; BM6 and BM8 by 16 (the Year 11 cohort) in
+  schools and special schools, by the end of the study programme (the Year 13 cohort, Years 12
+  and 13) in colleges. A school with no pupils recorded has no size, so nothing is measured for
+  it (NaN, never a negative zero).
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hubcore.benchmarks import institution_of, threshold
 from hubcore.metrics.spatial import pairs_within
+
+#: Shown where a scope has no encounters at all (coverage cannot be measured).
+NOTE_NO_ENCOUNTERS = "no encounters recorded"
 
 #: Year groups each school kind teaches (measured), and the divisor that turns total pupils
 #: into one year group's size (year groups taught in all, including any primary years).
@@ -71,6 +82,27 @@ def _year_table() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "year_group", "divisor"]).astype(
         {"kind": "string", "year_group": "int64", "divisor": "float64"}
     )
+
+
+def required_per_pupil(kinds: pd.Series, benchmark: int, academic_year: str) -> pd.Series:
+    """Encounters (BM5), experiences (BM6) or meetings (BM8) each young person needs, for each
+    school kind in ``kinds``, under the framework of ``academic_year``
+    (:func:`hubcore.benchmarks.threshold`)."""
+    table = {
+        k: threshold(benchmark, k, academic_year).per_young_person
+        for k in pd.unique(kinds.astype("string").fillna(""))
+    }
+    return kinds.astype("string").fillna("").map(table).astype("float64")
+
+
+def stage_of(kinds: pd.Series, benchmark: int, academic_year: str) -> pd.Series:
+    """The stage (``"by_16"``, ``"end_of_programme"``) at which ``benchmark`` is measured for
+    each school kind in ``kinds``."""
+    table = {
+        k: threshold(benchmark, k, academic_year).stage
+        for k in pd.unique(kinds.astype("string").fillna(""))
+    }
+    return kinds.astype("string").fillna("").map(table).astype("string")
 
 
 def year_group_sizes(schools: pd.DataFrame) -> pd.DataFrame:
@@ -150,20 +182,28 @@ def bm5_by_year_group(
     encounters: pd.DataFrame,
     schools: pd.DataFrame,
     academic_year: str | None = None,
-    per_pupil_threshold: float = 1.0,
+    per_pupil_threshold: float | None = None,
 ) -> pd.DataFrame:
     """BM5 employer encounters per pupil for every school, academic year and measured year group.
 
     ``participants`` = Σ participants of benchmark-5 encounters covering the year group, shared
     equally across the year groups each encounter covers (pupil-encounters);
-    ``per_pupil`` = participants ÷ ``pupils_est`` (encounters per pupil, NaN without a size);
-    ``meets`` = per_pupil ≥ ``per_pupil_threshold`` (default 1: one encounter a year each).
+    ``per_pupil`` = participants ÷ ``pupils_est`` (encounters per pupil, NaN without a size or
+    with no pupils); ``required`` = encounters per pupil the framework asks of the school's kind
+    that year (1 for schools and special schools, 2 for colleges; ``per_pupil_threshold``
+    overrides it for every school); ``meets`` = per_pupil ≥ required.
     """
     bm5 = encounters.loc[encounters["benchmark"].eq(5), _SUM_COLUMNS]
     sizes = year_group_sizes(schools)
     out = _per_year(bm5, sizes, _years(encounters, academic_year))
     out["per_pupil"] = out["participants"] / out["pupils_est"].where(out["pupils_est"] > 0)
-    out["meets"] = out["per_pupil"].ge(per_pupil_threshold)
+    if per_pupil_threshold is not None:
+        out["required"] = float(per_pupil_threshold)
+    else:
+        out["required"] = np.nan
+        for year, idx in out.groupby("academic_year", sort=False).groups.items():
+            out.loc[idx, "required"] = required_per_pupil(out.loc[idx, "kind"], 5, str(year))
+    out["meets"] = out["per_pupil"].ge(out["required"])
     return out
 
 
@@ -171,13 +211,18 @@ def bm5_school(bm5_year_groups: pd.DataFrame) -> pd.DataFrame:
     """BM5 per school and academic year from :func:`bm5_by_year_group`:
     ``year_groups`` measured, ``year_groups_met``, ``bm5_pct_year_groups_met`` (percent),
     ``bm5_min_per_pupil`` (lowest year group, encounters per pupil), ``bm5_participants``
-    (pupil-encounters), ``meets_bm5`` = every measured year group meets."""
-    grouped = bm5_year_groups.groupby(["urn", "academic_year"], sort=True)
+    (pupil-encounters), ``bm5_required`` (encounters per pupil a year the school's kind needs),
+    ``meets_bm5`` = every measured year group meets."""
+    frame = bm5_year_groups
+    if "required" not in frame.columns:
+        frame = frame.assign(required=np.nan)
+    grouped = frame.groupby(["urn", "academic_year"], sort=True)
     out = grouped.agg(
         year_groups=("year_group", "count"),
         year_groups_met=("meets", "sum"),
         bm5_min_per_pupil=("per_pupil", "min"),
         bm5_participants=("participants", "sum"),
+        bm5_required=("required", "max"),
     ).reset_index()
     out["bm5_pct_year_groups_met"] = 100.0 * out["year_groups_met"] / out["year_groups"]
     out["meets_bm5"] = out["year_groups_met"].eq(out["year_groups"]) & out["year_groups"].gt(0)
@@ -348,6 +393,59 @@ def bm8_by16(encounters: pd.DataFrame, schools: pd.DataFrame, academic_year: str
     return out
 
 
+def bm8_by18(encounters: pd.DataFrame, schools: pd.DataFrame, academic_year: str) -> pd.DataFrame:
+    """BM8 personal guidance by the end of the study programme, for the cohort finishing Year 13
+    in ``academic_year`` (the measure for colleges): ``bm8_by18_meetings`` = Year 12 participants
+    of benchmark-8 guidance_meeting encounters last academic year + Year 13 participants this
+    year (pupils, shared across year groups; an upper bound on pupils reached, as for BM6);
+    ``bm8_by18_pct`` = min(100, meetings ÷ Year 13 size × 100) (percent). Schools without Year
+    13 get NaN."""
+    meetings = encounters.loc[
+        encounters["benchmark"].eq(8) & encounters["kind"].eq("guidance_meeting"), _SUM_COLUMNS
+    ]
+    reach = _reach(_spread(meetings), year_group_sizes(schools), academic_year, (12, 13))
+    reach = reach.rename(columns={"places": "bm8_by18_meetings", "pct": "bm8_by18_pct"})
+    out = schools[["urn"]].merge(reach.drop(columns=["pupils_est"]), on="urn", how="left")
+    out.insert(1, "academic_year", academic_year)
+    return out
+
+
+def _stage_meets(
+    out: pd.DataFrame,
+    benchmark: int,
+    year: str,
+    columns: dict[str, tuple[str, str]],
+    reach_threshold: float,
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Required count, stage, measurable flag and meets flag of ``benchmark`` per school row:
+    places at the kind's stage ≥ required × cohort × reach_threshold ÷ 100. ``columns`` maps a
+    stage to its (places, cohort) columns."""
+    required = required_per_pupil(out["kind"], benchmark, year)
+    stage = stage_of(out["kind"], benchmark, year)
+    places = pd.Series(np.nan, index=out.index)
+    cohort = pd.Series(np.nan, index=out.index)
+    for name, (place_col, cohort_col) in columns.items():
+        at = stage.eq(name).fillna(False).to_numpy()
+        places[at] = out.loc[at, place_col].astype("float64")
+        cohort[at] = out.loc[at, cohort_col].astype("float64")
+    measurable = cohort.gt(0) & places.notna()
+    meets = measurable & places.ge(required * cohort * reach_threshold / 100.0 - 1e-9)
+    return required, stage, measurable, meets.astype(bool)
+
+
+def measure_scores(coverage: pd.DataFrame) -> pd.DataFrame:
+    """``coverage`` with 0/1 scores for maps and cold spots (1 = meets the benchmark as the
+    framework states it for the school's kind; NaN where it cannot be measured):
+    ``pal_met_score``, ``bm6_met_score``, ``bm8_met_score``."""
+    out = coverage.assign(pal_met_score=coverage["pal_met"].astype("float64"))
+    for b in (6, 8):
+        score = coverage[f"meets_bm{b}"].astype("float64")
+        if f"bm{b}_measurable" in coverage.columns:
+            score = score.where(coverage[f"bm{b}_measurable"].astype(bool))
+        out[f"bm{b}_met_score"] = score
+    return out
+
+
 def latest_academic_year(encounters: pd.DataFrame) -> str | None:
     """The most recent academic year in the encounter log (None when it is empty)."""
     years = _years(encounters, None)
@@ -358,18 +456,28 @@ def school_coverage(
     encounters: pd.DataFrame,
     schools: pd.DataFrame,
     academic_year: str | None = None,
-    per_pupil_threshold: float = 1.0,
+    per_pupil_threshold: float | None = None,
     reach_threshold: float = 100.0,
 ) -> pd.DataFrame:
     """One row per school for ``academic_year`` (default: the latest in the log) combining
     :func:`bm5_school` (with ``bm5_per_pupil_yN``, encounters per pupil in each measured year
-    group N, NaN where the school does not teach it), :func:`bm6_reach`, :func:`pal_summary`
-    and :func:`bm8_by16`, plus
-    ``meets_bm6`` = bm6_by16_pct ≥ ``reach_threshold`` and ``meets_bm8`` = bm8_by16_pct ≥
-    ``reach_threshold`` (percent; default 100, every pupil)."""
+    group N, NaN where the school does not teach it), :func:`bm6_reach`, :func:`pal_summary`,
+    :func:`bm8_by16` and :func:`bm8_by18`, plus, per the thresholds of the school's kind
+    (:data:`hubcore.benchmarks.THRESHOLDS`):
+
+    - ``bm6_required`` / ``bm8_required``: experiences / meetings each young person needs;
+      ``bm6_stage`` / ``bm8_stage``: ``by_16`` (schools, special schools: the Year 11 cohort)
+      or ``end_of_programme`` (colleges: the Year 13 cohort);
+    - ``meets_bm6`` = places at the stage ≥ required × cohort × ``reach_threshold`` ÷ 100
+      (default 100: every young person); ``meets_bm8`` likewise with guidance meetings;
+      ``bm6_measurable`` / ``bm8_measurable`` = the stage's cohort is known and above 0.
+
+    ``per_pupil_threshold`` (BM5) overrides the kind's number for every school when given.
+    An empty log with no ``academic_year`` raises ValueError (see :data:`NOTE_NO_ENCOUNTERS`).
+    """
     year = academic_year or latest_academic_year(encounters)
     if year is None:
-        raise ValueError("no encounters to measure coverage from")
+        raise ValueError(f"{NOTE_NO_ENCOUNTERS}: coverage cannot be measured")
     keys = ["urn", "academic_year"]
     per_year = bm5_by_year_group(encounters, schools, year, per_pupil_threshold)
     bm5 = bm5_school(per_year)
@@ -380,9 +488,17 @@ def school_coverage(
     out = out.merge(bm6_reach(encounters, schools, year), on=keys, how="left")
     out = out.merge(pal_summary(encounters, schools, year), on=keys, how="left")
     out = out.merge(bm8_by16(encounters, schools, year), on=keys, how="left")
+    out = out.merge(bm8_by18(encounters, schools, year), on=keys, how="left")
     out["meets_bm5"] = out["meets_bm5"].fillna(False).astype(bool)
-    out["meets_bm6"] = out["bm6_by16_pct"].ge(reach_threshold)
-    out["meets_bm8"] = out["bm8_by16_pct"].ge(reach_threshold)
+    bm6 = {"by_16": ("bm6_by16_places", "y11_cohort"),
+           "end_of_programme": ("bm6_by18_places", "y13_cohort")}  # fmt: skip
+    req, stage, measurable, meets = _stage_meets(out, 6, year, bm6, reach_threshold)
+    out = out.assign(bm6_required=req, bm6_stage=stage, bm6_measurable=measurable, meets_bm6=meets)
+    bm8 = {"by_16": ("bm8_y11_meetings", "y11_cohort"),
+           "end_of_programme": ("bm8_by18_meetings", "y13_cohort")}  # fmt: skip
+    req, stage, measurable, meets = _stage_meets(out, 8, year, bm8, reach_threshold)
+    out = out.assign(bm8_required=req, bm8_stage=stage, bm8_measurable=measurable, meets_bm8=meets)
+    out["institution"] = out["kind"].map(institution_of).astype("string")
     return out
 
 
@@ -399,6 +515,14 @@ def school_context(schools: pd.DataFrame, areas: pd.DataFrame | None) -> pd.Data
     return out
 
 
+def _measured(frame: pd.DataFrame, benchmark: int) -> pd.Series:
+    """``meets_bmN`` as 0/1, NaN where the school's stage cohort is unknown (left out of the
+    group's share rather than counted as failing)."""
+    meets = frame[f"meets_bm{benchmark}"].astype("float64")
+    flag = f"bm{benchmark}_measurable"
+    return meets.where(frame[flag].astype(bool)) if flag in frame.columns else meets
+
+
 def coverage_gaps(
     coverage: pd.DataFrame,
     schools: pd.DataFrame,
@@ -409,7 +533,8 @@ def coverage_gaps(
     ``imd_decile`` of the school's small area, or ``la_gss``.
 
     Per group: ``schools`` (institutions, not suppressed); ``pct_meeting_bm5`` / ``_bm6`` /
-    ``_bm8`` / ``pct_pal_met`` = percent of the group's schools meeting each (percent);
+    ``_bm8`` / ``pct_pal_met`` = percent of the group's schools meeting each by the threshold of
+    its kind (percent; schools where BM6/BM8 cannot be measured are left out);
     ``mean_bm5_min_per_pupil`` (encounters per pupil), ``mean_bm6_by16_pct``,
     ``mean_bm8_by16_pct`` (percent, mean over schools; schools with no estimate left out).
     """
@@ -418,8 +543,8 @@ def coverage_gaps(
     frame = coverage.merge(context[extra], on="urn", how="left")
     frame = frame.assign(
         _m5=frame["meets_bm5"].astype("float64") * 100,
-        _m6=frame["meets_bm6"].astype("float64") * 100,
-        _m8=frame["meets_bm8"].astype("float64").where(frame["bm8_by16_pct"].notna()) * 100,
+        _m6=_measured(frame, 6) * 100,
+        _m8=_measured(frame, 8) * 100,
         _pal=frame["pal_met"].astype("float64") * 100,
     )
     out = (

@@ -162,14 +162,22 @@ def shortfalls(
     - BM5 (needs ``bm5_year_groups`` from :func:`~hubcore.metrics.coverage.bm5_by_year_group`):
       shortfall = ⌈Σ_y max(0, threshold × pupils_est_y − participants_y)⌉ over the school's
       measured year groups.
-    - BM6: shortfall = ⌈max(0, reach_threshold/100 × y11_cohort − bm6_by16_places)⌉.
-    Schools with no size estimate have NaN shortfall and are left out of targets.
+    - BM6: shortfall = ⌈max(0, reach_threshold/100 × bm6_required × y11_cohort −
+      bm6_by16_places)⌉ (bm6_required: experiences per pupil by 16 for the framework).
+    - BM5 uses each year group's ``required`` (the kind's encounters per pupil) when the table
+      has it, else ``per_pupil_threshold``.
+    Schools with no size estimate, including a school with no pupils, have NaN shortfall
+    (never -0.0) and are left out of targets.
     """
     if benchmark == 5:
         if bm5_year_groups is None:
             raise ValueError("BM5 shortfalls need the per-year-group table (bm5_by_year_group)")
         yg = bm5_year_groups[bm5_year_groups["academic_year"].isin(coverage["academic_year"])]
-        need = (per_pupil_threshold * yg["pupils_est"] - yg["participants"]).clip(lower=0)
+        # The kind's own bar (colleges two a year) where the table carries it; a year group
+        # with no pupils has no size, so no shortfall (NaN, not 0 or -0.0).
+        bar = yg["required"] if "required" in yg.columns else per_pupil_threshold
+        need = (bar * yg["pupils_est"] - yg["participants"]).clip(lower=0)
+        need = need.where(yg["pupils_est"] > 0)
         per_school = yg.assign(_need=need).groupby("urn")["_need"].sum(min_count=1).rename("raw")
         out = coverage[["urn", "meets_bm5"]].rename(columns={"meets_bm5": "meets"})
         out = out.merge(per_school.reset_index(), on="urn", how="left")
@@ -177,14 +185,16 @@ def shortfalls(
         out = coverage[["urn", "meets_bm6", "y11_cohort", "bm6_by16_places"]].rename(
             columns={"meets_bm6": "meets"}
         )
-        out["raw"] = (reach_threshold / 100.0 * out["y11_cohort"] - out["bm6_by16_places"]).clip(
-            lower=0
-        )
+        # Experiences each pupil needs by 16 under the school's framework (2 from 2025/26).
+        per = coverage["bm6_required"] if "bm6_required" in coverage.columns else 1.0
+        want = reach_threshold / 100.0 * per * out["y11_cohort"]
+        out["raw"] = (want - out["bm6_by16_places"]).clip(lower=0).where(out["y11_cohort"] > 0)
         out = out.drop(columns=["y11_cohort", "bm6_by16_places"])
     else:
         raise ValueError(f"what-would-it-take covers BM5 and BM6, not BM{benchmark}")
     # Round up with a small tolerance so 3.0000000001 (float noise) stays 3.
-    out["shortfall"] = np.ceil(out.pop("raw") - 1e-9).clip(lower=0)
+    # ``+ 0.0`` turns the -0.0 that ceil(-1e-9) gives into 0.0.
+    out["shortfall"] = np.ceil(out.pop("raw") - 1e-9).clip(lower=0) + 0.0
     out["meets"] = out["meets"].fillna(False).astype(bool)
     out.loc[out["meets"], "shortfall"] = 0.0
     return out

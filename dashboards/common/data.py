@@ -2,8 +2,10 @@
 cached per server process (``pn.cache``) so a filter change never re-reads the database.
 
 Nothing here computes a metric: functions only pick the ``hubcore`` call for a page and key the
-cache by database URL, hub and filter values. Cached frames are shared between sessions and must
-be treated as read-only.
+cache by database URL, hub, filter values and the data version (:mod:`hubcore.data_version`,
+changed by every import and other writer in its own transaction), so a page built after an
+import reads the new data while filter changes within one version stay cached. Cached frames are
+shared between sessions and must be treated as read-only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 import panel as pn
 
 from dashboards.common.context import default_scope, engine_for
-from hubcore import codes, disclosure, metrics, store
+from hubcore import codes, data_version, disclosure, metrics, store
 from hubcore.access import Role, Scope
 from hubcore.metrics import report
 
@@ -24,18 +26,27 @@ MAX_DETAILED_LAS = 12
 SIMPLIFY_M = {"lsoa": 25.0, "lad": 250.0}
 
 
-ScopeKey = tuple[str, str | None, int | None, str | None]
+#: (role, hub, school, NCS area, data version).
+ScopeKey = tuple[str, str | None, int | None, str | None, int]
 
 
 def scope_key(url: str, hub_id: str | None) -> ScopeKey:
     """The cache key of the page user's scope for ``hub_id``: cached results are shared only
-    between sessions whose scope is the same (role, hub, school, NCS area), never across roles."""
-    scope = default_scope(engine_for(url), hub_id)
-    return (scope.role.value, scope.hub_id, scope.urn, scope.ncs_area)
+    between sessions whose scope is the same (role, hub, school, NCS area), never across roles,
+    and only while the data version is the one they were read at (one single-row read)."""
+    engine = engine_for(url)
+    scope = default_scope(engine, hub_id)
+    return (scope.role.value, scope.hub_id, scope.urn, scope.ncs_area,
+            data_version.current(engine))
+
+
+def _versioned(url: str, key: tuple) -> ScopeKey:
+    """``key`` with the current data version, if it was built without one."""
+    return key if len(key) == 5 else (*key[:4], data_version.current(engine_for(url)))
 
 
 def _scope(key: ScopeKey) -> Scope:
-    role, hub_id, urn, ncs_area = key
+    role, hub_id, urn, ncs_area = key[:4]
     return Scope(Role(role), hub_id=hub_id, urn=urn, ncs_area=ncs_area)
 
 
@@ -154,6 +165,7 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     from dashboards.transitions import Transitions
     from hubcore.errors import HubcoreError
 
+    key = _versioned(url, key)  # the server builds signed-in users' keys without a version
     jobs, flow = EmployerSupply.param, Transitions.param
     calls = [
         lambda: boundaries(url, key, "lad"),

@@ -25,6 +25,7 @@ from hubcore.demo.schools import make_schools, schools_from_real
 from hubcore.errors import HubcoreError
 from hubcore.ingest.upsert import bulk_insert
 from hubcore.models import (
+    ENCOUNTER_KEY,
     Area,
     BenchmarkAssessment,
     BenchmarkScore,
@@ -150,6 +151,10 @@ def build(
     encounters = careers.make_encounters(
         rng, school_frame, quality, employers, near, spec.encounter_intensity
     )
+    # One row per natural key, as the schema requires (migration 0004): the generator can draw
+    # the same school, day, kind, year group and partner twice.
+    repeated = encounters.duplicated([c for c in ENCOUNTER_KEY if c in encounters.columns])
+    encounters = _renumber(encounters.loc[~repeated.to_numpy()]) if repeated.any() else encounters
     steps.update()
     leavers = pupils.make_leavers(rng, school_frame, quality, geography.areas)
     destinations = pupils.make_destinations(rng, leavers, school_frame)

@@ -15,7 +15,7 @@ import pandas as pd
 import panel as pn
 
 from dashboards.common.context import default_scope, engine_for
-from hubcore import codes, data_version, disclosure, metrics, store
+from hubcore import data_version, display, store
 from hubcore.access import Role, Scope
 from hubcore.metrics import report
 
@@ -66,11 +66,8 @@ def national_zoom(url: str, key: ScopeKey) -> bool:
 
 @pn.cache(max_items=32)
 def schools(url: str, key: ScopeKey) -> pd.DataFrame:
-    """The hub's schools (easting/northing in BNG metres), with a readable type."""
-    frame = pd.DataFrame(store.schools(engine_for(url), _scope(key)).drop(
-        columns="geometry"))
-    frame["type"] = frame["kind"].map(codes.SCHOOL_KINDS)
-    return frame
+    """The hub's schools (``hubcore.display.schools``)."""
+    return display.schools(engine_for(url), _scope(key))
 
 
 @pn.cache(max_items=32)
@@ -97,9 +94,7 @@ def periods(url: str, key: ScopeKey) -> dict[str, str]:
 def school_benchmarks_at(url: str, key: ScopeKey, period: str) -> pd.DataFrame:
     """Each school's latest assessment on or before the period, within its framework, with
     change since the previous one (``hubcore.metrics.school_benchmarks``)."""
-    date, framework = period.split("|")
-    a = assessments(url, key)
-    return metrics.school_benchmarks(a[a["assessed_on"] <= pd.Timestamp(date)], framework)
+    return display.benchmarks_at(assessments(url, key), period)
 
 
 @pn.cache(max_items=32)
@@ -109,52 +104,87 @@ def coverage(url: str, key: ScopeKey) -> pd.DataFrame:
 
 
 @pn.cache(max_items=64)
+def overview_schools(url: str, key: ScopeKey, period: str | None) -> pd.DataFrame:
+    """The overview's schools table at ``period`` (``hubcore.display.overview_schools``),
+    from the cached reads above."""
+    from hubcore.errors import HubcoreError
+
+    try:
+        cover = coverage(url, key)
+    except HubcoreError:  # a hub with no encounters yet has no coverage to show
+        cover = None
+    return display.overview_schools(
+        engine_for(url), _scope(key), period, school_list=schools(url, key),
+        benchmarks=school_benchmarks_at(url, key, period) if period else None, coverage=cover)
+
+
+@pn.cache(max_items=64)
 def area_measure(url: str, key: ScopeKey, benchmark: int) -> pd.DataFrame:
     """Per small area: schools nearby, how many are below threshold on the benchmark's measure,
-    and whether it is a cold spot (``hubcore.metrics.area_coverage``)."""
-    engine, scope = engine_for(url), _scope(key)
-    source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
-    opts = report.Options(benchmark=benchmark, source=source)
-    values, measure, threshold = report.school_measure_for_scope(engine, scope, opts)
-    result = metrics.area_coverage(
-        boundaries(url, key, "lsoa"), store.schools(engine, scope), values, measure,
-        threshold, opts.radius_km,
-    )
-    return result.assign(measure=measure, threshold=threshold)
+    and whether it is a cold spot (``hubcore.display.area_coverage``)."""
+    return display.area_coverage(engine_for(url), _scope(key), benchmark,
+                                 areas=boundaries(url, key, "lsoa"))
 
 
 @pn.cache(max_items=32)
 def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
-    """NEET + not-known percent one year after leaving by home small area; areas with fewer
-    than 6 leavers are suppressed (NaN) before anything is drawn."""
-    counts = store.destination_counts(engine_for(url), _scope(key), by_home_area=True)
-    rates = metrics.neet_rates(counts, by=("home_lsoa",))
-    safe = disclosure.apply(rates, counts=["denominator"], percents={"neet_nk_pct": "denominator"})
-    return pd.DataFrame(
-        {
-            "code": rates["home_lsoa"],
-            "neet_nk_pct": pd.to_numeric(safe["neet_nk_pct"], errors="coerce"),
-            "neet_nk_shown": safe["neet_nk_pct"].astype(str),
-            "leavers": safe["denominator"].astype(str),
-        }
-    )
+    """NEET + not known by home small area, disclosed values only
+    (``hubcore.display.area_neet``)."""
+    return display.area_neet(engine_for(url), _scope(key))
+
+
+def area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFrame:
+    """The overview map's area layer (``hubcore.display.area_layer``) from the cached frames."""
+    engine, scope = engine_for(url), _scope(key)
+    if layer == "deprivation":
+        return display.area_layer(engine, scope, layer, areas=boundaries(url, key, "lsoa"))
+    if layer == "neet":
+        return display.area_layer(engine, scope, layer, neet=area_neet(url, key))
+    return display.area_layer(engine, scope, layer, benchmark,
+                              coverage=area_measure(url, key, benchmark))
+
+
+@pn.cache(max_items=32)
+def cohorts(url: str, key: ScopeKey) -> list[int]:
+    """Summers of leaving recorded (``hubcore.display.cohorts``)."""
+    return display.cohorts(engine_for(url), _scope(key))
+
+
+@pn.cache(max_items=32)
+def transitions(url: str, key: ScopeKey, cohort: int) -> dict[str, pd.DataFrame]:
+    """The transitions page's frames for one cohort: ``funnel``, ``lag``, ``neet`` and
+    ``histogram_11`` / ``histogram_13`` (``hubcore.display``)."""
+    engine, scope = engine_for(url), _scope(key)
+    lag = display.transitions_lag(engine, scope, cohort)
+    return {
+        "funnel": display.transitions_funnel(engine, scope, cohort),
+        "lag": lag,
+        "neet": display.transitions_neet(engine, scope, cohort),
+        **{f"histogram_{yg}": display.lag_histogram(engine, scope, cohort, yg, lag=lag)
+           for yg in (11, 13)},
+    }
+
+
+@pn.cache(max_items=32)
+def suggested_matches(url: str, key: ScopeKey) -> pd.DataFrame:
+    """Spare offers with the nearest schools that have a gap
+    (``hubcore.display.suggested_matches``)."""
+    return display.suggested_matches(engine_for(url), _scope(key))
 
 
 @pn.cache(max_items=64)
-def report_table(url: str, key: ScopeKey, kind: str, exported: bool = True,
-                 **options) -> pd.DataFrame:
-    """A ``hubcore.metrics.report`` table for the hub (disclosure applied when ``exported``)."""
-    engine, scope = engine_for(url), _scope(key)
-    opts = report.Options(**options)
-    if exported:
-        return report.export_table(engine, kind, scope, opts)
-    return report.build(engine, kind, scope, opts)
+def what_it_takes(url: str, key: ScopeKey, benchmark: int, target_pct: float,
+                  radius_km: float) -> pd.DataFrame:
+    """The "what would it take" table (``hubcore.display.what_it_takes``)."""
+    return display.what_it_takes(engine_for(url), _scope(key), benchmark, target_pct,
+                                 radius_km)
 
 
 @pn.cache(max_items=32)
 def flows(url: str, key: ScopeKey) -> pd.DataFrame:
-    """Leavers' first-autumn destinations and hand-overs per school (unsuppressed counts)."""
-    return store.destination_flows(engine_for(url), _scope(key))
+    """Leavers' first-autumn destinations and hand-overs per school, suppressed
+    (``hubcore.display.transitions_flows``)."""
+    return display.transitions_flows(engine_for(url), _scope(key))
 
 
 def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
@@ -162,24 +192,20 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     when the server starts, so a hub lead's first page does not pay the cold reads). Each call
     is made exactly as the pages make it, so the cache keys match."""
     from dashboards.employers import EmployerSupply
-    from dashboards.transitions import Transitions
     from hubcore.errors import HubcoreError
 
     key = _versioned(url, key)  # the server builds signed-in users' keys without a version
-    jobs, flow = EmployerSupply.param, Transitions.param
+    jobs = EmployerSupply.param
     calls = [
         lambda: boundaries(url, key, "lad"),
         lambda: None if national_zoom(url, key) else boundaries(url, key, "lsoa"),
-        lambda: [school_benchmarks_at(url, key, p) for p in list(periods(url, key).values())[:1]],
-        lambda: coverage(url, key),
+        lambda: [overview_schools(url, key, p) for p in list(periods(url, key).values())[:1]],
         lambda: area_neet(url, key),
         lambda: flows(url, key),
-        lambda: report_table(url, key, "transitions", overdue_days=flow.overdue_days.default),
-        lambda: report_table(url, key, "employers", exported=False),
-        lambda: report_table(url, key, "what-it-takes", exported=False,
-                             benchmark=jobs.benchmark.default,
-                             target_pct=jobs.target_pct.default,
-                             radius_km=jobs.radius_km.default),
+        lambda: [transitions(url, key, c) for c in cohorts(url, key)[-1:]],
+        lambda: suggested_matches(url, key),
+        lambda: what_it_takes(url, key, jobs.benchmark.default, jobs.target_pct.default,
+                              jobs.radius_km.default),
         *(lambda b=b: None if national_zoom(url, key) else area_measure(url, key, b)
           for b in benchmarks),
     ]

@@ -1,5 +1,6 @@
-"""Sub-commands for running a multi-user deployment: ``hubcore users``, ``hubcore audit``,
-``hubcore retention`` and ``hubcore pseudonym`` (registered through ``hubcore.cli.PLUGINS``)."""
+"""Sub-commands for running a multi-user deployment: ``hubcore users``, ``hubcore secret``,
+``hubcore audit``, ``hubcore retention`` and ``hubcore pseudonym`` (registered through
+``hubcore.cli.PLUGINS``)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,27 @@ def cmd_users(args: argparse.Namespace) -> int:
         for user in listed.values():
             where = user.hub_id or user.urn or user.ncs_area or "all"
             print(f"  {user.name:<32} {user.role:<15} {where!s:<12} {user.sign_in}")
+    return 0
+
+
+# --- secret -----------------------------------------------------------------------------------
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    """Print a new cookie secret, or (``--check``) judge the one in ``HUBCORE_COOKIE_SECRET``."""
+    from hubcore import users
+
+    if not args.check:
+        print(users.make_secret())
+        return 0
+    secret = os.environ.get("HUBCORE_COOKIE_SECRET", "")
+    bits = users.secret_bits(secret)
+    if bits < users.MIN_SECRET_BITS:
+        raise HubcoreError(
+            f"HUBCORE_COOKIE_SECRET: about {bits:.0f} bits of entropy, "
+            f"{users.MIN_SECRET_BITS} needed; make one with `hubcore secret`"
+        )
+    print(f"HUBCORE_COOKIE_SECRET: about {bits:.0f} bits of entropy (enough)")
     return 0
 
 
@@ -159,6 +181,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     users.add_argument("--replace", action="store_true", help="update an existing user")
     users.set_defaults(func=_users_checked)
+
+    secret = subparsers.add_parser(
+        "secret",
+        help="print a new random cookie secret (for HUBCORE_COOKIE_SECRET)",
+        description="Print 48 random bytes as URL-safe text: a cookie secret for "
+        "HUBCORE_COOKIE_SECRET. --check judges the one set now instead (hubcore serve refuses "
+        "a short or predictable one).",
+    )
+    secret.add_argument("--check", action="store_true", help="judge $HUBCORE_COOKIE_SECRET")
+    secret.set_defaults(func=cmd_secret)
 
     audit = subparsers.add_parser(
         "audit", help="list the audit trail (who saw or exported pupil-level data, when)"

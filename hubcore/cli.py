@@ -32,13 +32,19 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         "--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     parser.add_argument("--show", action="store_true", help="open a browser tab")
+    parser.add_argument(
+        "--no-sign-in", action="store_true",
+        help="serve without sign-in beyond loopback (no users file): anyone who can reach the "
+        "port sees every page, including pupil rows. Refused without this option",
+    )
 
 
 def _serve(url: str, args: argparse.Namespace) -> int:
     # Imported here: the dashboards need Panel, the rest of hubcore does not.
     from dashboards.common.server import serve
 
-    serve(url, port=args.port, address=args.address, show=args.show, announce=_say)
+    serve(url, port=args.port, address=args.address, show=args.show, announce=_say,
+          no_sign_in=args.no_sign_in)
     return 0
 
 

@@ -58,15 +58,22 @@ def serve(
     address: str = "127.0.0.1",
     show: bool = False,
     announce: Callable[[str], None] = print,
+    no_sign_in: bool = False,
 ) -> None:
-    """Serve every page over the database at ``url`` until interrupted."""
+    """Serve every page over the database at ``url`` until interrupted.
+
+    Without users (no users file, a mistyped ``HUBCORE_USERS_FILE`` or an empty file) the pages
+    have no sign-in, so the server refuses to listen beyond loopback unless ``no_sign_in`` says
+    that is meant (``--no-sign-in``, printed as a warning)."""
+    from dashboards.common import auth, security
+
+    # Sign-in settings first: a server that must refuse to start (no users on a public
+    # address, a weak cookie secret) does so before binding the port or warming the cache.
+    sign_in = auth_options(announce, address=address, no_sign_in=no_sign_in)
     _check_port(address, port)
     # Pages opened by scripts (`panel serve dashboards/*.py`) read the URL from here too.
     os.environ[db.ENV_URL] = url
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0") else address  # noqa: S104
-    # Sign-in settings first: a server that must refuse to start (no cookie secret) does so
-    # before spending its start-up warming the cache.
-    sign_in = auth_options(announce)
     try:
         warm(url, announce)
     except Exception as exc:  # noqa: BLE001 - an optimisation only: the pages read on demand
@@ -75,17 +82,28 @@ def serve(
         f"Serving the Careers Hub dashboards over {db.describe(url)}\n"
         f"  Open http://{host}:{port}/overview   (Ctrl+C to stop)"
     )
-    pn.serve(
+    server = pn.serve(
         page_factories(url),
         port=port,
         address=address,
         show=show,
+        start=False,
         title="Careers Hub dashboards",
         websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", f"{address}:{port}"]
         + _extra_origins(),
         print_output=False,
+        # Ours first: the start-up script of every page, and /components restricted.
+        extra_patterns=security.patterns(),
+        # The session id stays out of the page's Bokeh token (which page script can read).
+        exclude_cookies=[auth.SESSION_COOKIE],
         **sign_in,
     )
+    security.install(server._tornado)
+    server.start()
+    try:
+        server.io_loop.start()
+    except RuntimeError:  # as Panel's own start: the loop was stopped from a signal handler
+        pass
 
 
 #: What the log says once every benchmark's layers are cached (benchmarks wait for it).
@@ -154,9 +172,34 @@ def _extra_origins() -> list[str]:
     return [o.strip() for o in origins.split(",") if o.strip()]
 
 
-def auth_options(announce: Callable[[str], None] = print) -> dict:
-    """``pn.serve`` options for sign-in: none while the users file is empty (a local demo);
-    otherwise every page needs sign-in — hashed passwords through the login page, or the
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` is reachable only from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def _no_users_reason() -> str:
+    from hubcore import users
+
+    path = users.users_file()
+    if not path.exists():
+        named = f" ({users.ENV_USERS_FILE} names it: a typo?)" if os.environ.get(
+            users.ENV_USERS_FILE) else ""
+        return f"the users file {path} does not exist{named}"
+    return f"the users file {path} names no users"
+
+
+def auth_options(announce: Callable[[str], None] = print, address: str = "127.0.0.1",
+                 no_sign_in: bool = False) -> dict:
+    """``pn.serve`` options for sign-in, and the start-up line saying which mode the server is
+    in. Without users: no sign-in, on loopback only unless ``no_sign_in`` (then a warning).
+    With users: every page needs sign-in — hashed passwords through the login page, or the
     identity provider named by ``PANEL_OAUTH_PROVIDER`` (Panel reads ``PANEL_OAUTH_KEY``,
     ``PANEL_OAUTH_SECRET``, ``PANEL_OAUTH_EXTRA_PARAMS`` … itself) — and only users named in the
     users file get a page. The cookie secret comes from ``HUBCORE_COOKIE_SECRET``."""
@@ -164,10 +207,30 @@ def auth_options(announce: Callable[[str], None] = print) -> dict:
     from hubcore import users
 
     if not users.has_users():
+        reason = _no_users_reason()
+        if is_loopback(address):
+            announce(f"  No sign-in, loopback only ({address}): {reason}; "
+                     "`hubcore users add` turns sign-in on")
+        elif no_sign_in:
+            announce(f"  WARNING: no sign-in, listening on {address} (--no-sign-in): anyone "
+                     "who can reach this port sees every page, including pupil rows")
+        else:
+            raise HubcoreError(
+                f"refusing to serve on {address} without sign-in: {reason}, so anyone who "
+                "can reach this port would see every page, including pupil rows. Add users "
+                "(`hubcore users add`, and point HUBCORE_USERS_FILE at that file), listen on "
+                "127.0.0.1, or pass --no-sign-in if every machine that can reach it is trusted"
+            )
         return {}
+    if no_sign_in:
+        raise HubcoreError(
+            f"--no-sign-in, but {users.users_file()} names users: sign-in stays on while it "
+            "does; remove the option (or serve with another HUBCORE_USERS_FILE)"
+        )
     secret = auth.check_cookie_secret(os.environ.get(auth.ENV_COOKIE_SECRET))
     pn.config.authorize_callback = auth.authorize
     options: dict = {"cookie_secret": secret}
+    count = len(users.load_users())
     provider = os.environ.get("PANEL_OAUTH_PROVIDER")
     if provider:
         # `panel serve` encrypts the provider's tokens in the cookies; pn.serve leaves it to us.
@@ -183,8 +246,8 @@ def auth_options(announce: Callable[[str], None] = print) -> dict:
             raise HubcoreError("OAuth sign-in needs `pip install cryptography`") from None
         pn.state.encryption = Fernet(key)
         options["oauth_provider"] = provider
-        announce(f"  Sign-in through {provider}; users and roles from {users.users_file()}")
+        announce(f"  Sign-in on, through {provider}: {count} users in {users.users_file()}")
     else:
         options["auth_provider"] = auth.HashedAuthProvider()
-        announce(f"  Sign-in required (users file {users.users_file()}); /logout to sign out")
+        announce(f"  Sign-in on: {count} users in {users.users_file()}; /logout to sign out")
     return options

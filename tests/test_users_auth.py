@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import stat
 import subprocess
@@ -140,7 +141,7 @@ def test_served_pages_need_sign_in(demo_engine, users_path, tmp_path):
     url = demo_engine.url.render_as_string(hide_password=False)
     env = {
         users.ENV_USERS_FILE: str(users_path),
-        "HUBCORE_COOKIE_SECRET": "x" * 48,
+        "HUBCORE_COOKIE_SECRET": secrets.token_urlsafe(48),  # a weak secret is refused
         "HUBCORE_SCRYPT_N": str(2**10),
     }
     with (tmp_path / "log").open("w+") as log:

@@ -5,6 +5,7 @@ Skipped where nginx is not installed."""
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -65,7 +66,7 @@ def behind_nginx(demo_engine, tmp_path, monkeypatch):
     monkeypatch.setattr(users, "SCRYPT_N", 2**10)
     users.add_user("lead@hub.test", "hub_lead", PASSWORD, hub_id="DEMO")
     listen = _free_port()
-    monkeypatch.setenv("HUBCORE_COOKIE_SECRET", "n" * 48)
+    monkeypatch.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))  # weak ones refused
     monkeypatch.setenv("HUBCORE_WEBSOCKET_ORIGIN", f"localhost:{listen},127.0.0.1:{listen}")
     url = demo_engine.url.render_as_string(hide_password=False)
     backends = [Server(url, tmp_path / f"server{i}.log") for i in range(2)]

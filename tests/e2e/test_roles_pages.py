@@ -4,6 +4,7 @@ no error, and no pupil key reaches the browser of a role that may not see pupil 
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 
@@ -44,7 +45,7 @@ def signed_in_server(demo_engine, tmp_path_factory):
                        path=path)  # fmt: skip
         # Only the server process gets the sign-in settings (not other tests' servers).
         mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", "r" * 48)
+        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))  # a weak secret is refused
         mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
         url = demo_engine.url.render_as_string(hide_password=False)
         server = Server(url, folder / "server.log")

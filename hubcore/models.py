@@ -299,7 +299,8 @@ class Encounter(SQLModel, table=True):
         CheckConstraint("participants >= 0", "participants"),
         CheckConstraint("year_from BETWEEN 7 AND 14 AND year_to BETWEEN year_from AND 14", "years"),
         CheckConstraint("duration_days IS NULL OR duration_days >= 0", "duration"),
-        Index("ix_encounter_urn_date", "urn", "date"),
+        # No separate (urn, date) index: the natural key's unique index below starts with
+        # those columns and serves the same lookups (one index fewer to build per import).
     )
 
     id: int | None = Field(default=None, primary_key=True)

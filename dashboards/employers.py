@@ -48,6 +48,7 @@ class EmployerSupply(HubPage):
             ("spare_offers", self._spare), ("suggested_matches", self._matches),
             ("what_it_takes", self._lift))}
         self._refresh()
+        self._check_link()
 
     def _scope(self):
         return default_scope(self._engine, self.hub_id)
@@ -94,19 +95,21 @@ class EmployerSupply(HubPage):
                                       benchmark=self.benchmark, target_pct=self.target_pct,
                                       radius_km=self.radius_km)
         except HubcoreError as exc:
-            self._answer.object = str(exc)
+            self._answer.object = layout.md("{message}", message=exc)
             layout.show(self._lift, pd.DataFrame())
             return
         head = table[table["level"] == "summary"].iloc[0]
         reach = "can" if bool(head["supply_covers_need"]) else "cannot"
-        self._answer.object = (
-            f"**BM{self.benchmark}, {head['academic_year']}:** {head['meeting_now']} of "
-            f"{head['schools_measured']} schools meet it today "
-            f"({head['pct_meeting_now']:.1f}%). To reach {self.target_pct:.0f}%, "
-            f"{head['schools_to_lift']} more schools need about "
-            f"**{head['additional_needed']:,.0f} {head['unit']}**. Employers within "
-            f"{self.radius_km:.0f} km have {head['spare_within_radius']:,} spare, so local supply "
-            f"**{reach}** cover it."
+        self._answer.object = layout.md(
+            "**BM{bm}, {year}:** {meeting} of {measured} schools meet it today "
+            "({pct:.1f}%). To reach {target:.0f}%, {to_lift} more schools need about "
+            "**{needed:,.0f} {unit}**. Employers within {radius:.0f} km have {spare:,} spare, "
+            "so local supply **{reach}** cover it.",
+            bm=self.benchmark, year=head["academic_year"], meeting=head["meeting_now"],
+            measured=head["schools_measured"], pct=head["pct_meeting_now"],
+            target=self.target_pct, to_lift=head["schools_to_lift"],
+            needed=head["additional_needed"], unit=head["unit"], radius=self.radius_km,
+            spare=head["spare_within_radius"], reach=reach,
         )
         schools = table[table["level"] == "school"]
         layout.show(self._lift, schools[["order", "name", "urn", "shortfall", "cumulative_needed",

@@ -62,8 +62,9 @@ class AreaOverview(HubPage):
     benchmark = param.Integer(default=0, bounds=(0, 8), doc="0 = benchmarks achieved")
     school_types = param.ListSelector(default=list(codes.SCHOOL_KINDS),
                                       objects=list(codes.SCHOOL_KINDS))
-    period = param.Selector(default=None, objects=[], doc="assessment period")
-    la = param.Selector(default=ALL_LAS, objects=[ALL_LAS])
+    period = param.Selector(default=None, objects=[], allow_None=True, doc="assessment period")
+    # Its LAs are known once the hub is: a link's ?la= is checked then (HubPage._check_link).
+    la = param.Selector(default=ALL_LAS, objects=[ALL_LAS], check_on_set=False)
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -80,9 +81,12 @@ class AreaOverview(HubPage):
             pn.widgets.FileDownload(callback=self._xlsx, filename="schools.xlsx",
                                     label="Download XLSX"),
         )
+        self._briefing = layout.briefing_button(self._engine, self._briefing_scope)
         with param.discard_events(self):
             self._hub_changed()
         self._refresh()
+        self._briefing_for_hub()
+        self._check_link()
 
     # --- filters that depend on the hub -----------------------------------------------------
 
@@ -170,7 +174,8 @@ class AreaOverview(HubPage):
         hub = self._hub_row()
         self._banner.visible = bool(hub["synthetic"])
         if data.schools(self._url, self._key).empty:
-            self._show([layout.empty_state(f"{hub['name']} has no member schools yet.")])
+            self._show([layout.empty_state("{hub} has no member schools yet.",
+                                           hub=hub["name"])])
             return
         # A filter change takes tens of milliseconds: no loading spinner (it would cost more
         # than the update), and only what changed is sent (see AreaMap and layout.show).
@@ -192,16 +197,16 @@ class AreaOverview(HubPage):
         return self._hubs.loc[self.hub_id]
 
     def _summary_text(self, hub, frame: pd.DataFrame) -> str:
-        lines = [f"### {hub['name']}"]
+        lines = [layout.md("### {hub}", hub=hub["name"])]
         if "achieved" in frame and frame["achieved"].notna().any():
             fw = frame["framework"].dropna().iat[0]
-            lines.append(
-                f"{len(frame)} schools and colleges shown. Mean benchmarks fully achieved: "
-                f"**{frame['achieved'].mean():.2f}** of 8 ({fw} framework)."
-            )
+            lines.append(layout.md(
+                "{n} schools and colleges shown. Mean benchmarks fully achieved: "
+                "**{mean:.2f}** of 8 ({fw} framework).", n=len(frame),
+                mean=frame["achieved"].mean(), fw=fw))
             note = frame["national_note"].dropna()
             if len(note):
-                lines.append(str(note.iat[0]))
+                lines.append(layout.md("{note}", note=note.iat[0]))
         else:
             lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
         if len(frame) > TABLE_ROWS:
@@ -273,8 +278,16 @@ class AreaOverview(HubPage):
                 "Hover over an area or a school for details; click a school to open its "
                 "profile. Grey areas or points have no value (suppressed or not assessed)."
             ),
-            layout.briefing_button(self._engine, self._briefing_scope),
+            self._briefing,
         )
+
+    @param.depends("hub_id", watch=True)
+    def _briefing_for_hub(self) -> None:
+        # A briefing is about one hub: offered only while one is chosen.
+        button = self._briefing[0]
+        button.disabled = self.hub_id in (None, ALL_HUBS)
+        button.label = ("Download briefing (choose one hub)" if button.disabled
+                        else "Download briefing (PDF)")
 
     def _briefing_scope(self):
         if self.hub_id == ALL_HUBS:

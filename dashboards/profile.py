@@ -26,16 +26,18 @@ class SchoolProfile(HubPage):
     page_title = "Careers Hub · school profile"
     url_params = {"hub_id": "hub", "urn": "urn"}
 
-    urn = param.Selector(default=None, objects=[], doc="the school")
+    urn = param.Selector(default=None, objects=[], allow_None=True, doc="the school")
 
     def __init__(self, **params):
         super().__init__(**params)
         with param.discard_events(self):
             self._schools_changed()
         self._refresh()
+        self._check_link()
 
     def _schools_changed(self) -> None:
         if self.hub_id is None:
+            self.urn = None  # never echo a school the page does not show
             return
         schools = data.schools(self._url, self._key).sort_values("name")
         self.param.urn.objects = schools["urn"].tolist()
@@ -64,11 +66,14 @@ class SchoolProfile(HubPage):
         ]
 
     def _heading(self, school) -> str:
-        return (
-            f"## {school['name']}\n\nURN {self.urn} · {school['type']} · "
-            f"{int(school['pupils'] or 0):,} pupils · LA {school['la_gss']} · careers leader: "
-            f"{'yes' if school['has_careers_leader'] else 'no'} · employer-link governor: "
-            f"{'yes' if school['has_employer_link_governor'] else 'no'}"
+        # Names come from imported files: every value goes in through layout.md (escaped).
+        return layout.md(
+            "## {name}\n\nURN {urn} · {type} · {pupils:,} pupils · LA {la} · careers leader: "
+            "{leader} · employer-link governor: {governor}",
+            name=school["name"], urn=self.urn, type=school["type"],
+            pupils=int(school["pupils"] or 0), la=school["la_gss"],
+            leader="yes" if school["has_careers_leader"] else "no",
+            governor="yes" if school["has_employer_link_governor"] else "no",
         )
 
     def _benchmark_bars(self) -> pn.viewable.Viewable:
@@ -89,10 +94,10 @@ class SchoolProfile(HubPage):
             pd.DataFrame(rows, columns=["benchmark", "who", "percent"]), "benchmark", "who",
             "percent", ["#1f4e79", "#9ecae1"])
         first = mine.iloc[0]
-        note = (
-            f"{int(first['achieved'])} of 8 fully achieved ({first['framework']} framework, "
-            f"{first['assessed_on']:%d %b %Y}). {first['national_note']}"
-        )
+        note = layout.md("{achieved} of 8 fully achieved ({framework} framework, {on:%d %b %Y})."
+                         " {national}", achieved=int(first["achieved"]),
+                         framework=first["framework"], on=first["assessed_on"],
+                         national=first["national_note"])
         return pn.Column(
             "### Benchmarks against the hub",
             pn.pane.Bokeh(bars, sizing_mode="stretch_width"),
@@ -139,7 +144,8 @@ class SchoolProfile(HubPage):
         heat = charts.heat_map(latest, "year_from", "kind", "participants", extra="encounters",
                                x_label="year group")
         return pn.Column(
-            f"### Encounters {year}: pupils reached by kind and year group",
+            layout.markdown("### Encounters {year}: pupils reached by kind and year group",
+                            year=year),
             pn.pane.Bokeh(heat, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )

@@ -32,7 +32,8 @@ class Transitions(HubPage):
     page_title = "Careers Hub · transitions and hand-offs"
     url_params = {"hub_id": "hub", "cohort": "cohort", "overdue_days": "overdue"}
 
-    cohort = param.Selector(default=None, objects=[], doc="summer of leaving")
+    cohort = param.Selector(default=None, objects=[], allow_None=True,
+                            doc="summer of leaving")
     overdue_days = param.Integer(default=30, bounds=(7, 180),
                                  doc="days after leaving with no referral before a hand-over "
                                      "counts as overdue")
@@ -44,6 +45,7 @@ class Transitions(HubPage):
         self._overdue_parts: dict[int, tuple[pn.pane.Markdown, pn.pane.DataFrame]] = {}
         self._handover_rows: pd.DataFrame | None = None
         self._refresh()
+        self._check_link()
 
     @param.depends("hub_id", "cohort", watch=True)
     def _refresh(self) -> None:
@@ -57,7 +59,7 @@ class Transitions(HubPage):
             table = data.report_table(self._url, self._key, "transitions",
                                       overdue_days=self.overdue_days)
         except HubcoreError as exc:
-            self._body[:] = [layout.empty_state(str(exc))]
+            self._body[:] = [layout.empty_state("{message}", message=exc)]
             return
         cohorts = sorted(int(c) for c in pd.to_numeric(table["cohort"], errors="coerce")
                          .dropna().unique())
@@ -103,9 +105,10 @@ class Transitions(HubPage):
             parts.append(pn.pane.Bokeh(bars, sizing_mode="stretch_width"))
         if not lag.empty:
             row = lag.iloc[0]
-            parts.append(pn.pane.Markdown(
-                f"Days from leaving to referral: median **{row['median_days']}**, 90th "
-                f"percentile **{row['p90_days']}** ({row['referred']} referred)."))
+            parts.append(layout.markdown(
+                "Days from leaving to referral: median **{median}**, 90th percentile "
+                "**{p90}** ({referred} referred).", median=row["median_days"],
+                p90=row["p90_days"], referred=row["referred"]))
         if handovers is not None:
             parts.append(self._lag_histogram(handovers, year_group))
         if not neet.empty:

@@ -3,8 +3,13 @@ it works offline), the synthetic-data banner, and number cards."""
 
 from __future__ import annotations
 
+import math
+import re
+import string
+
 import pandas as pd
 import panel as pn
+import param
 
 ACCENT = "#1f4e79"
 SYNTHETIC_NOTICE = (
@@ -59,6 +64,52 @@ def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
     return template
 
 
+#: ASCII punctuation (CommonMark lets a backslash make any of it literal) and the characters
+#: that would start a new Markdown block or break a line.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def literal(value) -> str:
+    """``value`` as Markdown source that shows it exactly as stored, for text that comes from
+    data (school, employer, provider, area and hub names, sectors, error messages).
+
+    Markdown panes render HTML, links, images, emphasis and maths: a school named
+    ``<img src=x onerror=alert(1)>`` would run script in the page. Every ASCII punctuation
+    character is backslash-escaped (CommonMark's rule: the character then stands for itself,
+    and ``<`` and ``&`` reach the browser as ``&lt;`` and ``&amp;``), and control characters
+    and line breaks become one space, so the text cannot start a new block. Missing values
+    (``None``, NaN) are empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return _PUNCTUATION.sub(r"\\\1", _CONTROL.sub(" ", str(value)))
+
+
+class _LiteralFormatter(string.Formatter):
+    def format_field(self, value, format_spec: str) -> str:
+        if literal(value) == "":  # missing: nothing, whatever the format
+            return ""
+        return literal(super().format_field(value, format_spec))
+
+
+_FORMATTER = _LiteralFormatter()
+
+
+def md(template: str, /, **values) -> str:
+    """Markdown from a trusted ``template`` (``str.format`` syntax) and data ``values``, each
+    formatted by its spec and then made :func:`literal`: ``md("## {name}", name=school)``.
+
+    The one way pages put data into Markdown (the panes, headings and notices)."""
+    return _FORMATTER.format(template, **values)
+
+
+def markdown(template: str, /, **values) -> pn.pane.Markdown:
+    """A Markdown pane of :func:`md` ``(template, **values)``, stretching to its column."""
+    return pn.pane.Markdown(md(template, **values), sizing_mode="stretch_width")
+
+
 def synthetic_banner(visible: bool) -> pn.pane.Alert:
     """A warning banner shown whenever the hub's data are synthetic."""
     return pn.pane.Alert(
@@ -66,9 +117,18 @@ def synthetic_banner(visible: bool) -> pn.pane.Alert:
     )
 
 
-def empty_state(message: str) -> pn.pane.Alert:
-    """What a page shows when there is nothing to draw yet."""
-    return pn.pane.Alert(message, alert_type="info", sizing_mode="stretch_width")
+def empty_state(message: str, /, **values) -> pn.pane.Alert:
+    """What a page shows when there is nothing to draw yet: ``message`` is a trusted Markdown
+    template, filled with data ``values`` through :func:`md` (pass data only that way)."""
+    return pn.pane.Alert(md(message, **values) if values else message, alert_type="info",
+                         sizing_mode="stretch_width")
+
+
+def notice(message: str, /, **values) -> pn.pane.Alert:
+    """A warning that the page shows something other than its link asked for (see
+    :func:`empty_state` for ``message`` and ``values``)."""
+    return pn.pane.Alert(md(message, **values) if values else message, alert_type="warning",
+                         sizing_mode="stretch_width")
 
 
 #: Rows a plain table shows at most: the first and last half, with a "..." row between (its
@@ -121,15 +181,39 @@ def csv_button(pane: pn.pane.DataFrame, filename: str) -> pn.widgets.FileDownloa
                                    label="Download CSV (every row)")
 
 
-def briefing_button(engine, scope_for) -> pn.widgets.FileDownload:
-    """A "Download briefing" button: the same PDF pack as ``hubcore brief``, for the page's
-    current hub (``scope_for()`` gives its scope when clicked)."""
+class BriefingDownload(pn.widgets.FileDownload):
+    """A download whose callback may refuse with a :class:`~hubcore.errors.HubcoreError`: the
+    refusal is shown in ``message`` beside the button instead of escaping as an unhandled
+    error in the server's log."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.message = pn.pane.Markdown("", visible=False, sizing_mode="stretch_width")
+
+    @param.depends("_clicks", watch=True)
+    def _transfer(self) -> None:
+        from hubcore.errors import HubcoreError
+
+        try:
+            super()._transfer()
+        except HubcoreError as exc:
+            self.message.object = md("{message}", message=exc)
+            self.message.visible = True
+        else:
+            self.message.visible = False
+
+
+def briefing_button(engine, scope_for) -> pn.Column:
+    """A "Download briefing" button (``[0]``, a :class:`BriefingDownload`) and the line that
+    explains a refusal: the same PDF pack as ``hubcore brief``, for the page's current hub
+    (``scope_for()`` gives its scope when clicked, or raises ``HubcoreError`` saying why
+    not)."""
     from io import BytesIO
 
     from hubcore.briefing import build_pack
 
-    button = pn.widgets.FileDownload(label="Download briefing (PDF)", button_type="success",
-                                     filename="briefing.pdf", embed=False)
+    button = BriefingDownload(label="Download briefing (PDF)", button_type="success",
+                              filename="briefing.pdf", embed=False)
 
     def pack():
         files = build_pack(engine, scope_for(), formats=("pdf",))
@@ -138,4 +222,4 @@ def briefing_button(engine, scope_for) -> pn.widgets.FileDownload:
         return BytesIO(content)
 
     button.callback = pack
-    return button
+    return pn.Column(button, button.message, sizing_mode="stretch_width")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import panel as pn
 import param
+from sqlalchemy import select
 
 from dashboards.common import data, layout, sockets
-from dashboards.common.context import ALL_HUBS, engine_for
+from dashboards.common.context import ALL_HUBS, default_scope, engine_for
 from hubcore import store
+from hubcore.access import Role
+from hubcore.models import HubMembership
 
 
 class HubPage(pn.viewable.Viewer):
@@ -16,7 +19,7 @@ class HubPage(pn.viewable.Viewer):
     ``hub_id`` (default: the first hub). Subclasses fill ``self._body``."""
 
     db_url = param.String(default=None, allow_None=True, doc="database URL (default: served)")
-    hub_id = param.Selector(default=None, objects=[], doc="hub to show")
+    hub_id = param.Selector(default=None, objects=[], allow_None=True, doc="hub to show")
 
     #: Whether the hub chooser also offers every hub at once (an England-wide view).
     offers_all_hubs = False
@@ -26,22 +29,52 @@ class HubPage(pn.viewable.Viewer):
     url_params: dict[str, str] = {"hub_id": "hub"}
 
     def __init__(self, **params):
+        #: The values the page was asked for (its link's), to tell the user which were not used.
+        self._asked = {name: params.get(name) for name in self.url_params}
         super().__init__(**params)
         self._engine = engine_for(self.db_url)
         self._url = self._engine.url.render_as_string(hide_password=False)
         hubs = store.hubs(self._engine)
         self._hubs = hubs.set_index("id")
-        names = dict(zip(hubs["name"], hubs["id"], strict=True))
-        if self.offers_all_hubs and len(hubs) > 1:
+        #: Notices that the page shows something other than its link asked for.
+        self._notices = pn.Column(sizing_mode="stretch_width")
+        self._banner = layout.synthetic_banner(False)
+        self._body = pn.Column(sizing_mode="stretch_width")
+        # Only the hubs the user's scope covers are offered: a hub lead's page is about their
+        # own hub whatever a shared link says, so the chooser must not name another.
+        visible = hubs[hubs["id"].isin(visible_hubs(self._engine, hubs))]
+        names = dict(zip(visible["name"], visible["id"], strict=True))
+        if self.offers_all_hubs and len(visible) > 1:
             names["All hubs"] = ALL_HUBS
         self.param.hub_id.objects = list(names.values())
         self.param.hub_id.names = names
-        self._banner = layout.synthetic_banner(False)
-        self._body = pn.Column(sizing_mode="stretch_width")
-        # An unknown hub (a stale or mistyped ?hub= in a shared link) shows the first hub.
-        if self.hub_id not in self.param.hub_id.objects and len(hubs):
+        asked = self.hub_id
+        if asked not in self.param.hub_id.objects:
+            # A stale, mistyped or foreign ?hub= shows the user's first hub, and says so.
             with param.discard_events(self):
-                self.hub_id = hubs["id"].iat[0]
+                self.hub_id = next(iter(names.values()), None)
+            if asked is not None:
+                self._fell_back("hub", "You can't see hub {asked}; showing {shown}.",
+                                asked=asked, shown=self._hub_name())
+        # From now on a value outside the chooser is refused (Location.sync reapplies the URL).
+        self.param.hub_id.check_on_set = True
+
+    def _hub_name(self) -> str:
+        """The name of the hub shown ("All hubs", or "no hub" when there is none)."""
+        if self.hub_id == ALL_HUBS:
+            return "All hubs"
+        if self.hub_id is None:
+            return "no hub"
+        return str(self._hubs.loc[self.hub_id, "name"])
+
+    def _fell_back(self, tag: str, message: str, **values) -> None:
+        """Show (once per ``tag``) that a value in the page's link was not used: ``message`` is a
+        trusted template, ``values`` data (escaped by :func:`layout.md`)."""
+        if any(getattr(n, "tags", None) == [tag] for n in self._notices):
+            return
+        alert = layout.notice(message, **values)
+        alert.tags = [tag]
+        self._notices.append(alert)
 
     @property
     def _key(self) -> data.ScopeKey:
@@ -49,7 +82,7 @@ class HubPage(pn.viewable.Viewer):
         return data.scope_key(self._url, self.hub_id)
 
     def __panel__(self) -> pn.Column:
-        return pn.Column(self._banner, self._body, sizing_mode="stretch_width")
+        return pn.Column(self._notices, self._banner, self._body, sizing_mode="stretch_width")
 
     def controls(self) -> pn.Column:
         """The page's filters, for the page's left-hand column."""
@@ -58,8 +91,58 @@ class HubPage(pn.viewable.Viewer):
     def page(self) -> pn.Template:
         """This component in the suite's page layout, its state kept in the URL when served."""
         if pn.state.location is not None:
-            pn.state.location.sync(self, self.url_params)
+            self.sync_url(pn.state.location)
         return layout.page(self.page_title, [self], [self.controls()])
+
+
+    def sync_url(self, location: pn.io.location.Location) -> None:
+        """Keep the page's state in ``location`` (its URL): values the page refuses are
+        reported on the page, and the URL is rewritten to what the page shows."""
+        location.sync(self, self.url_params, on_error=self._refused)
+
+    def _shown(self, name: str) -> str:
+        """What the page shows for parameter ``name``, as its chooser labels it."""
+        value = getattr(self, name)
+        names = getattr(self.param[name], "names", None) or {}
+        label = next((k for k, v in names.items() if v == value), None)
+        return str(label if label is not None else value)
+
+    def _check_link(self) -> None:
+        """Call at the end of a page's ``__init__``, once its choices are filled: report each
+        value of the link the page replaced (a school or period the user cannot see, a stale
+        cohort), and make every chooser refuse values outside its choices from now on."""
+        for name, asked in self._asked.items():
+            if name == "hub_id":
+                continue  # reported in __init__, with the hub's own message
+            if asked is not None and getattr(self, name) != asked:
+                self._fell_back(name, "The link's {key}={value} isn't available to you here; "
+                                "showing {shown}.", key=self.url_params[name], value=asked,
+                                shown=self._shown(name))
+            if isinstance(self.param[name], param.Selector) and self.param[name].objects:
+                self.param[name].check_on_set = True
+
+    def _refused(self, values: dict) -> None:
+        """Values of the link a chooser refused (``Location.sync``'s ``on_error``)."""
+        for name, value in values.items():
+            self._fell_back(name, "The link's {key}={value} isn't available to you here; "
+                            "showing {shown}.", key=self.url_params.get(name, name), value=value,
+                            shown=self._shown(name) if name in self.param else "the default")
+
+
+def visible_hubs(engine, hubs) -> list[str]:
+    """Ids of the hubs the page's user may choose: every hub for an administrator (or without
+    sign-in), a hub lead's or analyst's own hub, and for a careers leader or NCS adviser the
+    hubs their schools belong to."""
+    scope = default_scope(engine, None)
+    if scope.role is Role.ADMIN:
+        return hubs["id"].tolist()
+    if scope.hub_id is not None:
+        return [scope.hub_id]
+    member = HubMembership.__table__
+    query = select(member.c.hub_id).where(
+        member.c.end_date.is_(None), store.school_filter(scope, member.c.urn)).distinct()
+    with engine.connect() as conn:
+        return sorted(conn.execute(query).scalars())
 
 
 def served_page(component: type[HubPage], db_url: str | None = None
@@ -73,8 +156,21 @@ def served_page(component: type[HubPage], db_url: str | None = None
     wanted = _url_values(component)
     try:
         built = component(db_url=db_url, **wanted)
-    except ValueError:  # a value in the URL this page cannot take: its defaults, as before
-        built = component(db_url=db_url)
+    except ValueError:
+        # A value this page can never take (?layer=bogus, ?bm=99): drop it, keep the others,
+        # and say so on the page.
+        good, bad = {}, {}
+        for name, value in wanted.items():
+            try:
+                component.param[name]._validate(value)
+                good[name] = value
+            except Exception:  # noqa: BLE001 - any refusal means the value is not used
+                bad[name] = value
+        try:
+            built = component(db_url=db_url, **good)
+        except ValueError:
+            built, bad = component(db_url=db_url), wanted
+        built._refused(bad)
     return built.page()
 
 

@@ -270,7 +270,7 @@ def area_neet(engine: Engine, scope: Scope, counts: pd.DataFrame | None = None) 
     out["value"] = numeric(out["neet_nk_pct"])
     return _meta(out, title="NEET + not known, % (c = fewer than 6)", units={
         "neet_nk_pct": "percent", "leavers": "leavers"}, palette="RATE", low=0, high=15,
-        tooltips={"neet_nk_pct": "NEET + not known %", "leavers": "leavers"},
+        tooltips={"leavers": "leavers"},
         note="c: fewer than 6 leavers, or fewer than 6 NEET / not known or otherwise.")
 
 
@@ -308,23 +308,25 @@ def area_layer(
     coverage: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The overview map's area layer: indexed by area ``code``, a ``value`` column to shade
-    (float, NaN = no value or suppressed) and the hover's columns named in
+    (float, NaN = no value or suppressed), ``shown`` (the value as the hover shows it: text,
+    ``c`` where suppressed) and the hover's other columns named in
     ``attrs["display"]["tooltips"]`` (as text). ``layer`` is one of :data:`LAYERS`.
     Cached inputs may be passed: ``areas`` (LSOA boundaries with ``imd_decile``), ``neet``
     (:func:`area_neet`), ``coverage`` (:func:`area_coverage`)."""
     if layer == "deprivation":
         if areas is None:
             areas = store.areas(engine, scope, kind="lsoa")
-        out = pd.DataFrame({"value": pd.to_numeric(areas["imd_decile"]).to_numpy(float)},
+        value = pd.to_numeric(areas["imd_decile"]).astype("float64")
+        out = pd.DataFrame({"value": value.to_numpy(), "shown": text(value).to_numpy()},
                            index=pd.Index(areas["code"].to_numpy(), name="code"))
         return _meta(out, title="IMD decile (1 = most deprived)", palette="DEPRIVATION",
                      low=0.5, high=10.5, tooltips={}, units={"value": "decile"})
     if layer == "neet":
         frame = area_neet(engine, scope) if neet is None else neet
         out = frame.set_index("code")[["value"]].assign(
-            neet_nk_pct=text(frame["neet_nk_pct"]).to_numpy(),
+            shown=text(frame["neet_nk_pct"]).to_numpy(),
             leavers=text(frame["leavers"]).to_numpy())
-        return _meta(out, **frame.attrs["display"])
+        return _meta(out, **{**frame.attrs["display"], "tooltips": {"leavers": "leavers"}})
     if layer not in ("gap", "cold"):
         raise HubcoreError(f"unknown map layer {layer!r}; choose from {', '.join(LAYERS)}")
     frame = area_coverage(engine, scope, benchmark, areas) if coverage is None else coverage
@@ -333,9 +335,11 @@ def area_layer(
                        index=pd.Index(frame["code"].to_numpy(), name="code"))
     if layer == "gap":
         out.insert(0, "value", numeric(frame["pct_below"]).to_numpy())
+        out.insert(1, "shown", text(frame["pct_below"]).to_numpy())
         return _meta(out, title=f"BM{benchmark}: % of schools within 5 km below threshold",
                      palette="RATE", low=0, high=100, tooltips=tips, units={"value": "percent"})
     out.insert(0, "value", frame["cold_spot"].astype(float).to_numpy())
+    out.insert(1, "shown", np.where(frame["cold_spot"].astype(bool), "yes", "no"))
     return _meta(out, title=f"BM{benchmark} cold spot (1 = every school nearby below)",
                  palette="COLD", low=-0.5, high=1.5, tooltips=tips, units={"value": "yes/no"})
 

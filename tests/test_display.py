@@ -139,9 +139,10 @@ def test_area_neet_hover_never_gives_a_small_count(small_hub):
     assert areas.loc[HOME_3, "neet_nk_pct"] == C
     assert areas["value"].isna().tolist() == [True, False, True]
     layer = display.area_layer(small_hub, ANALYST, "neet")
-    assert layer.loc[HOME_3, "neet_nk_pct"] == C and layer.loc[HOME_2, "neet_nk_pct"] == "0"
-    assert layer.attrs["display"]["tooltips"] == {"neet_nk_pct": "NEET + not known %",
-                                                  "leavers": "leavers"}
+    # The hover's text: "c" for a suppressed rate, never the number behind it.
+    assert layer["shown"].to_dict() == {HOME_1: C, HOME_2: "0", HOME_3: C}
+    assert layer["leavers"].to_dict() == {HOME_1: "11", HOME_2: "7", HOME_3: "8"}
+    assert layer.attrs["display"]["tooltips"] == {"leavers": "leavers"}
 
 
 def test_heat_map_participants_under_six_suppressed(small_hub):
@@ -250,3 +251,39 @@ def test_importing_hubcore_loads_no_panel_bokeh_server_or_dashboards():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_area_map_hover_shows_the_disclosed_text():
+    """The overview map's hover draws from the layer's ``shown`` text: "c", not NaN or a %."""
+    pytest.importorskip("bokeh")
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from dashboards.common.area_map import AreaMap
+
+    areas = gpd.GeoDataFrame({"code": [HOME_1, HOME_2], "name": ["One", "Two"]},
+                             geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)],
+                             crs="EPSG:27700")
+    layer = pd.DataFrame({"value": [float("nan"), 0.0], "shown": [C, "0"],
+                          "leavers": ["11", "7"]}, index=pd.Index([HOME_1, HOME_2], name="code"))
+    amap = AreaMap(areas, areas.iloc[0:0], "H1")
+    amap.show_areas(layer, "NEET + not known %", ["#fff", "#000"], 0, 15, {"leavers": "leavers"})
+    assert amap.area_source.data["shown"] == [C, "0"]
+    assert amap.area_source.data["a"] == ["11", "7"]
+    assert ("NEET + not known %", "@shown") in amap.area_hover.tooltips
+
+
+def test_lag_histogram_hides_a_bin_when_the_funnel_hides_the_referrals(monkeypatch):
+    """Bins of 7 and 8 are not small, but they add up to referrals the funnel hides (say, by
+    complementary suppression): shown whole, they would give that count back."""
+    rows = pd.DataFrame({
+        "cohort": 2024, "year_group": 11, "handovers": [7, 8],
+        "left_on": pd.to_datetime(["2024-06-30", "2024-06-30"]),
+        "referred_on": pd.to_datetime(["2024-07-05", "2024-07-20"])})  # 5 and 20 days
+    monkeypatch.setattr(display.store, "handover_dates", lambda engine, scope: rows)
+    lag = pd.DataFrame({"cohort": [2024], "year_group": [11], "referred": [C]})
+    hist = display.lag_histogram(None, ANALYST, cohort=2024, year_group=11, lag=lag)
+    assert hist["handovers"].tolist() == [C, 8, 0]  # the smaller bin goes with the total
+    shown = display.lag_histogram(None, ANALYST, cohort=2024, year_group=11,
+                                  lag=lag.assign(referred=[15]))
+    assert shown["handovers"].tolist() == [7, 8, 0]

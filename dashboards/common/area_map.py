@@ -44,7 +44,8 @@ class AreaMap:
         self.area_source = ColumnDataSource(
             {"xs": xs, "ys": ys, "code": self.codes,
              "name": areas["name"].tolist() if len(areas) else [],
-             "value": [np.nan] * len(self.codes), "a": [""] * len(self.codes),
+             "value": [np.nan] * len(self.codes), "shown": [""] * len(self.codes),
+             "a": [""] * len(self.codes),
              "b": [""] * len(self.codes)}
         )
         self.area_mapper = LinearColorMapper(palette=["#ffffff"], low=0, high=1,
@@ -84,14 +85,20 @@ class AreaMap:
 
     def show_areas(self, values: pd.DataFrame | None, label: str, palette: list[str],
                    low: float, high: float, extra: dict[str, str] | None = None) -> None:
-        """Shade the areas by ``values['value']`` (indexed by area code); ``extra`` maps up to
-        two more columns of ``values`` to tooltip labels. ``None`` hides the area layer."""
+        """Shade the areas by ``values['value']`` (indexed by area code, a layer of
+        ``hubcore.display.area_layer``); the hover shows ``values['shown']``, the disclosed text
+        (``c`` where suppressed), and ``extra`` maps up to two more columns of ``values`` to
+        tooltip labels. ``None`` hides the area layer."""
         if values is None or not self.codes:
             self.areas.visible = self.area_bar.visible = False
             return
         aligned = values.reindex(self.codes)
         changed = {"value": pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)}
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
+        if "shown" in aligned:
+            # The disclosed text, never the number behind a "c".
+            changed["shown"] = aligned["shown"].astype(object).fillna("–").tolist()
+            tooltips = [("area", "@name"), (label, "@shown")]
         for slot, (column, title) in zip("ab", (extra or {}).items(), strict=False):
             changed[slot] = aligned[column].astype(str).fillna("").tolist()
             tooltips.append((title, f"@{slot}"))

@@ -5,7 +5,9 @@ or ``areacd`` in the ONS TopoJSON) and gives the area kind and the boundary year
 are reprojected to British National Grid (EPSG:27700), repaired with ``make_valid`` where
 invalid (counted in the notes), and stored as WKB. A file without a CRS is placed by its
 coordinates (lon/lat or BNG); a feature whose coordinates cannot be in Great Britain in the
-file's CRS (a mixed-CRS file) is rejected. Areas outside England are skipped unless
+file's CRS (a mixed-CRS file) is rejected, and a file whose coordinates all contradict its
+declared CRS (degrees in a projected CRS such as EPSG:27700, or values beyond ±180/±90 in a
+geographic one such as EPSG:4326) is refused. Areas outside England are skipped unless
 ``all_nations``.
 
 An LSOA's ``parent_code`` (its district) comes from a ``LADxxCD`` column when the file has one,
@@ -124,6 +126,32 @@ def _guess_crs(gdf: gpd.GeoDataFrame, path: Path) -> str:
     )
 
 
+def _contradicts_crs(bounds: np.ndarray, geographic: bool) -> np.ndarray:
+    """Per feature (rows of ``minx, miny, maxx, maxy``): coordinates that cannot be in the
+    declared CRS. Degrees never pass ±180 (x) or ±90 (y); a projected CRS in metres places
+    Great Britain hundreds of kilometres from its origin, so a feature lying wholly within
+    ±180 by ±90 of it is in degrees."""
+    with np.errstate(invalid="ignore"):
+        in_degrees = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1) & (
+            np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)
+    return ~in_degrees if geographic else in_degrees
+
+
+def _crs_message(path: Path, crs, example: np.ndarray) -> str:
+    minx, miny, maxx, maxy = (f"{v:,.6g}" for v in example)
+    name = crs.to_string()
+    if crs.is_geographic:
+        why = (f"{name} is longitude/latitude in degrees, but coordinates reach "
+               f"x {minx} to {maxx}, y {miny} to {maxy}, beyond ±180/±90")
+        if path.suffix.lower() in (".geojson", ".json"):
+            why += ' (a GeoJSON without a "crs" member is read as EPSG:4326)'
+    else:
+        why = (f"{name} is in metres, but every feature lies within ±180/±90 of its origin "
+               f"(e.g. x {minx} to {maxx}, y {miny} to {maxy}): these look like degrees")
+    return (f"{path.name}: the coordinates contradict the declared coordinate system: {why}; "
+            "declare the right CRS in the file (or reproject it); nothing was imported")
+
+
 def read_boundaries(
     path: str | Path,
     layer: str | None = None,
@@ -180,6 +208,13 @@ def read_boundaries(
     missing_geom = (geometry.isna() | geometry.is_empty).to_numpy()
     checker.reject(missing_geom, "geometry", "empty_geometry", "the feature has no geometry")
     bounds = geometry.bounds.to_numpy()
+    contradicts = _contradicts_crs(bounds, geometry.crs.is_geographic) & ~missing_geom
+    if contradicts.any() and contradicts[~missing_geom].all():
+        raise HubcoreError(_crs_message(path, geometry.crs, bounds[contradicts][0]))
+    if not geometry.crs.is_geographic:
+        checker.reject(contradicts, "geometry", "outside_great_britain",
+                       f"coordinates look like degrees, not the metres of the file's CRS "
+                       f"({crs}); mixed coordinate systems?")
     extent = LONLAT_EXTENT if geometry.crs.is_geographic else None
     if extent is not None:
         outside = ~missing_geom & ~(

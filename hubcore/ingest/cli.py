@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from hubcore import codes
 from hubcore.cli_common import add_common, open_engine
-from hubcore.ingest import KINDS, import_file
+from hubcore.ingest import KINDS, import_file, reader
 from hubcore.ingest.spec import SPECS
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def _amount(text: str) -> int:
+    """``"512K"``, ``"4M"``, ``"1G"`` or a plain number → an integer (binary units)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?\s*", text, flags=re.I)
+    if not m or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive size such as 4M or 1000000: {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
 def register(subparsers) -> None:
@@ -30,6 +41,19 @@ def register(subparsers) -> None:
                      help="where to write rejected rows (default: <FILE stem>.rejects.csv)")
     imp.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     imp.add_argument("--no-progress", action="store_true", help="no progress bars")
+    default = reader.Limits()
+    limits = imp.add_argument_group(
+        "limits", "what a file may hold (an untrusted file is refused with a clear error "
+        "before it can use minutes or gigabytes); sizes take K, M or G")
+    limits.add_argument("--max-line-bytes", type=_amount, metavar="SIZE",
+                        help=f"longest CSV line (default {default.max_line_bytes:,})")
+    limits.add_argument("--max-field-bytes", type=_amount, metavar="SIZE",
+                        help=f"longest CSV value (default {default.max_field_bytes:,})")
+    limits.add_argument("--max-xlsx-bytes", type=_amount, metavar="SIZE",
+                        help="largest XLSX, uncompressed (default "
+                        f"{default.max_xlsx_bytes:,})")
+    limits.add_argument("--max-cells", type=_amount, metavar="N",
+                        help=f"most cells in the XLSX sheet read (default {default.max_cells:,})")
     group = imp.add_argument_group("kind-specific options")
     group.add_argument("--links", metavar="CSV", help="gias: GIAS links file (predecessors)")
     group.add_argument("--lsoa-vintage", type=int, choices=[2011, 2021],
@@ -82,13 +106,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         if value not in (None, False):
             options[_RENAME.get(name, name)] = value
     engine = open_engine(args, upgrade=True)
-    report = import_file(
-        engine, args.kind, Path(args.file),
-        rejects_path=Path(args.rejects) if args.rejects else None,
-        dry_run=args.dry_run,
-        progress=not args.no_progress and sys.stderr.isatty(),
-        **options,
-    )
+    with reader.limits(max_line_bytes=args.max_line_bytes, max_field_bytes=args.max_field_bytes,
+                       max_xlsx_bytes=args.max_xlsx_bytes, max_cells=args.max_cells):
+        report = import_file(
+            engine, args.kind, Path(args.file),
+            rejects_path=Path(args.rejects) if args.rejects else None,
+            dry_run=args.dry_run,
+            progress=not args.no_progress and sys.stderr.isatty(),
+            **options,
+        )
     print(report.summary())
     for note in report.notes:
         print(f"  {note}")

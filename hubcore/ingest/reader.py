@@ -9,16 +9,26 @@ such as ``0123`` or a code such as ``z`` is never silently turned into a number 
 Plain UTF-8 CSV files (nearly all big ones) are parsed by pyarrow's multi-threaded reader; any
 file it might read differently from pandas (see :func:`_read_csv_arrow`) goes to pandas'
 C parser with the rules above, so both paths give the same frame.
+
+Files are untrusted, so before anything is parsed the reader enforces :class:`Limits`, each
+with a clear error naming the flag of ``hubcore import`` that raises it: a CSV is scanned in
+fixed-size chunks (memory does not grow with a line's length) for NUL bytes anywhere, over-long
+lines and over-long fields; an XLSX's declared uncompressed size and its sheet's declared
+dimension are checked before its sheet is read, and its cells are counted while they are read.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
+import datetime as dt
 import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +42,125 @@ from hubcore.errors import HubcoreError
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 #: How many lines above the header we search for it (title rows, notes, blank lines).
 HEADER_SEARCH_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an input file may hold; each is raised with a flag of ``hubcore import``.
+
+    ``max_line_bytes``: longest line of a CSV, in bytes as stored (``--max-line-bytes``;
+    default 1 MiB: a GIAS line is about 2 KB). ``max_field_bytes``: longest CSV field, quotes
+    included, even one spanning lines (``--max-field-bytes``; default 128 KiB, the most an
+    Excel cell can hold in UTF-8). ``max_xlsx_bytes``: an XLSX's total uncompressed size as its
+    zip directory declares it (``--max-xlsx-bytes``; default 256 MiB). ``max_cells``: cells of
+    the XLSX sheet read, counting the empty ones up to each row's last (``--max-cells``;
+    default 2,000,000, about 140,000 rows of 14 columns; bigger files are faster as CSV).
+    """
+
+    max_line_bytes: int = 1 << 20
+    max_field_bytes: int = 128 << 10
+    max_xlsx_bytes: int = 256 << 20
+    max_cells: int = 2_000_000
+
+
+_LIMITS: contextvars.ContextVar[Limits] = contextvars.ContextVar("hubcore_limits",
+                                                                 default=Limits())  # noqa: B039 - frozen
+
+
+def current_limits() -> Limits:
+    """The limits in force (see :func:`limits`)."""
+    return _LIMITS.get()
+
+
+@contextlib.contextmanager
+def limits(**changes: int | None) -> Iterator[Limits]:
+    """Use other :class:`Limits` for the files read inside the ``with`` block, e.g.
+    ``with limits(max_cells=5_000_000): import_file(...)`` (``None`` keeps a default)."""
+    token = _LIMITS.set(replace(_LIMITS.get(), **{k: v for k, v in changes.items()
+                                                  if v is not None}))
+    try:
+        yield _LIMITS.get()
+    finally:
+        _LIMITS.reset(token)
+
+
+#: Bytes read at a time when scanning a CSV (memory stays at a few times this).
+SCAN_CHUNK = 4 << 20
+_NL, _CR, _QUOTE = 10, 13, 34
+
+
+def _size(n: int) -> str:
+    """``1 MiB`` for a whole number of units, ``20.3 MiB`` for a large size, else bytes."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift:,} {unit}"
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):,.1f} MiB"
+    return f"{n:,} bytes"
+
+
+def scan_csv(path: Path, sep: str, lim: Limits | None = None) -> None:
+    """Raise :class:`HubcoreError` if ``path`` holds a NUL byte (outside a UTF-16 file), a
+    line longer than ``max_line_bytes`` or a field longer than ``max_field_bytes``. Reads
+    the file in :data:`SCAN_CHUNK` pieces and stops at the first problem, so a 200 MB line
+    costs one chunk of memory and time, not the whole line."""
+    lim = lim or current_limits()
+    sep_byte = sep.encode("ascii", "replace")[0] if sep else 44
+    line_no = 1  # line of the current position
+    line_len = 0  # bytes of the current line so far
+    field_len = 0  # bytes of the current field so far
+    inside = False  # within quotes at the chunk's start
+    offset = 0
+    with path.open("rb") as handle:
+        first = handle.read(2)
+        utf16 = first in (b"\xff\xfe", b"\xfe\xff")
+        handle.seek(0)
+        while chunk := handle.read(SCAN_CHUNK):
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            if not utf16:
+                nul = chunk.find(b"\x00")
+                if nul >= 0:
+                    line = line_no + int(np.count_nonzero(arr[:nul] == _NL))
+                    raise HubcoreError(
+                        f"{path.name}: this is not a text file: it contains a NUL byte (line "
+                        f"{line:,}, byte {offset + nul:,}); save it as CSV (UTF-8) or XLSX"
+                    )
+            breaks = np.flatnonzero((arr == _NL) | (arr == _CR))
+            # Lines: the stretches between line breaks (the first continues the last chunk's).
+            ends = np.concatenate(([-1], breaks, [len(arr)]))
+            lengths = np.diff(ends) - 1
+            lengths[0] += line_len
+            worst = int(np.argmax(lengths)) if len(lengths) else 0
+            if len(lengths) and lengths[worst] > lim.max_line_bytes:
+                line = line_no + int(np.count_nonzero(arr[: max(0, ends[worst] + 1)] == _NL))
+                raise HubcoreError(
+                    f"{path.name}: line {line:,} is longer than {_size(lim.max_line_bytes)} "
+                    "(the limit for one line); is this really a CSV file? Raise the limit "
+                    "with --max-line-bytes if it is"
+                )
+            line_len = int(lengths[-1])
+            # Fields: stretches between separators and line breaks outside quotes. Inside
+            # quotes means an odd number of quote characters since the file began.
+            quotes = arr == _QUOTE
+            # (uint8 sums wrap at 256, which keeps their parity and a quarter of the memory)
+            parity = (np.cumsum(quotes, dtype=np.uint8) + np.uint8(inside)) % 2 == 1
+            bounds = np.flatnonzero(((arr == sep_byte) | (arr == _NL) | (arr == _CR)) & ~parity)
+            fends = np.concatenate(([-1], bounds, [len(arr)]))
+            flengths = np.diff(fends) - 1
+            flengths[0] += field_len
+            fworst = int(np.argmax(flengths))
+            if flengths[fworst] > lim.max_field_bytes:
+                start = max(0, fends[fworst] + 1)
+                line = line_no + int(np.count_nonzero(arr[:start] == _NL))
+                raise HubcoreError(
+                    f"{path.name}: a field starting on line {line:,} is longer than "
+                    f"{_size(lim.max_field_bytes)} (the limit for one value; a quote left "
+                    "open?); raise the limit with --max-field-bytes if it is right"
+                )
+            field_len = int(flengths[-1])
+            inside = bool(parity[-1]) if len(parity) else inside
+            line_no += int(np.count_nonzero(arr == _NL))
+            offset += len(chunk)
 
 
 @dataclass
@@ -135,7 +264,24 @@ def read_table(
                  needs_strip=needs_strip)
 
 
+def _sniff_file(path: Path) -> str:
+    """The separator, sniffed from the whole lines of the first 64 KiB (``,`` if none)."""
+    with path.open("rb") as handle:
+        head = handle.read(64 << 10)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+        except UnicodeDecodeError:
+            return ","
+    else:
+        text = head.decode("latin-1")
+    text = text[: text.rfind("\n") + 1]
+    _skip, head_lines = _head(text)
+    return _sniff(head_lines)[0] if head_lines else ","
+
+
 def _read_csv(path: Path, known: set[str] | None) -> tuple[pd.DataFrame, int, str, bool]:
+    scan_csv(path, _sniff_file(path))
     data = path.read_bytes()
     if not data or data.isspace():  # (``strip`` would copy the whole file)
         raise HubcoreError(f"{path.name}: the file is empty")
@@ -261,17 +407,92 @@ def _any(mask) -> bool:
     return bool(pc.any(mask).as_py())
 
 
+def check_xlsx_size(path: Path, lim: Limits | None = None) -> None:
+    """Raise :class:`HubcoreError` when the workbook's parts, uncompressed, would exceed
+    ``max_xlsx_bytes``. The sizes are those the zip directory declares, which the reader
+    (Python's :mod:`zipfile`) never reads past, so a small "zip bomb" is refused unread."""
+    lim = lim or current_limits()
+    try:
+        with zipfile.ZipFile(path) as book:
+            total = sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise HubcoreError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    if total > lim.max_xlsx_bytes:
+        raise HubcoreError(
+            f"{path.name}: the workbook unpacks to {_size(total)}, more than the limit of "
+            f"{_size(lim.max_xlsx_bytes)}; save the sheet as CSV, or raise the limit with "
+            "--max-xlsx-bytes"
+        )
+
+
+def _cell_text(value) -> str:
+    """A cell value as text, as ``pandas.read_excel(dtype=str)`` gives it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.datetime):
+        return str(pd.Timestamp(value))
+    return str(value)
+
+
+def _too_many_cells(path: Path, cells: int, lim: Limits) -> HubcoreError:
+    return HubcoreError(
+        f"{path.name}: the sheet has more than {lim.max_cells:,} cells ({cells:,} counted, "
+        "empty ones up to each row's last included); save it as CSV, or raise the limit with "
+        "--max-cells"
+    )
+
+
+def _sheet_rows(path: Path, sheet: str | int | None, lim: Limits) -> list[list[str]]:
+    """The cells of one sheet as text, refusing a sheet beyond ``max_cells`` before reading
+    (by its declared dimension) and while reading (by count)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad workbook
+        raise HubcoreError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    try:
+        if sheet is None or isinstance(sheet, int):
+            index = sheet or 0
+            if index >= len(book.worksheets):
+                raise HubcoreError(f"{path.name}: the workbook has no sheet {index}")
+            ws = book.worksheets[index]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise HubcoreError(f"{path.name}: no sheet {sheet!r}; sheets: "
+                               + ", ".join(book.sheetnames))
+        declared = (ws.max_row or 0) * (ws.max_column or 0)
+        if declared > lim.max_cells:
+            raise _too_many_cells(path, declared, lim)
+        ws.reset_dimensions()  # a declared dimension may also be too small: count instead
+        rows, cells = [], 0
+        for row in ws.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > lim.max_cells:
+                raise _too_many_cells(path, cells, lim)
+            rows.append([_cell_text(v) for v in row])
+        return rows
+    except HubcoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise HubcoreError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+    finally:
+        book.close()
+
+
 def _read_excel(
     path: Path, known: set[str] | None, sheet: str | int | None
 ) -> tuple[pd.DataFrame, int]:
-    try:
-        raw = pd.read_excel(
-            path, sheet_name=0 if sheet is None else sheet, header=None, dtype=str,
-            engine="openpyxl",
-        )
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad workbook
-        raise HubcoreError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
-    raw = raw.fillna("")
+    lim = current_limits()
+    check_xlsx_size(path, lim)
+    rows = _sheet_rows(path, sheet, lim)
+    width = max((len(r) for r in rows), default=0)
+    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     if raw.empty:
         raise HubcoreError(f"{path.name}: the first sheet is empty")
     top = raw.head(HEADER_SEARCH_ROWS).astype(str).to_numpy().tolist()

@@ -58,23 +58,18 @@ _DEST_NUM = {f"pct_{c}": f"_n_{c}" for c in codes.DESTINATION_CATEGORIES}
 #: Funnel counts (people) and the names that percentage columns ``pct_<a>_of_<b>`` use for them.
 _FUNNEL_COUNTS = ("leavers", "handovers", "referred", "not_referred", "contacted", "engaged",
                   "lost", "lost_before_contact", "closed", "still_open")
-_FUNNEL_ALIASES = {"handed_over": "handovers", "open": "still_open"}
-
-
-def _funnel_spec(columns: Iterable[str]) -> Spec:
-    """The funnel's spec from its columns: every ``pct_<a>_of_<b>`` is count ``a`` over base
-    ``b``; referred splits by outcome and hand-overs by referral (within a row)."""
-    percents, numerators = {}, {}
-    for col in columns:
-        if col.startswith("pct_") and "_of_" in col:
-            a, b = col.removeprefix("pct_").split("_of_", 1)
-            percents[col] = _FUNNEL_ALIASES.get(b, b)
-            numerators[col] = _FUNNEL_ALIASES.get(a, a)
-    return Spec(
-        counts=_FUNNEL_COUNTS, percents=percents, numerators=numerators,
-        relations=(Relation("handovers", ("referred", "not_referred")),
-                   Relation("referred", ("engaged", "lost", "closed", "still_open"))),
-    )
+#: Funnel percentages: ``{percentage: (count, base)}``, as
+#: :func:`hubcore.metrics.handover_funnel` names them (``pct_<count>_of_<base>``).
+_FUNNEL_PCTS = {
+    "pct_handed_over_of_leavers": ("handovers", "leavers"),
+    "pct_referred_of_leavers": ("referred", "leavers"),
+    "pct_referred_of_handovers": ("referred", "handovers"),
+    "pct_contacted_of_referred": ("contacted", "referred"),
+    "pct_engaged_of_referred": ("engaged", "referred"),
+    "pct_lost_of_referred": ("lost", "referred"),
+    "pct_closed_of_referred": ("closed", "referred"),
+    "pct_open_of_referred": ("still_open", "referred"),
+}
 
 
 def _neet_spec(base: str) -> Spec:
@@ -85,8 +80,7 @@ def _neet_spec(base: str) -> Spec:
                            Relation(base, ("neet_nk_pct", "_rest"))))
 
 
-#: Disclosure rules of the page data sources, by source name (see :data:`SOURCES`); the
-#: funnel's is built from its columns by :func:`_funnel_spec`.
+#: Disclosure rules of the page data sources, by source name (see :data:`SOURCES`).
 RULES: dict[str, Spec] = {
     "overview_schools": Spec(
         counts=("_bm6_places", "_bm8_meetings", "_y11"),
@@ -104,6 +98,14 @@ RULES: dict[str, Spec] = {
         percents=dict.fromkeys(_DEST_NUM, "leavers"),
         numerators=_DEST_NUM,
         relations=(Relation("leavers", tuple(_DEST_NUM)),),
+    ),
+    # Referred and not referred add up to the hand-overs, the outcomes to the referred.
+    "funnel": Spec(
+        counts=_FUNNEL_COUNTS,
+        percents={p: base for p, (_, base) in _FUNNEL_PCTS.items()},
+        numerators={p: count for p, (count, _) in _FUNNEL_PCTS.items()},
+        relations=(Relation("handovers", ("referred", "not_referred")),
+                   Relation("referred", ("engaged", "lost", "closed", "still_open"))),
     ),
     "transitions_neet": _neet_spec("denominator"),
     "transitions_lag": Spec(counts=("referred",),
@@ -482,7 +484,7 @@ def funnel(engine: Engine, scope: Scope, by: Sequence[str] = ("year_group",),
     leavers = _only(store.leaver_counts(engine, scope), urn)
     keys = list(by)
     table = metrics.handover_funnel(hand, leavers, by=keys)
-    return protect(table, _funnel_spec(table.columns))
+    return protect(table, RULES["funnel"])
 
 
 def profile_funnel(engine: Engine, scope: Scope, urn: int | None = None) -> pd.DataFrame:

@@ -124,8 +124,9 @@ def _destinations(where: ColumnElement | None, by_area: bool) -> Select:
 def _handovers(where: ColumnElement | None, to_ncs: bool) -> Select:
     h = T_HANDOVER.c
     contacted = case((h.contacted_on.is_not(None), True), else_=False)
-    keys = [h.from_urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, h.status, h.left_on,
-            h.referred_on, contacted]  # fmt: skip
+    # The receiving organisation stays a key: NCS and LA-tracking hand-overs are reported apart.
+    keys = [h.from_urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, h.to_org_type, h.status,
+            h.left_on, h.referred_on, contacted]  # fmt: skip
     if to_ncs:  # NCS advisers read the hand-overs to their area, from any school
         keys.insert(1, h.ncs_area)
     query = (
@@ -214,16 +215,16 @@ ROLLUPS: dict[str, Rollup] = {
     ),
     "handovers": Rollup(
         _schema(
-            cohort=_INT, year_group=_INT, status=_STR, left_on=_DATE, referred_on=_DATE,
-            contacted=_BOOL, handovers=_INT,
+            cohort=_INT, year_group=_INT, to_org_type=_STR, status=_STR, left_on=_DATE,
+            referred_on=_DATE, contacted=_BOOL, handovers=_INT,
         ),
         lambda where: _handovers(where, to_ncs=False),
         T_HANDOVER.c.from_urn,
     ),
     "ncs_handovers": Rollup(
         _schema(
-            ncs_area=_STR, cohort=_INT, year_group=_INT, status=_STR, left_on=_DATE,
-            referred_on=_DATE, contacted=_BOOL, handovers=_INT,
+            ncs_area=_STR, cohort=_INT, year_group=_INT, to_org_type=_STR, status=_STR,
+            left_on=_DATE, referred_on=_DATE, contacted=_BOOL, handovers=_INT,
         ),
         lambda where: _handovers(where, to_ncs=True),
         T_HANDOVER.c.from_urn,

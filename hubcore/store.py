@@ -37,6 +37,7 @@ from hubcore.models import (
     LaNeetStat,
     Leaver,
     School,
+    SchoolDestinationMeasure,
 )
 
 T_HUB = Hub.__table__
@@ -54,6 +55,7 @@ T_DEST = DestinationRecord.__table__
 T_HANDOVER = Handover.__table__
 T_AUDIT = AuditEvent.__table__
 T_NEET = LaNeetStat.__table__
+T_SDM = SchoolDestinationMeasure.__table__
 
 
 def _read(engine: Engine, query: Select) -> pd.DataFrame:
@@ -288,6 +290,194 @@ def destination_flows(engine: Engine, scope: Scope, years_after: int = 1) -> pd.
     handed = _read(engine, hand).rename(columns={"from_urn": "urn", "to_org_type": "category"})
     handed["category"] = "handed over: " + handed["category"]
     return pd.concat([flows, handed], ignore_index=True)
+
+
+def leaver_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Leavers (people, one per pseudonymous key) by school, cohort and year group: the base of
+    the hand-over funnel. Summed from the ``leaver_profiles`` rollup (aggregate, unsuppressed)."""
+    frame = rollups.read(engine, "leaver_profiles", school_filter(scope, rollups.PACKS.c.urn))
+    keys = ["urn", "cohort", "year_group"]
+    if frame.empty:
+        return pd.DataFrame({k: pd.Series(dtype="int64") for k in [*keys, "leavers"]})
+    return frame.groupby(keys, as_index=False, sort=True)["leavers"].sum()
+
+
+def _scoped_leavers(scope: Scope, cohort: int) -> ColumnElement:
+    return and_(school_filter(scope, T_LEAVER.c.urn), T_LEAVER.c.cohort == cohort)
+
+
+def _cohorts(engine: Engine, scope: Scope) -> list[int]:
+    query = select(T_LEAVER.c.cohort).where(school_filter(scope, T_LEAVER.c.urn)).distinct()
+    with engine.connect() as conn:
+        return sorted(int(c) for c in conn.execute(query).scalars().all())
+
+
+def _status_on(scope: Scope, cohort: int, on: dt.date) -> Select:
+    """Leavers of ``cohort`` in scope counted by school, year group and the category of their
+    latest actual destination record on or before ``on`` ("no_record" when they have none)."""
+    d = T_DEST.c
+    ranked = (
+        select(
+            d.leaver_key,
+            d.category,
+            # One record per leaver and date (uq_destination_key): no ties to break.
+            func.row_number()
+            .over(partition_by=d.leaver_key, order_by=d.recorded_on.desc())
+            .label("rn"),
+        )
+        .join(T_LEAVER, T_LEAVER.c.key == d.leaver_key)
+        .where(_scoped_leavers(scope, cohort), d.kind == "actual", d.recorded_on <= on)
+        .subquery()
+    )
+    category = func.coalesce(ranked.c.category, "no_record").label("category")
+    keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group]
+    return (
+        select(*keys, category, func.count().label("leavers"))
+        .select_from(
+            T_LEAVER.outerjoin(
+                ranked, and_(ranked.c.leaver_key == T_LEAVER.c.key, ranked.c.rn == 1)
+            )
+        )
+        .where(_scoped_leavers(scope, cohort))
+        .group_by(*keys, category)
+    )
+
+
+def neet_status_counts(
+    engine: Engine,
+    scope: Scope,
+    years_after: int = 1,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Leavers (people, each counted once per measurement point) by school, cohort, year group,
+    measurement point and the category of the destination record current then: the input of
+    :func:`hubcore.metrics.transitions.neet_rates` for rates per young person.
+
+    Points follow :func:`hubcore.metrics.transitions.measurement_points` (the ends of December,
+    January and February of the ``years_after``-th academic year after leaving, else a snapshot
+    on ``as_of``; default today). A leaver with no actual record on or before a point is counted
+    under category ``"no_record"``. Counted in SQL per cohort and point (no pupil row leaves the
+    store); unsuppressed, like :func:`destination_counts`.
+
+    Columns: ``urn``, ``cohort``, ``year_group``, ``years_after``, ``point`` ("dec", "jan",
+    "feb" or "snapshot"), ``measured_on`` (date), ``measurement`` (label), ``category``,
+    ``leavers``.
+    """
+    from hubcore.metrics.transitions import measurement_points
+
+    frames = []
+    for cohort in _cohorts(engine, scope):
+        label, points = measurement_points(cohort, years_after, as_of)
+        for point, on in points:
+            part = _read(engine, _status_on(scope, cohort, on))
+            frames.append(
+                part.assign(
+                    years_after=years_after, point=point, measured_on=on, measurement=label
+                )
+            )
+    cols = ["urn", "cohort", "year_group", "years_after", "point", "measured_on", "measurement",
+            "category", "leavers"]  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)[cols]
+    return out.astype({"urn": "int64", "cohort": "int64", "year_group": "int64",
+                       "leavers": "int64"})  # fmt: skip
+
+
+def sustained_counts(
+    engine: Engine, scope: Scope, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """Leavers by school, cohort, year group and the kind of destination they sustained over
+    the first two terms after leaving (1 October to 31 March, DOMAIN.md §4.5), classified from
+    the actual destination records current in that window: the record current on 1 October
+    (if any) and every record dated from then to 31 March. Cohorts whose window has not ended
+    by ``as_of`` (default today) are left out.
+
+    ``outcome`` is one of ``education``, ``apprenticeship`` (every such record in that
+    category), ``education_apprenticeship`` (a mix of the two), ``employment``,
+    ``employment_mix`` (employment mixed with education or apprenticeship), ``not_sustained``
+    (some record outside these categories) or ``unknown`` (no record current in the window).
+    Counted in SQL (aggregate; unsuppressed).
+    """
+    today = as_of or dt.date.today()
+    d = T_DEST.c
+    frames = []
+    for cohort in _cohorts(engine, scope):
+        start, end = dt.date(cohort, 10, 1), dt.date(cohort + 1, 3, 31)
+        if end > today:
+            continue
+        before = d.recorded_on <= start
+        ranked = (
+            select(
+                d.leaver_key,
+                d.category,
+                d.recorded_on,
+                func.row_number()
+                .over(partition_by=[d.leaver_key, before], order_by=d.recorded_on.desc())
+                .label("rn"),
+            )
+            .join(T_LEAVER, T_LEAVER.c.key == d.leaver_key)
+            .where(_scoped_leavers(scope, cohort), d.kind == "actual", d.recorded_on <= end)
+            .subquery()
+        )
+        in_window = or_(ranked.c.recorded_on > start, ranked.c.rn == 1)
+
+        def has(*cats: str, col=ranked.c.category) -> ColumnElement:
+            return func.max(case((col.in_(cats), 1), else_=0))
+
+        per_leaver = (
+            select(
+                ranked.c.leaver_key,
+                has("education").label("edu"),
+                has("apprenticeship").label("app"),
+                has("employment").label("emp"),
+                func.max(
+                    case((ranked.c.category.in_(
+                        ["education", "apprenticeship", "employment"]), 0), else_=1)
+                ).label("other"),
+            )
+            .where(in_window)
+            .group_by(ranked.c.leaver_key)
+            .subquery()
+        )
+        p = per_leaver.c
+        outcome = case(
+            (p.leaver_key.is_(None), "unknown"),
+            (p.other == 1, "not_sustained"),
+            (and_(p.emp == 1, or_(p.edu == 1, p.app == 1)), "employment_mix"),
+            (p.emp == 1, "employment"),
+            (and_(p.edu == 1, p.app == 1), "education_apprenticeship"),
+            (p.edu == 1, "education"),
+            else_="apprenticeship",
+        ).label("outcome")
+        keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group]
+        query = (
+            select(*keys, outcome, func.count().label("leavers"))
+            .select_from(T_LEAVER.outerjoin(per_leaver, p.leaver_key == T_LEAVER.c.key))
+            .where(_scoped_leavers(scope, cohort))
+            .group_by(*keys, outcome)
+        )
+        frames.append(_read(engine, query))
+    cols = ["urn", "cohort", "year_group", "outcome", "leavers"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    return pd.concat(frames, ignore_index=True)[cols].astype(
+        {"urn": "int64", "cohort": "int64", "year_group": "int64", "leavers": "int64"}
+    )
+
+
+def school_destination_measures(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """DfE's published destination measures (``hubcore import ks4-destinations``) for the
+    scope's schools, all breakdowns: ``time_period``, ``urn``, ``stage`` ("ks4", "16-18"),
+    ``breakdown``, ``cohort`` (pupils), ``overall`` … ``unknown`` (percent, None where DfE
+    suppressed them, with the symbols in ``suppressed``). Published figures (already
+    disclosure-controlled by DfE)."""
+    query = (
+        select(T_SDM)
+        .where(school_filter(scope, T_SDM.c.urn))
+        .order_by(T_SDM.c.urn, T_SDM.c.stage, T_SDM.c.time_period, T_SDM.c.breakdown)
+    )
+    return _read(engine, query)
 
 
 def la_neet_stats(engine: Engine, la_codes: list[str] | None = None) -> pd.DataFrame:

@@ -204,7 +204,9 @@ def test_destinations_and_handovers(hub, tmp_path):
         {"leaver_key": KEY, "reason": "neet", "left_on": "2025-07-20", "status": "engaged"},
     ])
     report = run(hub, "handovers", handovers)
-    assert sorted(report.rejects["rule"]) == ["referral_before_leaving", "status_needs_referral"]
+    # the engaged row has neither a referral nor a contact date: both rules say so
+    assert sorted(report.rejects["rule"]) == ["referral_before_leaving", "status_needs_contact",
+                                              "status_needs_referral"]
     with hub.connect() as conn:
         stored = conn.execute(select(Handover.__table__)).mappings().one()
     assert stored["from_urn"] == 108055 and stored["to_org_type"] == "ncs"

@@ -76,9 +76,11 @@ def test_transitions_keep_year_11_and_13_apart(demo_engine, tmp_path):
     table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
     funnel = table[table["section"] == "funnel_hub"]
     assert set(funnel["year_group"]) <= {"11", "12", "13", "14"}
-    # one row per cohort and year group: Year 11 and Year 13 are never added together
-    assert not funnel.duplicated(["cohort", "year_group"]).any()
+    # one row per cohort, year group and receiving organisation: Year 11 and Year 13, and the
+    # NCS and LA tracking, are never added together
+    assert not funnel.duplicated(["cohort", "year_group", "handed_to"]).any()
     assert {"11", "13"} <= set(funnel["year_group"])
+    assert set(funnel["handed_to"]) == {"ncs", "la_tracking"}
     assert {"destination_mix", "neet_school", "neet_hub", "lag_hub", "overdue_hub"} <= set(
         table["section"]
     )
@@ -109,7 +111,9 @@ def test_aggregate_handover_read_matches_pupil_rows(demo_engine):
     keys = ("urn", "year_group")
     as_of = pd.Timestamp("2026-10-01")
     pupils = pupils.rename(columns={"from_urn": "urn"})
-    pd.testing.assert_frame_equal(tr.handover_funnel(pupils, keys), tr.handover_funnel(agg, keys))
+    pd.testing.assert_frame_equal(tr.handover_funnel(pupils, None, keys),
+                                  tr.handover_funnel(agg, None, keys))
+    keys = ("urn", "year_group", "to_org_type")
     pd.testing.assert_frame_equal(tr.referral_lag(pupils, keys), tr.referral_lag(agg, keys))
     pd.testing.assert_frame_equal(
         tr.overdue_handovers(pupils, as_of, 30, keys), tr.overdue_handovers(agg, as_of, 30, keys)

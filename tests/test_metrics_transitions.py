@@ -61,7 +61,9 @@ def test_neet_rates(counts):
 
 
 def test_compare_neet(counts):
-    rates = tr.neet_rates(counts, ("urn",))
+    # Per school and year group: each row is compared with the figures for its leavers' age
+    # (school 1 is Year 11, age 16; school 2 Year 13, age 18: no LA or NEET+NK comparator).
+    rates = tr.neet_rates(counts, ("urn", "year_group"))
     schools = pd.DataFrame({"urn": [1, 2], "la_gss": ["E06000001", "E06000002"]})
     la_stats = pd.DataFrame(
         {
@@ -79,14 +81,17 @@ def test_compare_neet(counts):
     assert out.loc[1, "vs_la_neet_nk"] == pytest.approx(14.0)
     assert out.loc[1, "england_neet_nk_pct"] == 5.6
     assert out.loc[1, "vs_england_neet_nk"] == pytest.approx(14.4)
-    # LA without a published figure: NaN, not zero
+    # Year 13 (age 18): no LA figure (LAs publish 16–17), England NEET 16–18 8.0 %:
+    # 33.3 − 8.0 = 25.3 points
     assert math.isnan(out.loc[2, "la_neet_nk_pct"]) and math.isnan(out.loc[2, "vs_la_neet_nk"])
+    assert out.loc[2, "vs_england_neet"] == pytest.approx(100 / 3 - 8.0)
     empty = tr.compare_neet(rates, pd.DataFrame(), schools)
     assert empty["la_neet_nk_pct"].isna().all()
 
 
 def _h(year_group, left, referred=None, contacted=None, status="pending", urn=1):
     return {
+        "to_org_type": "ncs",
         "urn": urn,
         "cohort": 2025,
         "year_group": year_group,
@@ -112,15 +117,25 @@ def handovers() -> pd.DataFrame:
 
 
 def test_funnel(handovers):
-    out = tr.handover_funnel(handovers).set_index("year_group")
-    y11 = out.loc[11]
-    assert [y11[c] for c in ("left", "referred", "contacted", "engaged", "lost")] == [3, 2, 2, 1, 1]
+    # "left" (hand-overs) became "handovers"; the leavers (people) come from the cohort, here
+    # 10 Year 11 and 4 Year 13 leavers; each percentage names its base.
+    people = pd.DataFrame({"year_group": [11, 13], "leavers": [10, 4]})
+    out = tr.handover_funnel(handovers, people).set_index(["year_group", "handed_to"])
+    y11 = out.loc[(11, "ncs")]
+    assert [y11[c] for c in ("leavers", "handovers", "referred", "contacted", "engaged",
+                             "lost")] == [10, 3, 2, 2, 1, 1]
     assert y11["not_referred"] == 1
-    assert y11["pct_referred"] == pytest.approx(200 / 3)
-    assert y11["pct_contacted"] == 100 and y11["pct_engaged"] == 50 and y11["pct_lost"] == 50
-    y13 = out.loc[13]
-    assert [y13[c] for c in ("left", "referred", "contacted")] == [3, 1, 0]
-    assert math.isnan(y13["pct_engaged"])  # nobody contacted: no rate
+    assert y11["pct_referred_of_handovers"] == pytest.approx(200 / 3)
+    assert y11["pct_referred_of_leavers"] == 20  # 2 of 10 leavers
+    assert y11["pct_contacted_of_referred"] == 100
+    assert y11["pct_engaged_of_referred"] == 50 and y11["pct_lost_of_referred"] == 50
+    y13 = out.loc[(13, "ncs")]
+    assert [y13[c] for c in ("leavers", "handovers", "referred", "contacted")] == [4, 3, 1, 0]
+    # the one referral is still open: 0 % engaged of referred, 100 % still open
+    assert y13["pct_engaged_of_referred"] == 0 and y13["pct_open_of_referred"] == 100
+    # no LA-tracking hand-overs: a row of zeros, the percentages over them missing
+    assert out.loc[(11, "la_tracking"), "handovers"] == 0
+    assert math.isnan(out.loc[(11, "la_tracking"), "pct_contacted_of_referred"])
 
 
 def test_referral_lag(handovers):
@@ -157,4 +172,5 @@ def test_weighted_rows_give_the_same_numbers(handovers):
     pd.testing.assert_frame_equal(
         tr.overdue_handovers(doubled, as_of), tr.overdue_handovers(weighted, as_of)
     )
-    assert tr.handover_funnel(weighted).set_index("year_group").loc[11, "left"] == 6
+    funnel = tr.handover_funnel(weighted).set_index(["year_group", "handed_to"])
+    assert funnel.loc[(11, "ncs"), "handovers"] == 6

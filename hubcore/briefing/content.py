@@ -278,51 +278,74 @@ def _transitions(
     engine: Engine, scope: Scope, as_of: dt.date, schools: pd.DataFrame, counts: pd.DataFrame
 ) -> tuple[Table, Table, Table, dict[int, list[tuple[str, object]]], str | None]:
     """Funnel, referral lag and NEET comparators per cohort and year group (Year 11 and Year 13
-    apart), disclosed; the funnel chart of the latest cohort."""
+    apart; hand-overs to the NCS apart from those to LA tracking), disclosed; the funnel chart
+    of the latest cohort. NEET and not known are per young person (DfE's Dec–Feb average, else
+    a named snapshot), each year group against England's figure for its age (``counts``, the
+    record-based destination counts, is no longer used here)."""
     spec = report.SPECS["transitions"]
     hand = store.handover_dates(engine, scope)
     keys = ("cohort", "year_group")
-    funnel = disclosure.apply_spec(tr.handover_funnel(hand, keys), spec)
-    lag = tr.referral_lag(hand, keys)
-    overdue = tr.overdue_handovers(hand, as_of, tr.OVERDUE_DAYS, keys)
-    lag = lag.merge(overdue[[*keys, "open", "overdue"]], on=list(keys), how="outer")
+    by_to = (*keys, "to_org_type")
+    people = store.leaver_counts(engine, scope)
+    funnel = tr.handover_funnel(hand, people, keys)
+    if scope.role is Role.NCS_ADVISER:
+        # An area briefing sees hand-overs to its NCS area only: no LA-tracking rows of zeros.
+        funnel = funnel[funnel["handed_to"].eq("ncs")]
+    funnel = disclosure.apply_spec(funnel.reset_index(drop=True), spec)
+    lag = tr.referral_lag(hand, by_to)
+    overdue = tr.overdue_handovers(hand, as_of, tr.OVERDUE_DAYS, by_to)
+    lag = lag.merge(overdue[[*by_to, "open", "overdue"]], on=list(by_to), how="outer")
+    lag = lag.sort_values(list(by_to), ignore_index=True).rename(
+        columns={"to_org_type": "handed_to"}
+    )
+    lag["handed_to_label"] = lag["handed_to"].map(tr.HANDOVER_TARGET_LABELS)
     lag = disclosure.apply_spec(lag, spec)
     las = sorted(schools["la_gss"].dropna().unique().tolist())
     la_stats = store.la_neet_stats(engine, las)
-    neet = tr.compare_neet(tr.neet_rates(counts, keys, 1), la_stats)
+    status = store.neet_status_counts(engine, scope, 1, as_of)
+    neet = tr.compare_neet(tr.neet_rates(status, keys, 1), la_stats)
     published = tr.la_published(la_stats)
     la_nk = published["la_neet_nk_pct"].iloc[0] if len(published) == 1 else np.nan
-    neet = neet.assign(la_neet_nk_pct=la_nk)
+    # One LA: its published 16–17 rate beside the Year 11 rows (none exists for age 18).
+    neet["la_neet_nk_pct"] = np.where(neet["academic_age"].between(16, 17), la_nk, np.nan)
+    neet["measured"] = neet["measurement"].str.replace(r" \(.*\)$", "", regex=True)
     neet = disclosure.apply_spec(neet, spec)
+    ncs_only = scope.role is Role.NCS_ADVISER
     funnel_t = _table(
-        "Hand-over funnel: left, referred, contacted, engaged",
+        "Hand-over funnel: leavers, referred, contacted and outcome, NCS and LA tracking apart",
         funnel,
         {
             "cohort": ("Cohort", ID),
             "year_group": ("Year", ID),
-            "left": ("Left", 0),
+            "handed_to_label": ("Handed over to", None),
+            "leavers": ("Leavers", 0),
             "referred": ("Referred", 0),
-            "contacted": ("Contacted", 0),
-            "engaged": ("Engaged", 0),
-            "pct_referred": ("% referred", 1),
-            "pct_contacted": ("% contacted", 1),
-            "pct_engaged": ("% engaged", 1),
+            "pct_referred_of_leavers": ("% of leavers", 1),
+            "pct_contacted_of_referred": ("% contacted", 1),
+            "pct_engaged_of_referred": ("% engaged", 1),
+            "pct_lost_of_referred": ("% lost", 1),
+            "pct_open_of_referred": ("% still open", 1),
         },
-        counts=("left", "referred", "contacted", "engaged"),
-        note="Each percentage is of the stage before it. Year 11 and Year 13 leavers apart."
+        counts=("leavers", "referred"),
+        note="Leavers: young people in the cohort. Referred: hand-overs with a referral date, "
+        "as a % of leavers; contacted, engaged, lost and still open are % of referred (lost "
+        "includes those never contacted; engaged + lost + still open + closed = 100). Year 11 "
+        "and Year 13 apart; hand-overs to the National Careers Service and to LA tracking are "
+        "counted apart, never added."
         + (
             f" Area briefing: hand-overs to the NCS in {scope.ncs_area} only (hand-overs to LA "
             "tracking are not included)."
-            if scope.role is Role.NCS_ADVISER
+            if ncs_only
             else ""
         ),
     )
     lag_t = _table(
-        "Days from leaving to NCS referral; hand-overs overdue",
+        "Days from leaving to referral; hand-overs overdue",
         lag,
         {
             "cohort": ("Cohort", ID),
             "year_group": ("Year", ID),
+            "handed_to_label": ("To", None),
             "referred": ("Referred", 0),
             "median_days": ("Median days", 1),
             "p90_days": ("90th pct days", 1),
@@ -331,41 +354,53 @@ def _transitions(
         },
         counts=("referred", "open", "overdue"),
         note=f"Overdue: not referred more than {tr.OVERDUE_DAYS} days after leaving, "
-        f"as of {as_of.isoformat()}.",
+        f"as of {as_of.isoformat()}. NCS and LA tracking apart.",
     )
     la_note = (
         "LA published rate not available for this area"
         if np.isnan(la_nk)
-        else f"LA rate: latest published, ages 16-17 ({published['la_time_period'].iloc[0]})"
+        else f"LA rate: latest published, ages 16-17 ({published['la_time_period'].iloc[0]}), "
+        "Year 11 rows only"
     )
     neet_t = _table(
-        "NEET and not known one year after leaving, against LA and England",
+        "NEET and not known per young person, first year after leaving, against England for "
+        "their age",
         neet,
         {
             "cohort": ("Cohort", ID),
             "year_group": ("Year", ID),
-            "denominator": ("Leavers", 0),
+            "measured": ("Measured", None),
+            "denominator": ("Leavers", None),
             "neet_pct": ("NEET %", 1),
             "not_known_pct": ("Not known %", 1),
             "neet_nk_pct": ("NEET + NK %", 1),
             "la_neet_nk_pct": ("LA NEET + NK %", 1),
+            "england_neet_pct": ("England NEET %", 1),
             "england_neet_nk_pct": ("England NEET + NK %", 1),
-            "vs_england_neet_nk": ("vs England (pp)", 1),
+            "vs_england_neet": ("NEET vs England (pp)", 1),
         },
         counts=("denominator",),
-        note=f"{la_note}. England 2025, ages 16-17: NEET {ENGLAND_NEET_PERCENT_2025}%, not known "
-        f"{ENGLAND_NOT_KNOWN_PERCENT_2025}%, both {ENGLAND_NEET_NK_PERCENT_2025}%. Published "
-        "rates cover all 16-17-year-olds: a guide, not a like-for-like comparison.",
+        note=f"Each leaver counted once, by the record current at the end of December, January "
+        "and February (their average, as DfE publishes), else on the snapshot date named; "
+        "leavers with no record count as not known; custody is left out of the base. "
+        f"{la_note}. England for Year 11 leavers (age 16): 2025 Dec-Feb, ages 16-17, NEET "
+        f"{ENGLAND_NEET_PERCENT_2025}%, not known {ENGLAND_NOT_KNOWN_PERCENT_2025}%, both "
+        f"{ENGLAND_NEET_NK_PERCENT_2025}%. For Year 13 leavers (age 18, no longer tracked by "
+        f"LAs): England NEET at 16-18, {tr.ENGLAND_NEET_16_18_PERCENT_2023}% (2023, official "
+        "statistics), which has no not-known figure. Published rates cover every young person "
+        "of that age: a guide, not a like-for-like comparison.",
     )
     chart: dict[int, list[tuple[str, object]]] = {}
     latest = funnel["cohort"].max() if len(funnel) else None
+    short = {"ncs": "NCS", "la_tracking": "LA"}
     for year in YEAR_GROUPS:
-        row = funnel[funnel["cohort"].eq(latest) & funnel["year_group"].eq(year)]
-        if len(row):
-            rec = row.iloc[0]
-            chart[year] = [
-                (s.capitalize(), rec[s]) for s in ("left", "referred", "contacted", "engaged")
-            ]
+        rows = funnel[funnel["cohort"].eq(latest) & funnel["year_group"].eq(year)]
+        if len(rows):
+            stages: list[tuple[str, object]] = [("Leavers", rows.iloc[0]["leavers"])]
+            for rec in rows.to_dict("records"):
+                to = short.get(rec["handed_to"], rec["handed_to"])
+                stages += [(f"{to} referred", rec["referred"]), (f"{to} engaged", rec["engaged"])]
+            chart[year] = stages
     return funnel_t, lag_t, neet_t, chart, None if latest is None else str(latest)
 
 
@@ -490,7 +525,6 @@ def gather(
     )
 
     n_meet = int(school_l["meets"].sum())
-    funnel_rows = {(r[0], r[1]): r for r in funnel_t.rows}
     key_rows = [
         ("Schools and colleges in scope", cell(len(school_l))),
         ("Benchmark framework(s) assessed", frameworks or MISSING),
@@ -503,14 +537,14 @@ def gather(
         ("Spare employer places", cell(int(supply["spare"].sum()))),
     ]
     if cohort is not None:
+        # Funnel rows: cohort, year, handed over to, leavers, referred, ... (see _transitions).
         for year_group in YEAR_GROUPS:
-            row = funnel_rows.get((cohort, str(year_group)))
-            if row:
+            rows = [r for r in funnel_t.rows if (r[0], r[1]) == (cohort, str(year_group))]
+            if rows:
+                referred = "; ".join(f"to {r[2]}: {r[4]}" for r in rows)
                 key_rows.append(
-                    (
-                        f"Year {year_group} leavers {cohort}: left / referred to NCS",
-                        f"{row[2]} / {row[3]}",
-                    )
+                    (f"Year {year_group} leavers {cohort}: leavers / referred",
+                     f"{rows[0][3]} / {referred}")
                 )
     key_t = Table("Key figures", ("Measure", "Value"), tuple(key_rows))
 

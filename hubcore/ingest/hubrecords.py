@@ -296,6 +296,10 @@ def _later(a: pd.Series, b: pd.Series) -> np.ndarray:
     return np.array([bool(x and y and y < x) for x, y in zip(a, b, strict=True)], dtype=bool)
 
 
+#: Hand-over statuses that say the young person was reached: they need a contact date.
+CONTACTED_STATUSES = ("contacted", "engaged")
+
+
 def _handovers(engine, checker: Checker, t: pd.DataFrame):
     info = _leaver_info(engine)
     urn_of = dict(zip(info["key"], info["urn"], strict=True))
@@ -314,6 +318,12 @@ def _handovers(engine, checker: Checker, t: pd.DataFrame):
                        f"{column} is before referred_on")
     checker.reject((t["status"] != "pending").to_numpy() & no_referral, "status",
                    "status_needs_referral", "a status other than pending needs referred_on")
+    # Engaged (or contacted) means someone reached the young person: without the date of that
+    # contact the funnel would count an engagement that was never contacted.
+    no_contact = t["contacted_on"].isna().to_numpy()
+    checker.reject(t["status"].isin(list(CONTACTED_STATUSES)).to_numpy() & no_contact, "status",
+                   "status_needs_contact",
+                   "status engaged or contacted needs contacted_on (the date first contacted)")
     outcome = t["outcome_nccis_code"]
     checker.reject(
         (outcome.notna() & ~outcome.isin(list(codes.NCCIS_CATEGORY))).to_numpy() & ~checker.bad,

@@ -214,8 +214,12 @@ def what_it_takes_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataF
 
 def transitions_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
     """Sections: destination mix per school/cohort/year group/years after; NEET and not-known
-    rates per school and for the hub against LA and England; the hand-over funnel, referral
-    lags and overdue hand-overs per school and year group (Year 11 apart from Year 13)."""
+    rates per young person (DfE's December–February average, else a named snapshot) per school,
+    LA and for the hub, each year group against the England figure for its age; the hand-over
+    funnel (leavers → hand-overs → referred → contacted → outcome, NCS apart from LA tracking),
+    referral lags and overdue hand-overs per school, year group and receiving organisation;
+    sustained destinations (two terms) per school beside DfE's published measure, and for the
+    hub. Year 11 and Year 13 are never pooled."""
     counts = destination_counts_for_scope(engine, scope)
     # Destination measures follow a cohort for three years after leaving (DOMAIN.md §1.2 BM3).
     counts = counts[counts["years_after"].between(1, 3)]
@@ -223,35 +227,50 @@ def transitions_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFra
     la_stats = store.la_neet_stats(engine, sorted(schools["la_gss"].dropna().unique().tolist()))
     mix = tr.destination_mix(counts).assign(section="destination_mix")
     school_keys, hub_keys = ("urn", "cohort", "year_group"), ("cohort", "year_group")
-    per_school = tr.neet_rates(counts, school_keys, opts.years_after)
-    per_school = tr.compare_neet(per_school, la_stats, schools).assign(section="neet_school")
-    with_la = counts.merge(schools[["urn", "la_gss"]], on="urn", how="left")
-    per_la = tr.neet_rates(with_la, ("la_gss", *hub_keys), opts.years_after)
-    per_la = tr.compare_neet(per_la, la_stats).assign(section="neet_la")
-    hub = tr.neet_rates(counts, hub_keys, opts.years_after)
-    hub = tr.compare_neet(hub, la_stats).assign(section="neet_hub")
+    ya = opts.years_after
+    status = store.neet_status_counts(engine, scope, ya, opts.as_of)
+    per_school = tr.neet_rates(status, school_keys, ya)
+    per_school = tr.compare_neet(per_school, la_stats, schools, ya).assign(section="neet_school")
+    with_la = status.merge(schools[["urn", "la_gss"]], on="urn", how="left")
+    per_la = tr.neet_rates(with_la, ("la_gss", *hub_keys), ya)
+    per_la = tr.compare_neet(per_la, la_stats, years_after=ya).assign(section="neet_la")
+    hub = tr.neet_rates(status, hub_keys, ya)
+    hub = tr.compare_neet(hub, la_stats, years_after=ya).assign(section="neet_hub")
     hand = store.handover_dates(engine, scope)
+    people = store.leaver_counts(engine, scope)
     as_of, days = opts.as_of, opts.overdue_days
     funnel = pd.concat(
         [
-            tr.handover_funnel(hand, school_keys).assign(section="funnel_school"),
-            tr.handover_funnel(hand, hub_keys).assign(section="funnel_hub"),
+            tr.handover_funnel(hand, people, school_keys).assign(section="funnel_school"),
+            tr.handover_funnel(hand, people, hub_keys).assign(section="funnel_hub"),
         ]
     )
+    # Lags and overdue counts per receiving organisation too: NCS and LA tracking apart.
+    by_school, by_hub = (*school_keys, "to_org_type"), (*hub_keys, "to_org_type")
     lags = pd.concat(
         [
-            tr.referral_lag(hand, school_keys).assign(section="lag_school"),
-            tr.referral_lag(hand, hub_keys).assign(section="lag_hub"),
+            tr.referral_lag(hand, by_school).assign(section="lag_school"),
+            tr.referral_lag(hand, by_hub).assign(section="lag_hub"),
         ]
     )
     overdue = pd.concat(
         [
-            tr.overdue_handovers(hand, as_of, days, school_keys).assign(section="overdue_school"),
-            tr.overdue_handovers(hand, as_of, days, hub_keys).assign(section="overdue_hub"),
+            tr.overdue_handovers(hand, as_of, days, by_school).assign(section="overdue_school"),
+            tr.overdue_handovers(hand, as_of, days, by_hub).assign(section="overdue_hub"),
         ]
     )
-    out = pd.concat([mix, per_school, per_la, hub, funnel, lags, overdue], ignore_index=True)
-    first = ["section", "urn", "la_gss", "cohort", "year_group", "years_after"]
+    lags_overdue = pd.concat([lags, overdue]).rename(columns={"to_org_type": "handed_to"})
+    sustained = store.sustained_counts(engine, scope, opts.as_of)
+    published = store.school_destination_measures(engine, scope)
+    sust_school = tr.compare_sustained(
+        tr.sustained_destinations(sustained, school_keys), published
+    ).assign(section="sustained_school")
+    sust_hub = tr.sustained_destinations(sustained, hub_keys).assign(section="sustained_hub")
+    out = pd.concat(
+        [mix, per_school, per_la, hub, funnel, lags_overdue, sust_school, sust_hub],
+        ignore_index=True,
+    )
+    first = ["section", "urn", "la_gss", "cohort", "year_group", "years_after", "handed_to"]
     return out[[*first, *[c for c in out.columns if c not in first]]]
 
 
@@ -290,6 +309,11 @@ INTEGER_COLUMNS: tuple[str, ...] = (
     "overdue_days", "leavers", "denominator", "neet", "not_known", "left", "referred",
     "contacted", "engaged", "lost", "not_referred", "open", "overdue", "schools_nearby",
     "schools_below", "spare", "spare_nearby", "spare_within_radius",
+    # transitions (funnel per receiving organisation, sustained destinations, DfE's measure)
+    "handovers", "lost_before_contact", "closed", "still_open", "cohort_leavers", "custody",
+    "no_record", "sust_education", "sust_apprenticeship", "sust_edu_app", "sust_employment",
+    "sust_overall", "not_sustained", "activity_unknown", "dfe_pupils", "dfe_time_period",
+    "academic_age",
 )  # fmt: skip
 
 

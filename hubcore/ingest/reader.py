@@ -105,62 +105,102 @@ def scan_csv(path: Path, sep: str, lim: Limits | None = None) -> None:
     the file in :data:`SCAN_CHUNK` pieces and stops at the first problem, so a 200 MB line
     costs one chunk of memory and time, not the whole line."""
     lim = lim or current_limits()
-    sep_byte = sep.encode("ascii", "replace")[0] if sep else 44
-    line_no = 1  # line of the current position
-    line_len = 0  # bytes of the current line so far
-    field_len = 0  # bytes of the current field so far
-    inside = False  # within quotes at the chunk's start
-    offset = 0
+    state = _ScanState(path, lim, sep.encode("ascii", "replace")[0] if sep else 44)
+    carry = b""  # the unfinished last line of the previous chunk
     with path.open("rb") as handle:
-        first = handle.read(2)
-        utf16 = first in (b"\xff\xfe", b"\xfe\xff")
+        utf16 = handle.read(2) in (b"\xff\xfe", b"\xfe\xff")
         handle.seek(0)
         while chunk := handle.read(SCAN_CHUNK):
-            arr = np.frombuffer(chunk, dtype=np.uint8)
-            if not utf16:
-                nul = chunk.find(b"\x00")
-                if nul >= 0:
-                    line = line_no + int(np.count_nonzero(arr[:nul] == _NL))
-                    raise HubcoreError(
-                        f"{path.name}: this is not a text file: it contains a NUL byte (line "
-                        f"{line:,}, byte {offset + nul:,}); save it as CSV (UTF-8) or XLSX"
-                    )
-            breaks = np.flatnonzero((arr == _NL) | (arr == _CR))
-            # Lines: the stretches between line breaks (the first continues the last chunk's).
-            ends = np.concatenate(([-1], breaks, [len(arr)]))
-            lengths = np.diff(ends) - 1
-            lengths[0] += line_len
-            worst = int(np.argmax(lengths)) if len(lengths) else 0
-            if len(lengths) and lengths[worst] > lim.max_line_bytes:
-                line = line_no + int(np.count_nonzero(arr[: max(0, ends[worst] + 1)] == _NL))
-                raise HubcoreError(
-                    f"{path.name}: line {line:,} is longer than {_size(lim.max_line_bytes)} "
-                    "(the limit for one line); is this really a CSV file? Raise the limit "
-                    "with --max-line-bytes if it is"
-                )
-            line_len = int(lengths[-1])
-            # Fields: stretches between separators and line breaks outside quotes. Inside
-            # quotes means an odd number of quote characters since the file began.
-            quotes = arr == _QUOTE
-            # (uint8 sums wrap at 256, which keeps their parity and a quarter of the memory)
-            parity = (np.cumsum(quotes, dtype=np.uint8) + np.uint8(inside)) % 2 == 1
-            bounds = np.flatnonzero(((arr == sep_byte) | (arr == _NL) | (arr == _CR)) & ~parity)
-            fends = np.concatenate(([-1], bounds, [len(arr)]))
-            flengths = np.diff(fends) - 1
-            flengths[0] += field_len
-            fworst = int(np.argmax(flengths))
-            if flengths[fworst] > lim.max_field_bytes:
-                start = max(0, fends[fworst] + 1)
-                line = line_no + int(np.count_nonzero(arr[:start] == _NL))
-                raise HubcoreError(
-                    f"{path.name}: a field starting on line {line:,} is longer than "
-                    f"{_size(lim.max_field_bytes)} (the limit for one value; a quote left "
-                    "open?); raise the limit with --max-field-bytes if it is right"
-                )
-            field_len = int(flengths[-1])
-            inside = bool(parity[-1]) if len(parity) else inside
-            line_no += int(np.count_nonzero(arr == _NL))
-            offset += len(chunk)
+            if not utf16 and (nul := chunk.find(b"\x00")) >= 0:
+                state.nul(carry + chunk[:nul])
+            data = carry + chunk if carry else chunk
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+            if len(data) - cut > lim.max_line_bytes:
+                state.long_line(data[:cut].count(b"\n"))
+            state.block(data[:cut])
+            carry = data[cut:]
+    state.block(carry)
+
+
+class _ScanState:
+    """What :func:`scan_csv` carries from one block of whole lines to the next."""
+
+    def __init__(self, path: Path, lim: Limits, sep: int) -> None:
+        self.path, self.lim, self.sep = path, lim, sep
+        self.line_no = 1  # line number of the block's first line
+        self.offset = 0  # bytes before the block
+        self.inside = False  # within quotes at the block's start
+        self.field_len = 0  # bytes of a field still open at the block's start
+
+    def nul(self, before: bytes) -> None:
+        line = self.line_no + before.count(b"\n")
+        raise HubcoreError(
+            f"{self.path.name}: this is not a text file: it contains a NUL byte (line "
+            f"{line:,}, byte {self.offset + len(before):,}); save it as CSV (UTF-8) or XLSX"
+        )
+
+    def long_line(self, lines_before: int) -> None:
+        raise HubcoreError(
+            f"{self.path.name}: line {self.line_no + lines_before:,} is longer than "
+            f"{_size(self.lim.max_line_bytes)} (the limit for one line); is this really a CSV "
+            "file? Raise the limit with --max-line-bytes if it is"
+        )
+
+    def long_field(self, lines_before: int) -> None:
+        raise HubcoreError(
+            f"{self.path.name}: a field starting on line {self.line_no + lines_before:,} is "
+            f"longer than {_size(self.lim.max_field_bytes)} (the limit for one value; a quote "
+            "left open?); raise the limit with --max-field-bytes if it is right"
+        )
+
+    def block(self, data: bytes) -> None:
+        """Check whole lines ``data`` (the file's last block may lack its line end)."""
+        if not data:
+            return
+        arr = np.frombuffer(data, dtype=np.uint8)
+        breaks = arr == _NL
+        if b"\r" in data:  # a lone carriage return ends a line too (old Mac files)
+            breaks |= arr == _CR
+        ends = np.flatnonzero(breaks)
+        starts = np.concatenate(([0], ends + 1))
+        lengths = np.concatenate((ends, [len(arr)])) - starts
+        if lengths.max() > self.lim.max_line_bytes:
+            self.long_line(data[: starts[int(np.argmax(lengths))]].count(b"\n"))
+        quotes = np.flatnonzero(arr == _QUOTE) if b'"' in data else np.empty(0, np.int64)
+        # Quotes before each line end: odd (with the block's start state) = a quoted newline.
+        quoted_break = (np.searchsorted(quotes, ends) + self.inside) % 2 == 1
+        if self.inside or self.field_len or quoted_break.any():
+            self._fields(arr, 0, len(arr))  # values spanning lines: every field measured
+        else:
+            # Fields end at each line end, so only a line longer than the field limit can
+            # hold a field that long.
+            for i in np.flatnonzero(lengths > self.lim.max_field_bytes):
+                self._fields(arr, int(starts[i]), int(starts[i] + lengths[i]))
+                self.inside, self.field_len = False, 0
+        self.line_no += data.count(b"\n")
+        self.offset += len(data)
+
+    def _fields(self, arr: np.ndarray, lo: int, hi: int) -> None:
+        """Measure every field of ``arr[lo:hi]`` (quotes, separators and line ends), carrying
+        an open quote or field on to the next block."""
+        part = arr[lo:hi]
+        quotes = np.flatnonzero(part == _QUOTE)
+        candidates = np.flatnonzero((part == self.sep) | (part == _NL) | (part == _CR))
+        # A separator or line end is inside quotes after an odd number of quote characters
+        # (doubled quotes inside a value count twice, so they change nothing).
+        quoted = (np.searchsorted(quotes, candidates) + self.inside) % 2 == 1
+        bounds = candidates[~quoted]
+        ends = np.concatenate(([-1], bounds, [len(part)]))
+        lengths = np.diff(ends) - 1
+        lengths[0] += self.field_len
+        worst = int(np.argmax(lengths))
+        if lengths[worst] > self.lim.max_field_bytes:
+            start = lo + max(0, int(ends[worst]) + 1)
+            if worst == 0 and self.field_len:
+                start = lo  # the field began in an earlier block; name this block's line
+            self.long_field(arr[:start].tobytes().count(b"\n"))
+        self.field_len = int(lengths[-1])
+        self.inside = (len(quotes) + self.inside) % 2 == 1
 
 
 @dataclass

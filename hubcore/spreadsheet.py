@@ -70,9 +70,11 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             series.dtype
         ):
             out.isetitem(i, _neutralise_text(series))
-        elif pd.api.types.is_object_dtype(series.dtype):
+        elif pd.api.types.is_object_dtype(series.dtype) or isinstance(
+            series.dtype, pd.CategoricalDtype
+        ):
             # Mixed columns (a count or "c" after disclosure): only the str cells change.
-            out.isetitem(i, series.map(neutralise))
+            out.isetitem(i, series.astype(object).map(neutralise))
     return out
 
 

@@ -72,6 +72,11 @@ def test_csv_cell_with_semicolon_stays_one_quoted_cell():
     assert spreadsheet.to_csv(pd.DataFrame({"x": ["a;=1+1"]})).splitlines()[1] == '"a;=1+1"'
 
 
+def test_categorical_text_is_neutralised():
+    frame = pd.DataFrame({"kind": pd.Categorical(["=x", "ok"])})
+    assert rows_of(spreadsheet.to_csv(frame))[1:] == [["'=x"], ["ok"]]
+
+
 def test_header_from_data_is_neutralised():
     assert spreadsheet.to_csv(pd.DataFrame({"=cmd": [1]})).splitlines()[0] == "'=cmd"
 

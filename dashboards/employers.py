@@ -13,7 +13,7 @@ from bokeh.models import HoverTool
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import metrics, store
+from hubcore import display
 from hubcore.errors import HubcoreError
 
 ROLE_COLOURS = {
@@ -60,7 +60,7 @@ class EmployerSupply(HubPage):
             return
         self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
         scope = self._scope()
-        employers = pd.DataFrame(store.employers(self._engine, scope).drop(columns="geometry"))
+        employers = display.employer_points(self._engine, scope)
         if employers.empty:
             self._body[:] = [layout.empty_state(
                 "No employers recorded for this hub yet: import them with "
@@ -69,12 +69,9 @@ class EmployerSupply(HubPage):
         # No loading spinner: the map is rebuilt in tens of milliseconds, and Panel 1.9 leaves
         # a spinner drawn over a Bokeh pane that was loading before its first render.
         self._map.object = self._map_element(employers)
-        offers = store.employer_offers(self._engine, scope)
-        spare = metrics.spare_offers(offers, employers)
-        layout.show(self._spare, spare.drop(columns=["easting", "northing", "employer_id"]))
+        layout.show(self._spare, display.spare_offers(self._engine, scope))
         try:
-            layout.show(self._matches, data.report_table(self._url, self._key, "employers",
-                                                         exported=False))
+            layout.show(self._matches, data.suggested_matches(self._url, self._key))
         except HubcoreError as exc:
             layout.show(self._matches, pd.DataFrame({"note": [str(exc)]}))
         self._what_it_takes()
@@ -91,9 +88,8 @@ class EmployerSupply(HubPage):
     @param.depends("benchmark", "target_pct", "radius_km", watch=True)
     def _what_it_takes(self) -> None:
         try:
-            table = data.report_table(self._url, self._key, "what-it-takes", exported=False,
-                                      benchmark=self.benchmark, target_pct=self.target_pct,
-                                      radius_km=self.radius_km)
+            table = data.what_it_takes(self._url, self._key, self.benchmark, self.target_pct,
+                                       self.radius_km)
         except HubcoreError as exc:
             self._answer.object = layout.md("{message}", message=exc)
             layout.show(self._lift, pd.DataFrame())
@@ -117,11 +113,7 @@ class EmployerSupply(HubPage):
 
     def _map_element(self, employers: pd.DataFrame):
         schools = data.schools(self._url, self._key)
-        links = store.employer_links(self._engine, self._scope())
-        links = links[links["role"].isin(self.roles)]
-        seg = links.merge(employers[["id", "easting", "northing", "name"]],
-                          left_on="employer_id", right_on="id") \
-            .merge(schools[["urn", "easting", "northing"]], on="urn", suffixes=("_e", "_s"))
+        seg = display.employer_link_segments(self._engine, self._scope(), self.roles)
         fig = charts.map_figure(520, data.boundaries(self._url, self._key, "lad"))
         for role, group in seg.groupby("role"):
             fig.segment("easting_e", "northing_e", "easting_s", "northing_s",

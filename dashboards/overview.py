@@ -17,7 +17,7 @@ from dashboards.common import data, layout, maps
 from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import benchmarks, codes
+from hubcore import benchmarks, codes, display, palettes
 from hubcore.errors import HubcoreError
 
 LAYERS = {
@@ -120,22 +120,12 @@ class AreaOverview(HubPage):
     def schools_table(self) -> pd.DataFrame:
         """The schools the filters keep, with their benchmarks at the chosen period and their
         encounter coverage (what the table shows and the downloads hold)."""
-        schools = data.schools(self._url, self._key)
-        keep = schools["kind"].isin(self.school_types)
+        # Figures and their disclosure come from hubcore.display; the filters pick rows.
+        table = data.overview_schools(self._url, self._key, self.period)
+        keep = table["kind"].isin(self.school_types)
         if self.la != ALL_LAS:
-            keep &= schools["la_gss"] == self.la
-        frame = schools[keep]
-        if self.period:
-            latest = data.school_benchmarks_at(self._url, self._key, self.period)
-            frame = frame.merge(latest, on="urn", how="left")
-        try:
-            cover = data.coverage(self._url, self._key)
-        except HubcoreError:  # a hub with no encounters yet has no coverage to show
-            return frame
-        return frame.merge(
-            cover[["urn", "bm5_min_per_pupil", "bm6_by16_pct", "pal_met", "bm8_by16_pct"]],
-            on="urn", how="left",
-        )
+            keep &= table["la_gss"] == self.la
+        return table[keep]
 
     def _csv(self):
         from io import StringIO
@@ -198,15 +188,14 @@ class AreaOverview(HubPage):
 
     def _summary_text(self, hub, frame: pd.DataFrame) -> str:
         lines = [layout.md("### {hub}", hub=hub["name"])]
-        if "achieved" in frame and frame["achieved"].notna().any():
-            fw = frame["framework"].dropna().iat[0]
+        summary = display.overview_summary(frame).iloc[0]
+        if summary["assessed"]:
             lines.append(layout.md(
                 "{n} schools and colleges shown. Mean benchmarks fully achieved: "
-                "**{mean:.2f}** of 8 ({fw} framework).", n=len(frame),
-                mean=frame["achieved"].mean(), fw=fw))
-            note = frame["national_note"].dropna()
-            if len(note):
-                lines.append(layout.md("{note}", note=note.iat[0]))
+                "**{mean:.2f}** of 8 ({fw} framework).", n=summary["schools"],
+                mean=summary["mean_achieved"], fw=summary["framework"]))
+            if summary["national_note"]:
+                lines.append(layout.md("{note}", note=summary["national_note"]))
         else:
             lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
         if len(frame) > TABLE_ROWS:
@@ -236,27 +225,10 @@ class AreaOverview(HubPage):
             # Tens of thousands of small areas cannot be read (or drawn fast) at national
             # zoom: the LA outlines carry the geography and the schools carry the data.
             return (None, "", [], 0, 1)
-        bm = self.benchmark or 5
-        if self.layer == "deprivation":
-            areas = data.boundaries(self._url, self._key, "lsoa")
-            values = pd.DataFrame({"value": areas["imd_decile"].to_numpy(),
-                                   "code": areas["code"].to_numpy()}).set_index("code")
-            return (values, "IMD decile (1 = most deprived)", maps.DEPRIVATION_COLOURS,
-                    0.5, 10.5)
-        if self.layer == "neet":
-            rates = data.area_neet(self._url, self._key).set_index("code")
-            return (rates.rename(columns={"neet_nk_pct": "value"}),
-                    "NEET + not known, % (c = fewer than 6)", maps.RATE_COLOURS, 0, 15,
-                    {"neet_nk_shown": "shown as", "leavers": "leavers"})
-        measure = data.area_measure(self._url, self._key, bm).set_index("code")
-        extra = {"schools_nearby": "schools within 5 km", "schools_below": "below threshold"}
-        if self.layer == "gap":
-            return (measure.rename(columns={"pct_below": "value"}),
-                    f"BM{bm}: % of schools within 5 km below threshold", maps.RATE_COLOURS,
-                    0, 100, extra)
-        cold = measure.assign(value=measure["cold_spot"].astype(float))
-        return (cold, f"BM{bm} cold spot (1 = every school nearby below)", maps.COLD_COLOURS,
-                -0.5, 1.5, extra)
+        layer = data.area_layer(self._url, self._key, self.layer, self.benchmark or 5)
+        meta = layer.attrs["display"]
+        return (layer, meta["title"], getattr(palettes, meta["palette"]), meta["low"],
+                meta["high"], meta["tooltips"])
 
     # --- layout -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import param
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import benchmarks, codes, disclosure, metrics, store
+from hubcore import codes, display
 from hubcore.access import Role, Scope
 
 
@@ -81,21 +81,15 @@ class SchoolProfile(HubPage):
         if not periods:
             return layout.empty_state("No benchmark assessment recorded yet.")
         period = next(iter(periods.values()))
-        latest = data.school_benchmarks_at(self._url, self._key, period)
-        mine = latest[latest["urn"] == self.urn]
-        if mine.empty:
+        frame = display.profile_benchmarks(
+            self._engine, self._school_scope(), self.urn,
+            benchmarks=data.school_benchmarks_at(self._url, self._key, period))
+        if frame.empty:
             return layout.empty_state("No assessment of this school in the latest period.")
-        hub = metrics.benchmark_rollup(latest)
-        rows = []
-        for b in benchmarks.BENCHMARKS:
-            rows.append((f"BM{b}", "this school: % of criteria met", float(mine[f"bm{b}"].iat[0])))
-            rows.append((f"BM{b}", "hub: % of schools achieving", float(hub[f"pct_bm{b}"].iat[0])))
-        bars = charts.grouped_bars(
-            pd.DataFrame(rows, columns=["benchmark", "who", "percent"]), "benchmark", "who",
-            "percent", ["#1f4e79", "#9ecae1"])
-        first = mine.iloc[0]
+        bars = charts.grouped_bars(frame, "benchmark", "who", "percent", ["#1f4e79", "#9ecae1"])
+        first = frame.attrs["display"]
         note = layout.md("{achieved} of 8 fully achieved ({framework} framework, {on:%d %b %Y})."
-                         " {national}", achieved=int(first["achieved"]),
+                         " {national}", achieved=first["achieved"],
                          framework=first["framework"], on=first["assessed_on"],
                          national=first["national_note"])
         return pn.Column(
@@ -106,8 +100,8 @@ class SchoolProfile(HubPage):
         )
 
     def _trend(self) -> pn.viewable.Viewable:
-        a = data.assessments(self._url, self._key)
-        mine = metrics.assessment_changes(a[a["urn"] == self.urn])
+        mine = display.profile_trend(self._engine, self._school_scope(), self.urn,
+                                     assessments=data.assessments(self._url, self._key))
         if mine.empty:
             return layout.empty_state("No assessments to show a trend.")
         plot = charts.lines({f"{fw} framework": group for fw, group in
@@ -135,13 +129,14 @@ class SchoolProfile(HubPage):
         return frame[frame[column] == self.urn]
 
     def _encounters(self) -> pn.viewable.Viewable:
-        totals = self._mine(store.encounter_totals(
-            self._engine, self._school_scope(), by=("urn", "academic_year", "kind", "year_from")))
-        if totals.empty:
+        latest = display.profile_encounters(self._engine, self._school_scope(), self.urn)
+        if latest.empty:
             return layout.empty_state("No encounters recorded for this school.")
-        year = totals["academic_year"].max()
-        latest = totals[totals["academic_year"] == year]
-        heat = charts.heat_map(latest, "year_from", "kind", "participants", extra="encounters",
+        year = latest["academic_year"].iat[0]
+        # Shaded by the disclosed numbers (NaN where suppressed); the hover shows them as text.
+        heat = charts.heat_map(latest.rename(columns={"value": "pupils reached",
+                                                      "participants": "shown as"}),
+                               "year_from", "kind", "pupils reached", extra="shown as",
                                x_label="year group")
         return pn.Column(
             layout.markdown("### Encounters {year}: pupils reached by kind and year group",
@@ -151,13 +146,8 @@ class SchoolProfile(HubPage):
         )
 
     def _links(self) -> pn.viewable.Viewable:
-        scope = self._school_scope()
-        links = self._mine(store.employer_links(self._engine, scope))
-        employers = store.employers(self._engine, scope)
-        table = links.merge(employers[["id", "name", "sector", "size_band"]],
-                            left_on="employer_id", right_on="id", how="left")
-        table = table[["name", "role", "sector", "size_band", "start_date"]].rename(
-            columns={"name": "employer"})
+        table = display.profile_links(self._engine, self._school_scope(), self.urn)
+        table = table.drop(columns="urn")
         return pn.Column(
             "### Employer links",
             layout.table(table, height=320),
@@ -165,16 +155,11 @@ class SchoolProfile(HubPage):
         )
 
     def _destinations(self) -> pn.viewable.Viewable:
-        counts = self._mine(store.destination_counts(self._engine, self._school_scope()))
-        if counts.empty:
+        shown = display.profile_destinations(self._engine, self._school_scope(), self.urn)
+        if shown.empty:
             return layout.empty_state("No leavers' destinations recorded.")
-        mix = metrics.destination_mix(counts, by=("cohort", "year_group", "years_after"))
-        mix = mix[mix["years_after"] == 1]
-        pct = [c for c in mix.columns if c.startswith("pct_")]
-        shown = disclosure.apply(mix, counts=["leavers"], percents=dict.fromkeys(pct, "leavers"))
-        long = shown.melt(["cohort", "year_group"], pct, "destination", "percent")
-        long["percent"] = pd.to_numeric(long["percent"], errors="coerce")
-        long["destination"] = long["destination"].str.removeprefix("pct_")
+        long = display.profile_destination_bars(self._engine, self._school_scope(), self.urn,
+                                                table=shown)
         tabs = [
             (f"Year {yg}", pn.pane.Bokeh(
                 charts.stacked_bars(group, "cohort", "destination", "percent",
@@ -183,22 +168,19 @@ class SchoolProfile(HubPage):
         ]
         return pn.Column(
             "### Destinations one year after leaving (c = fewer than 6 leavers)",
-            pn.Tabs(*tabs, ("Table", layout.table(shown.drop(columns="years_after"),
-                                                  height=300)), dynamic=True),
+            pn.Tabs(*tabs, ("Table", layout.table(shown.drop(columns="urn"), height=300)),
+                    dynamic=True),
             sizing_mode="stretch_width",
         )
 
     def _funnel(self) -> pn.viewable.Viewable:
         # Counted in SQL without pupil keys: every role that may see the school sees its funnel.
-        handovers = self._mine(store.handover_dates(self._engine, self._school_scope()))
-        if handovers.empty:
+        funnel = display.profile_funnel(self._engine, self._school_scope(), self.urn)
+        if funnel.empty:
             return layout.empty_state("No hand-overs recorded for this school.")
-        funnel = metrics.handover_funnel(handovers)
-        counts = ["left", "referred", "contacted", "engaged", "lost", "not_referred"]
-        pct = {c: "left" for c in funnel.columns if c.startswith("pct_")}
         return pn.Column(
             "### NCS and LA hand-over funnel",
-            layout.table(disclosure.apply(funnel, counts=counts, percents=pct), height=200),
+            layout.table(funnel.drop(columns="urn"), height=200),
             sizing_mode="stretch_width",
         )
 

@@ -15,15 +15,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import disclosure, metrics, store
+from hubcore import display, metrics, store
 from hubcore.errors import AccessDenied, HubcoreError
-
-FUNNEL_STEPS = ["left", "referred", "contacted", "engaged", "lost"]
-
-
-def _numeric(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """Suppressed cells ("c") as NaN, for drawing."""
-    return frame.assign(**{c: pd.to_numeric(frame[c], errors="coerce") for c in columns})
 
 
 class Transitions(HubPage):
@@ -56,13 +49,10 @@ class Transitions(HubPage):
         self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
         scope = default_scope(self._engine, self.hub_id)
         try:
-            table = data.report_table(self._url, self._key, "transitions",
-                                      overdue_days=self.overdue_days)
+            cohorts = data.cohorts(self._url, self._key)
         except HubcoreError as exc:
             self._body[:] = [layout.empty_state("{message}", message=exc)]
             return
-        cohorts = sorted(int(c) for c in pd.to_numeric(table["cohort"], errors="coerce")
-                         .dropna().unique())
         if not cohorts:
             self._body[:] = [layout.empty_state("No leavers recorded for this hub yet.")]
             return
@@ -70,7 +60,7 @@ class Transitions(HubPage):
             self.param.cohort.objects = cohorts
             if self.cohort not in cohorts:
                 self.cohort = cohorts[-1]
-        table = table[pd.to_numeric(table["cohort"], errors="coerce") == self.cohort]
+        table = data.transitions(self._url, self._key, self.cohort)
         handovers = self._handover_rows = self._handovers(scope)
         columns = [self._year_column(table, handovers, yg) for yg in (11, 13)]
         self._body[:] = [
@@ -88,59 +78,41 @@ class Transitions(HubPage):
         except AccessDenied:
             return None
 
-    def _year_column(self, table, handovers, year_group: int) -> pn.Column:
-        mine = table[pd.to_numeric(table["year_group"], errors="coerce") == year_group]
-        funnel = mine[mine["section"] == "funnel_hub"]
-        lag = mine[mine["section"] == "lag_hub"]
-        neet = mine[mine["section"].isin(["neet_hub", "neet_la"])]
+    def _year_column(self, table: dict, handovers, year_group: int) -> pn.Column:
+        # Every figure below comes disclosed from hubcore.display (data.transitions).
+        bars = display.funnel_bars(table["funnel"], year_group)
+        lag = table["lag"][pd.to_numeric(table["lag"]["year_group"]) == year_group]
+        neet = table["neet"][pd.to_numeric(table["neet"]["year_group"]) == year_group]
         parts: list = [f"#### Year {year_group}"]
-        if funnel.empty:
+        if bars.empty:
             parts.append(layout.empty_state(f"No Year {year_group} hand-overs."))
         else:
-            steps = _numeric(funnel, FUNNEL_STEPS).iloc[0]
-            frame = pd.DataFrame({"step": FUNNEL_STEPS,
-                                  "young people": [steps[s] for s in FUNNEL_STEPS]})
-            bars = charts.bars(frame, "step", "young people", "#1f4e79",
-                               title="Hand-over funnel")
-            parts.append(pn.pane.Bokeh(bars, sizing_mode="stretch_width"))
+            chart = charts.grouped_bars(bars, "step", "to", "value", ["#1f4e79", "#9ecae1",
+                                                                    "#6a51a3"], y_range=None)
+            chart.yaxis.axis_label = "young people (c = fewer than 6: not drawn)"
+            parts.append(pn.pane.Bokeh(chart, sizing_mode="stretch_width"))
         if not lag.empty:
             row = lag.iloc[0]
             parts.append(layout.markdown(
                 "Days from leaving to referral: median **{median}**, 90th percentile "
                 "**{p90}** ({referred} referred).", median=row["median_days"],
                 p90=row["p90_days"], referred=row["referred"]))
-        if handovers is not None:
-            parts.append(self._lag_histogram(handovers, year_group))
+            parts.append(self._lag_histogram(table[f"histogram_{year_group}"]))
         if not neet.empty:
-            parts.append(self._neet_bars(neet.iloc[0]))
+            parts.append(self._neet_bars(neet))
         parts.append(self._overdue(handovers, year_group))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
-    def _lag_histogram(self, handovers, year_group: int) -> pn.pane.Bokeh:
-        mine = handovers[(handovers["year_group"] == year_group)
-                         & (handovers["cohort"] == self.cohort)]
-        lag = metrics.referral_lag(mine, by=())
-        days = (mine["referred_on"] - mine["left_on"]).dt.days.dropna()
-        edges = np.arange(0, max(int(days.max()) if len(days) else 0, 30) + 15, 14)
-        counts, edges = np.histogram(days, bins=edges)
-        shown = [disclosure.suppress_count(int(c)) for c in counts]
-        heights = [0 if v == disclosure.SUPPRESSED else v for v in shown]
-        title = f"Referral lag (median {float(lag['median_days'].iat[0]):.0f} days)" \
-            if len(lag) else "Referral lag"
-        hist = charts.histogram(edges, heights, title + ", bins under 6 hidden",
-                                "days from leaving to referral", "hand-overs", "#6a51a3")
-        return pn.pane.Bokeh(hist, sizing_mode="stretch_width")
+    def _lag_histogram(self, hist: pd.DataFrame) -> pn.pane.Bokeh:
+        edges = np.append(hist["left_days"].to_numpy(), hist["right_days"].to_numpy()[-1:])
+        chart = charts.histogram(edges, hist["value"].to_numpy(), hist.attrs["display"]["title"],
+                                 "days from leaving to referral", "hand-overs", "#6a51a3")
+        return pn.pane.Bokeh(chart, sizing_mode="stretch_width")
 
-    def _neet_bars(self, row) -> pn.pane.Bokeh:
-        values = [
-            ("this hub", row.get("neet_nk_pct")),
-            ("LA (published)", row.get("la_neet_nk_pct")),
-            ("England 2025", row.get("england_neet_nk_pct")),
-        ]
-        frame = pd.DataFrame(values, columns=["who", "NEET + not known %"])
-        frame["NEET + not known %"] = pd.to_numeric(frame["NEET + not known %"], errors="coerce")
+    def _neet_bars(self, neet: pd.DataFrame) -> pn.pane.Bokeh:
+        frame = neet.rename(columns={"value": "NEET + not known %"})
         bars = charts.bars(frame, "who", "NEET + not known %", "#d94801", height=220,
-                           title="NEET and not known, first autumn")
+                           title=neet.attrs.get("display", {}).get("title"))
         return pn.pane.Bokeh(bars, sizing_mode="stretch_width")
 
     def _overdue(self, handovers, year_group: int) -> pn.viewable.Viewable:
@@ -180,9 +152,8 @@ class Transitions(HubPage):
         # Organisations without a location sit beside the map: the NCS to the east, LA
         # tracking to the west.
         nodes = {"handed over: ncs": (east, mid + 4000), "handed over: la_tracking": (west, mid)}
-        # Suppressed flows (fewer than 6 young people) are not drawn.
-        flows = _numeric(disclosure.apply(flows, counts=["leavers"]), ["leavers"])
-        flows = flows.dropna(subset=["leavers"])
+        # Suppressed flows (fewer than 6 young people, hubcore.display) are not drawn.
+        flows = flows.assign(leavers=flows["value"]).dropna(subset=["leavers"])
         rows = []
         for r in flows.itertuples():
             if r.urn not in xy.index:

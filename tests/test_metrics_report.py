@@ -62,7 +62,9 @@ def test_report_json_has_meta_and_rows(demo_engine, tmp_path):
     assert data["meta"]["report"] == "benchmarks"
     assert data["meta"]["synthetic"] is True
     levels = {row["level"] for row in data["rows"]}
-    assert levels == {"school", "la", "hub"}
+    # hub_national / la_national: the like-for-like national comparison at each school's
+    # latest assessment that has a national figure (the demo's latest are 2024-framework)
+    assert levels == {"school", "la", "hub", "la_national", "hub_national"}
     hub_rows = [r for r in data["rows"] if r["level"] == "hub"]
     # never mixing frameworks: one hub row per framework and academic year
     keys = [(r["framework"], r["academic_year"]) for r in hub_rows]

@@ -37,6 +37,8 @@ from hubcore.metrics import transitions as tr
 MISSING = "–"
 #: Benchmark whose coverage the gap map shows unless told otherwise (BM5: employer encounters).
 DEFAULT_BENCHMARK = 5
+#: The briefing's coverage year where the scope has no encounters at all.
+NO_ENCOUNTERS_YEAR = "none (no encounters recorded)"
 #: Year groups shown apart on the transitions page.
 YEAR_GROUPS = (11, 13)
 
@@ -211,18 +213,49 @@ def _labels(engine: Engine, scope: Scope) -> tuple[str, str, bool]:
 # --- sections ---------------------------------------------------------------------------------
 
 
+#: Printed where a column's framework has no published national figure (instead of "–", which
+#: would read as "no data").
+NOT_PUBLISHED = "not published"
+
+
 def _benchmark_table(engine: Engine, scope: Scope) -> tuple[Table, pd.DataFrame, str]:
-    """Per benchmark: percent of schools achieving it, per framework present, against national."""
+    """Per benchmark: percent of schools achieving it, per framework present, against national;
+    returns the table, the national-comparison rows and the frameworks present.
+
+    Beside the columns of the schools' latest assessments, a column per framework and year of
+    the like-for-like national comparison (each school's latest assessment that has a national
+    figure, :func:`hubcore.metrics.benchmarks.national_rollup`) where it is not already one of
+    them: after the move to the 2024 framework the hub is still compared with England, at the
+    schools' last 2014-framework assessments, and the column names that framework and year."""
     table = report.export_table(engine, "benchmarks", scope)
-    rollup = table[table["level"].eq("hub" if scope.hub_id else "la")]
+    level = "hub" if scope.hub_id else "la"
+    rollup = table[table["level"].eq(level)]
+    national = table[table["level"].eq(f"{level}_national")]
     if rollup.empty:
         rollup = table[table["level"].eq("la")]
+        national = table[table["level"].eq("la_national")]
     rollup = rollup.sort_values(["framework", "academic_year"])
     frameworks = sorted(rollup["framework"].astype(str).unique())
+    shown = {
+        (str(r["framework"]), str(r["academic_year"]), str(r["schools"]))
+        for r in rollup.to_dict("records")
+    }
+    extra_nat = [
+        r
+        for r in national.sort_values(["framework", "academic_year"]).to_dict("records")
+        if (str(r["framework"]), str(r["academic_year"]), str(r["schools"])) not in shown
+    ]
+    compared = sorted({f"{r['framework']} framework, {r['academic_year']}" for r in extra_nat})
     note = (
         "Frameworks are never mixed: each column is one framework and academic year. "
         + ("Both 2014 and 2024 frameworks are present. " if len(frameworks) > 1 else "")
-        + "National figures (CEC) exist for the 2014 framework only."
+        + "National figures (CEC) exist for the 2014 framework only"
+        + (
+            f"; the national comparison is made at each school's latest assessment that has "
+            f"one ({'; '.join(compared)}), in its own column."
+            if compared
+            else "."
+        )
     )
     columns = ["Measure"]
     # Benchmark names follow the framework when there is one; with both, the 2024 names (the
@@ -239,16 +272,22 @@ def _benchmark_table(engine: Engine, scope: Scope) -> tuple[Table, pd.DataFrame,
         "vs_national": "Difference from national",
     }
     rows += [[label] for label in extra.values()]
-    for rec in rollup.to_dict("records"):
-        columns.append(f"{rec['framework']} framework, {rec['academic_year']}")
+    records = [(rec, "") for rec in rollup.to_dict("records")]
+    records += [(rec, " (latest with national figures)") for rec in extra_nat]
+    for rec, suffix in records:
+        columns.append(f"{rec['framework']} framework, {rec['academic_year']}{suffix}")
+        unpublished = pd.isna(rec["national_mean_achieved"]) and not pd.isna(rec["national_note"])
         for b in range(1, 9):
             rows[b - 1].append(cell(rec[f"pct_bm{b}"], 1))
         for i, col in enumerate(extra):
-            rows[8 + i].append(cell(rec[col], {"schools": 0, "pct_all_eight": 1}.get(col, 2)))
+            text = cell(rec[col], {"schools": 0, "pct_all_eight": 1}.get(col, 2))
+            if col in ("national_mean_achieved", "vs_national") and unpublished:
+                text = NOT_PUBLISHED
+            rows[8 + i].append(text)
     out = Table(
         "Benchmark summary against national", tuple(columns), tuple(map(tuple, rows)), (), note
     )
-    return out, rollup, ", ".join(frameworks)
+    return out, national, ", ".join(frameworks)
 
 
 def _coverage(
@@ -259,18 +298,19 @@ def _coverage(
     if benchmark not in report.COVERAGE_MEASURES:
         raise HubcoreError(f"no coverage measure for BM{benchmark}; use 5, 6, 7 or 8")
     summary, schools, year = report.coverage_inputs_for_scope(engine, scope)
-    per_school = cov.school_coverage(summary, schools, year)
-    per_school["pal_met_score"] = per_school["pal_met"].astype("float64")
+    per_school = cov.measure_scores(cov.school_coverage(summary, schools, year))
     measure, threshold = report.COVERAGE_MEASURES[benchmark]
     safe = disclosure.apply_spec(per_school, report.SPECS["coverage"])
     return per_school, safe, measure, threshold, year
 
 
 MEASURE_LABELS = {
-    "bm5_min_per_pupil": "BM5: employer encounters per pupil (lowest year group)",
-    "bm6_by16_pct": "BM6: % of Year 11 with a workplace experience",
+    "bm5_pct_year_groups_met": "BM5: % of year groups with the employer encounters their kind "
+    "of institution needs (1 a year; colleges 2)",
+    "bm6_met_score": "BM6: workplace experiences met (1 = yes; by 16, colleges by end of "
+    "programme)",
     "pal_met_score": "BM7: provider-access encounters met (1 = yes)",
-    "bm8_by16_pct": "BM8: % of Year 11 with a guidance interview",
+    "bm8_met_score": "BM8: guidance interviews met (1 = yes; by 16, colleges by end of programme)",
 }
 
 
@@ -404,6 +444,22 @@ def _transitions(
     return funnel_t, lag_t, neet_t, chart, None if latest is None else str(latest)
 
 
+def _national_key_rows(national: pd.DataFrame) -> list[tuple[str, str]]:
+    """Key-figure lines comparing the scope with England, like for like: for each framework and
+    year of the national comparison (``national``: the disclosed ``hub_national`` or
+    ``la_national`` rows of the benchmarks report), the mean benchmarks achieved against CEC's
+    national mean, the framework named."""
+    rows = national.sort_values(["framework", "academic_year"])
+    return [
+        (
+            f"Mean benchmarks achieved vs England ({r['framework']} framework, "
+            f"{r['academic_year']}, {cell(r['schools'], 0)} schools)",
+            f"{cell(r['achieved'], 2)} vs {cell(r['national_mean_achieved'], 2)}",
+        )
+        for r in rows.to_dict("records")
+    ]
+
+
 def _outline(engine: Engine, scope: Scope, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The LA outline: the scope's upper-tier LA polygons, else the union of its small areas."""
     las = store.areas(engine, scope, kind="utla")
@@ -431,13 +487,31 @@ def gather(
     areas = store.areas(engine, scope)
     plain_schools = pd.DataFrame(schools.drop(columns="geometry"))
 
-    bench_t, _, frameworks = _benchmark_table(engine, scope)
-    measured, coverage, measure, threshold, year = _coverage(engine, scope, benchmark)
-
-    # Cold spots: every small area with the schools near it, flagged from the measured values
-    # as `hubcore report coldspots` does; only the flag and distances are shown, never a value.
-    area_cov = cov.area_coverage(areas, schools, measured[["urn", measure]], measure, threshold)
-    area_cov = disclosure.apply_spec(area_cov, report.SPECS["coldspots"])
+    bench_t, bench_national, frameworks = _benchmark_table(engine, scope)
+    # A scope with no encounters still gets its briefing: the coverage sections say so.
+    has_encounters = bool(store.encounter_years(engine, scope))
+    if benchmark not in report.COVERAGE_MEASURES:
+        raise HubcoreError(f"no coverage measure for BM{benchmark}; use 5, 6, 7 or 8")
+    if has_encounters:
+        measured, coverage, measure, threshold, year = _coverage(engine, scope, benchmark)
+        # Cold spots: every small area with the schools near it, flagged from the measured
+        # values as `hubcore report coldspots` does; only the flag and distances are shown.
+        area_cov = cov.area_coverage(areas, schools, measured[["urn", measure]], measure, threshold)
+        area_cov = disclosure.apply_spec(area_cov, report.SPECS["coldspots"])
+    else:
+        measure, threshold = report.COVERAGE_MEASURES[benchmark]
+        year = NO_ENCOUNTERS_YEAR
+        coverage = plain_schools[["urn"]].assign(**{measure: np.nan})
+        area_cov = pd.DataFrame(
+            {
+                "code": pd.Series(dtype="string"),
+                "name": pd.Series(dtype="string"),
+                "imd_decile": pd.Series(dtype="float64"),
+                "cold_spot": pd.Series(dtype=bool),
+                "schools_nearby": pd.Series(dtype="float64"),
+                "nearest_km": pd.Series(dtype="float64"),
+            }
+        )
     areas_l = areas[["code", "name", "imd_decile", "geometry"]].merge(
         area_cov[["code", "cold_spot", "schools_nearby", "nearest_km"]], on="code", how="left"
     )
@@ -447,14 +521,17 @@ def gather(
     # already made (destination counts are the slowest read): NEET risk one year after leaving,
     # left out (so imputed from the hub mean) where a school's base is under the threshold.
     counts = store.destination_counts(engine, scope)
-    neet = tr.neet_rates(counts, ("urn",), 1)
-    neet = neet[neet["denominator"] >= disclosure.THRESHOLD]
+    neet = report.priority_neet(store.neet_status_counts(engine, scope, 1, as_of), 1)
     latest = report.school_benchmarks_for_scope(engine, scope)
     priority = prio.priority_index(plain_schools, latest, neet, areas)
     priority = disclosure.apply_spec(priority, report.SPECS["priority"])
-    offers = store.employer_offers(engine, scope, academic_year=year)
     employers = store.employers(engine, scope)
-    spare = emp.spare_offers(offers, employers)
+    if has_encounters:
+        spare = emp.spare_offers(
+            store.employer_offers(engine, scope, academic_year=year), employers
+        )
+    else:
+        spare = pd.DataFrame()
     supply = (
         spare.groupby(["employer_id", "employer_name"], as_index=False)["spare"].sum()
         if len(spare)
@@ -477,6 +554,8 @@ def gather(
     )
 
     gaps = school_l[~school_l["meets"]].sort_values(["coverage", "urn"], na_position="first")
+    if not has_encounters:
+        gaps = gaps.iloc[0:0]
     gaps_t = _table(
         f"Schools below the threshold ({threshold:g}) on {MEASURE_LABELS[measure]}",
         pd.DataFrame(gaps.drop(columns="geometry")).head(15),
@@ -486,7 +565,14 @@ def gather(
             "kind": ("Type", None),
             "coverage": ("Value", 2),
         },
-        note=f"Academic year {year}. {len(gaps)} of {len(school_l)} schools below threshold.",
+        note=(
+            f"Academic year {year}. {len(gaps)} of {len(school_l)} schools below threshold. "
+            "Thresholds follow the school's kind of institution (school, college, special "
+            "school) and the framework in force that year."
+            if has_encounters
+            else f"{cov.NOTE_NO_ENCOUNTERS.capitalize()} for these schools: coverage of "
+            "benchmarks 5-8 cannot be measured."
+        ),
     )
     prio_t = _table(
         "Priority schools: index and its components",
@@ -508,7 +594,12 @@ def gather(
         "Employers with spare offers (places not taken up)",
         supply.sort_values(["spare", "employer_id"], ascending=[False, True]).head(12),
         {"employer_name": ("Employer", None), "spare": ("Spare places", 0)},
-        note=f"Academic year {year}; offers are places, not people.",
+        note=(
+            f"Academic year {year}; offers are places, not people."
+            if has_encounters
+            else f"{cov.NOTE_NO_ENCOUNTERS.capitalize()}: no academic year to count spare "
+            "offers in."
+        ),
     )
     spots = area_cov[area_cov["cold_spot"].astype(bool)].sort_values(["imd_decile", "code"])
     cold_t = _table(
@@ -521,18 +612,26 @@ def gather(
             "schools_nearby": ("Schools nearby", 0),
             "nearest_km": ("Nearest km", 2),
         },
-        note=f"{len(spots)} cold spot(s) of {len(area_cov)} small areas.",
+        note=(
+            f"{len(spots)} cold spot(s) of {len(area_cov)} small areas."
+            if has_encounters
+            else f"{cov.NOTE_NO_ENCOUNTERS.capitalize()}: cold spots cannot be measured."
+        ),
     )
 
     n_meet = int(school_l["meets"].sum())
     key_rows = [
         ("Schools and colleges in scope", cell(len(school_l))),
         ("Benchmark framework(s) assessed", frameworks or MISSING),
+        *_national_key_rows(bench_national),
         (
             f"Meeting {MEASURE_LABELS[measure].split(':')[0]} coverage ({year})",
-            f"{n_meet} of {len(school_l)} schools",
+            f"{n_meet} of {len(school_l)} schools" if has_encounters else cov.NOTE_NO_ENCOUNTERS,
         ),
-        ("Small areas that are cold spots", f"{len(spots)} of {len(area_cov)}"),
+        (
+            "Small areas that are cold spots",
+            f"{len(spots)} of {len(area_cov)}" if has_encounters else cov.NOTE_NO_ENCOUNTERS,
+        ),
         ("Employers with spare offers", cell(int((supply["spare"] > 0).sum()))),
         ("Spare employer places", cell(int(supply["spare"].sum()))),
     ]

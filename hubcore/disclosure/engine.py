@@ -3,7 +3,8 @@ complementary (secondary) suppression over relations declared as data.
 
 Model. Every number that counts people is a *cell*: a count column (``counts``), or the
 numerator of a percentage (``percents`` maps a percentage to its base; its numerator is the
-count column named in ``numerators``, else the whole number ``round(pct × base ÷ 100)``). A
+count column named in ``numerators``, else pct × base ÷ 100, a count of people that may be
+fractional where counts are averages of three measurement points). A
 percentage is published only if its numerator cell and its base cell both are, because a shown
 percentage and a shown base give the numerator back (to the person, for bases under 1,000) and
 a shown percentage and numerator give the base. Statistics of people (median days, rate
@@ -156,6 +157,7 @@ class _Cells:
     def __init__(self, frame: pd.DataFrame, counts: list[str], percents: dict[str, str | None],
                  numerators: dict[str, str]) -> None:
         self.index: dict[str, int] = {}
+        self.bases: set[int] = set()
         cols: list[np.ndarray] = []
         hidden: list[np.ndarray] = []
 
@@ -171,13 +173,14 @@ class _Cells:
                 continue
             if base not in self.index:
                 add(base, _numeric(frame[base]), _already(frame[base]))
+            self.bases.add(self.index[base])
             num = numerators.get(p)
             if num is not None:
                 if num not in self.index:
                     add(num, _numeric(frame[num]), _already(frame[num]))
                 self.index[p] = self.index[num]
             else:
-                implied = np.rint(_numeric(frame[p]) * _numeric(frame[base]) / 100.0)
+                implied = np.round(_numeric(frame[p]) * _numeric(frame[base]) / 100.0, 6)
                 add(p, implied, _already(frame[p]))
         n = len(frame)
         self.values = np.column_stack(cols) if cols else np.zeros((n, 0))
@@ -188,53 +191,93 @@ class _Cells:
         return rows * self.q + self.index[name]
 
 
+class _Rows:
+    """Row facts the relations of one frame share, read once: each row's section, the rows
+    passing each ``where`` filter, and the matched (total row, part row) pairs of each
+    section pair."""
+
+    def __init__(self, frame: pd.DataFrame, rows_by: str) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        self.section = (
+            frame[rows_by].astype(object).to_numpy() if rows_by in frame.columns else None
+        )
+        self._columns: dict[str, np.ndarray] = {}
+        self._where: dict[tuple, np.ndarray] = {}
+        self._pairs: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self._columns:
+            self._columns[name] = self.frame[name].astype(object).to_numpy()
+        return self._columns[name]
+
+    def where(self, where: tuple[tuple[str, object], ...]) -> np.ndarray:
+        if where not in self._where:
+            ok = np.ones(self.n, dtype=bool)
+            for col, value in where:
+                if col in self.frame.columns:
+                    v = self.column(col)
+                    ok &= pd.isna(v) | (v == value)
+            self._where[where] = ok
+        return self._where[where]
+
+    def pairs(self, rel: Relation) -> tuple[np.ndarray, np.ndarray]:
+        """(total row, part row) positions matched on ``rel.keys``."""
+        memo = (rel.rows, rel.part_rows, rel.keys, rel.where)
+        if memo not in self._pairs:
+            ok = self.where(rel.where)
+            positions = np.arange(self.n)
+            tot = positions[ok & (self.section == rel.rows)]
+            prt = positions[ok & (self.section == (rel.part_rows or rel.rows))]
+            cols = [self.column(k) for k in rel.keys]
+            index: dict[tuple, list[int]] = {}
+            for p in prt.tolist():
+                index.setdefault(tuple(c[p] for c in cols), []).append(p)
+            t_out: list[int] = []
+            p_out: list[int] = []
+            for t in tot.tolist():
+                for p in index.get(tuple(c[t] for c in cols), ()):
+                    t_out.append(t)
+                    p_out.append(p)
+            self._pairs[memo] = (np.array(t_out, dtype=np.int64),
+                                 np.array(p_out, dtype=np.int64))
+        return self._pairs[memo]
+
+
 def _relation_members(
-    frame: pd.DataFrame, cells: _Cells, rel: Relation, rows_by: str, rel0: int
+    rows: _Rows, cells: _Cells, rel: Relation, rel0: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Membership of one declared relation's instances: (relation id, cell id, coefficient)
     arrays and how many instances. Instances that do not hold on the data are dropped."""
     names = (rel.total, *rel.parts, *rel.extra)
+    empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
     if any(n not in cells.index for n in names):
-        return np.empty(0, int), np.empty(0, int), np.empty(0), 0
-    positions = np.arange(len(frame))
-    ok = np.ones(len(frame), dtype=bool)
-    for col, value in rel.where:
-        if col in frame.columns:
-            v = frame[col]
-            ok &= (v.isna() | v.astype(object).eq(value)).to_numpy()
+        return empty
     vals = cells.values
     rid: list[np.ndarray] = []
     cid: list[np.ndarray] = []
     coef: list[np.ndarray] = []
     if rel.rows is None:
+        ok = rows.where(rel.where).copy()
         for n in names:
             ok &= ~np.isnan(vals[:, cells.index[n]]) | cells.hidden[:, cells.index[n]]
-        rows = positions[ok]
-        k = len(rows)
+        at = np.flatnonzero(ok)
+        k = len(at)
         ids = rel0 + np.arange(k)
         rid.append(ids)
-        cid.append(cells.flat(rows, rel.total))
+        cid.append(cells.flat(at, rel.total))
         coef.append(np.ones(k))
         for n in (*rel.parts, *rel.extra):
             rid.append(ids)
-            cid.append(cells.flat(rows, n))
+            cid.append(cells.flat(at, n))
             coef.append(-np.ones(k))
     else:
-        if rows_by not in frame.columns or any(c not in frame.columns for c in rel.keys):
-            return np.empty(0, int), np.empty(0, int), np.empty(0), 0
-        section = frame[rows_by].astype(object)
-        tot = positions[ok & section.eq(rel.rows).to_numpy()]
-        prt = positions[ok & section.eq(rel.part_rows or rel.rows).to_numpy()]
-        left = frame.iloc[tot][list(rel.keys)].assign(_t=tot)
-        right = frame.iloc[prt][list(rel.keys)].assign(_p=prt)
-        if rel.keys:
-            pairs = left.merge(right, on=list(rel.keys), how="inner")
-        else:  # one total row for all part rows
-            pairs = left.merge(right, how="cross")
-        tot = np.unique(pairs["_t"].to_numpy())
+        if rows.section is None or any(c not in rows.frame.columns for c in rel.keys):
+            return empty
+        t_pos, p_pos = rows.pairs(rel)
+        tot, pid = np.unique(t_pos, return_inverse=True)
         k = len(tot)
         ids = rel0 + np.arange(k)
-        slot = dict(zip(tot.tolist(), ids.tolist(), strict=True))
         rid.append(ids)
         cid.append(cells.flat(tot, rel.total))
         coef.append(np.ones(k))
@@ -242,14 +285,18 @@ def _relation_members(
             rid.append(ids)
             cid.append(cells.flat(tot, n))
             coef.append(-np.ones(k))
-        pid = pairs["_t"].map(slot).to_numpy()
-        pp = pairs["_p"].to_numpy()
+        pid = rel0 + pid.reshape(-1)
+        pp = p_pos
         for n in rel.parts:
             rid.append(pid)
             cid.append(cells.flat(pp, n))
             coef.append(-np.ones(len(pp)))
         k = len(ids)
-    r, c, w = np.concatenate(rid), np.concatenate(cid), np.concatenate(coef)
+    r = np.concatenate(rid).astype(np.int64)
+    c = np.concatenate(cid).astype(np.int64)
+    w = np.concatenate(coef).astype(np.float64)
+    if k == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
     # Keep the instances that hold exactly (a missing value counts as 0 only where hidden).
     flat_vals = cells.values.reshape(-1)[c]
     flat_hidden = cells.hidden.reshape(-1)[c]
@@ -257,15 +304,16 @@ def _relation_members(
     resid = np.bincount(r - rel0, weights=np.where(known, w * flat_vals, 0.0), minlength=k)
     missing = np.bincount(r - rel0, weights=(~known & ~flat_hidden).astype(float), minlength=k)
     unknown = np.bincount(r - rel0, weights=(~known & flat_hidden).astype(float), minlength=k)
-    holds = ((np.abs(resid) < 0.5) | (unknown > 0)) & (missing == 0)
+    holds = ((np.abs(resid) < 1e-4) | (unknown > 0)) & (missing == 0)
     keep = holds[r - rel0]
     return r[keep], c[keep], w[keep], k
 
 
 def _secondary(hidden: np.ndarray, values: np.ndarray, rid: np.ndarray, cid: np.ndarray,
-               n_rel: int) -> np.ndarray:
+               n_rel: int, is_base: np.ndarray) -> np.ndarray:
     """Complementary suppression to a fixed point (see the module note); returns the new
-    flat hidden mask."""
+    flat hidden mask. ``is_base`` marks cells that are the base of a percentage: they are
+    chosen last, since hiding a base hides every rate over it."""
     hidden = hidden.copy()
     vals = np.nan_to_num(values, nan=0.0)
     while True:
@@ -275,7 +323,7 @@ def _secondary(hidden: np.ndarray, values: np.ndarray, rid: np.ndarray, cid: np.
         if not member.any():
             return hidden
         r, c = rid[member], cid[member]
-        order = np.lexsort((c, vals[c], r))
+        order = np.lexsort((c, vals[c], is_base[c], r))
         r, c = r[order], c[order]
         first = np.r_[True, r[1:] != r[:-1]]
         hidden[c[first]] = True
@@ -288,7 +336,8 @@ def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | N
     v = cells.values
     hidden = (((v > 0) & (v < threshold)) | cells.hidden).reshape(-1)
     if SECONDARY and cells.q:
-        parts = [_relation_members(frame, cells, rel, rows_by, 0) for rel in relations]
+        facts = _Rows(frame, rows_by)
+        parts = [_relation_members(facts, cells, rel, 0) for rel in relations]
         rid_l, cid_l, offset = [], [], 0
         for r, c, _, k in parts:
             rid_l.append(r + offset)
@@ -296,7 +345,9 @@ def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | N
             offset += k
         if offset:
             rid, cid = np.concatenate(rid_l), np.concatenate(cid_l)
-            hidden = _secondary(hidden, v.reshape(-1), rid, cid, offset)
+            is_base = np.zeros(v.shape, dtype=bool)
+            is_base[:, sorted(cells.bases)] = True
+            hidden = _secondary(hidden, v.reshape(-1), rid, cid, offset, is_base.reshape(-1))
     return cells, hidden.reshape(v.shape)
 
 

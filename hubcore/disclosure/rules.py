@@ -26,17 +26,39 @@ MIX_PCTS: tuple[str, ...] = tuple(f"pct_{c}" for c in DESTINATION_CATEGORIES)
 _SCHOOL = ("urn", "cohort", "year_group")
 _HUB = ("cohort", "year_group")
 _LA = ("la_gss", "cohort", "year_group")
-
 # Transitions (helper B1): NEET counts are people at the measurement point (Dec-Feb averages);
 # funnel rows are per receiving organisation (handed_to), never NCS and LA tracking together.
-NEET_COUNTS = ("cohort_leavers", "custody", "denominator", "neet", "not_known", "no_record",
-               "neet_nk_pct")
-FUNNEL_COUNTS = ("leavers", "handovers", "referred", "not_referred", "contacted", "engaged",
-                 "lost", "lost_before_contact", "closed", "still_open")
-SUSTAINED_COUNTS = ("leavers", "sust_education", "sust_apprenticeship", "sust_edu_app",
-                    "sust_employment", "sust_overall", "not_sustained", "activity_unknown")
-_SCHOOL_TO = (*_SCHOOL, "handed_to")
-_HUB_TO = (*_HUB, "handed_to")
+_FUNNEL_SCHOOL = (*_SCHOOL, "handed_to")
+_FUNNEL_HUB = (*_HUB, "handed_to")
+
+NEET_COUNTS: tuple[str, ...] = (
+    "cohort_leavers", "custody", "denominator", "neet", "not_known", "no_record", "neet_nk_pct",
+)  # fmt: skip
+FUNNEL_COUNTS: tuple[str, ...] = (
+    "leavers", "handovers", "referred", "not_referred", "contacted", "engaged", "lost",
+    "lost_before_contact", "closed", "still_open",
+)  # fmt: skip
+SUSTAINED_COUNTS: tuple[str, ...] = (
+    "leavers", "sust_education", "sust_apprenticeship", "sust_edu_app", "sust_employment",
+    "sust_overall", "not_sustained", "activity_unknown",
+)  # fmt: skip
+#: Funnel percentages: {percentage: (numerator, base)}.
+FUNNEL_PCTS: dict[str, tuple[str, str]] = {
+    "pct_handed_over_of_leavers": ("handovers", "leavers"),
+    "pct_referred_of_leavers": ("referred", "leavers"),
+    "pct_referred_of_handovers": ("referred", "handovers"),
+    "pct_contacted_of_referred": ("contacted", "referred"),
+    "pct_engaged_of_referred": ("engaged", "referred"),
+    "pct_lost_of_referred": ("lost", "referred"),
+    "pct_closed_of_referred": ("closed", "referred"),
+    "pct_open_of_referred": ("still_open", "referred"),
+    # the funnel's names before the NCS / LA-tracking split
+    "pct_referred": ("referred", "left"),
+    "pct_contacted": ("contacted", "referred"),
+    "pct_engaged": ("engaged", "contacted"),
+    "pct_lost": ("lost", "contacted"),
+}
+SUSTAINED_PCTS: tuple[str, ...] = tuple(f"pct_{c}" for c in SUSTAINED_COUNTS[1:])
 
 
 def rollup(columns: tuple[str, ...], detail: str, total: str, keys: tuple[str, ...]
@@ -46,39 +68,41 @@ def rollup(columns: tuple[str, ...], detail: str, total: str, keys: tuple[str, .
     return tuple(Relation(c, (c,), rows=total, part_rows=detail, keys=keys) for c in columns)
 
 
-def same(column: str, rows: str, other: str, other_column: str, keys: tuple[str, ...]
-         ) -> Relation:
+def same(column: str, rows: str, other: str, other_column: str, keys: tuple[str, ...],
+         where: tuple[tuple[str, object], ...] = ()) -> Relation:
     """One figure shown in two sections (the lag section's ``referred`` is the funnel's)."""
-    return Relation(column, (other_column,), rows=rows, part_rows=other, keys=keys)
+    return Relation(column, (other_column,), rows=rows, part_rows=other, keys=keys, where=where)
 
 
 TRANSITIONS_RELATIONS: tuple[Relation, ...] = (
-    # within a row
+    # within a row (each holds only in the rows that have all its columns)
     Relation("leavers", MIX_PCTS),
+    Relation("cohort_leavers", ("custody", "denominator")),
     Relation("neet_nk_pct", ("neet", "not_known")),
-    Relation("cohort_leavers", ("denominator", "custody")),
     Relation("handovers", ("referred", "not_referred")),
+    Relation("left", ("referred", "not_referred")),
     Relation("referred", ("engaged", "lost", "closed", "still_open")),
+    Relation("leavers", ("sust_overall", "not_sustained", "activity_unknown")),
     Relation("sust_overall", ("sust_edu_app", "sust_employment")),
-    Relation("leavers", ("sust_overall", "not_sustained", "activity_unknown"),
-             rows="sustained_school", part_rows="sustained_school", keys=_SCHOOL),
-    Relation("leavers", ("sust_overall", "not_sustained", "activity_unknown"),
-             rows="sustained_hub", part_rows="sustained_hub", keys=_HUB),
-    # (NEET counts are people at the measurement point, no longer sums of the destination
-    # mix's records, so the mix and NEET sections are not linked by a relation.)
     # down the columns: schools → LA → hub
     *rollup(NEET_COUNTS, "neet_school", "neet_hub", _HUB),
     *rollup(NEET_COUNTS, "neet_school", "neet_la", _LA),
     *rollup(NEET_COUNTS, "neet_la", "neet_hub", _HUB),
-    *rollup(FUNNEL_COUNTS, "funnel_school", "funnel_hub", _HUB_TO),
-    *rollup(("referred",), "lag_school", "lag_hub", _HUB_TO),
-    *rollup(("open", "overdue"), "overdue_school", "overdue_hub", _HUB_TO),
+    *rollup(FUNNEL_COUNTS, "funnel_school", "funnel_hub", _FUNNEL_HUB),
+    *rollup(("left",), "funnel_school", "funnel_hub", _HUB),
+    *rollup(("referred",), "lag_school", "lag_hub", _FUNNEL_HUB),
+    *rollup(("open", "overdue"), "overdue_school", "overdue_hub", _FUNNEL_HUB),
     *rollup(SUSTAINED_COUNTS, "sustained_school", "sustained_hub", _HUB),
     # linked sections: the same figure twice
-    same("referred", "lag_school", "funnel_school", "referred", _SCHOOL_TO),
-    same("referred", "lag_hub", "funnel_hub", "referred", _HUB_TO),
-    same("open", "overdue_school", "funnel_school", "not_referred", _SCHOOL_TO),
-    same("open", "overdue_hub", "funnel_hub", "not_referred", _HUB_TO),
+    same("referred", "lag_school", "funnel_school", "referred", _FUNNEL_SCHOOL),
+    same("referred", "lag_hub", "funnel_hub", "referred", _FUNNEL_HUB),
+    same("open", "overdue_school", "funnel_school", "not_referred", _FUNNEL_SCHOOL),
+    same("open", "overdue_hub", "funnel_hub", "not_referred", _FUNNEL_HUB),
+    same("leavers", "funnel_school", "neet_school", "cohort_leavers", _SCHOOL),
+    same("leavers", "funnel_hub", "neet_hub", "cohort_leavers", _HUB),
+    same("leavers", "sustained_school", "funnel_school", "leavers", _SCHOOL,
+         (("handed_to", "ncs"),)),
+    same("leavers", "sustained_hub", "funnel_hub", "leavers", _HUB, (("handed_to", "ncs"),)),
 )
 
 #: Disclosure rules per report kind.
@@ -156,52 +180,30 @@ SPECS: dict[str, Spec] = {
         rows_by="level",
     ),
     "transitions": Spec(
-        counts=tuple(dict.fromkeys((
-            *NEET_COUNTS[:-1], *FUNNEL_COUNTS, *SUSTAINED_COUNTS, "open", "overdue",
-            "dfe_pupils",
-        ))),
+        counts=(
+            *NEET_COUNTS[:-1],
+            *FUNNEL_COUNTS,
+            *SUSTAINED_COUNTS[1:],
+            "left",
+            "open",
+            "overdue",
+        ),
         percents={
             **{p: "leavers" for p in MIX_PCTS},
+            **{p: "leavers" for p in SUSTAINED_PCTS},
+            **{p: base for p, (_, base) in FUNNEL_PCTS.items()},
             "neet_pct": "denominator",
             "not_known_pct": "denominator",
             "neet_nk_pct": "denominator",
-            # the funnel: each stage over its own base, named after "_of_"
-            "pct_handed_over_of_leavers": "leavers",
-            "pct_referred_of_leavers": "leavers",
-            "pct_referred_of_handovers": "handovers",
-            "pct_contacted_of_referred": "referred",
-            "pct_engaged_of_referred": "referred",
-            "pct_lost_of_referred": "referred",
-            "pct_closed_of_referred": "referred",
-            "pct_open_of_referred": "referred",
-            # sustained destinations over every leaver of the group
-            **{f"pct_{c}": "leavers" for c in SUSTAINED_COUNTS[1:]},
-            # published comparators (already published; only rounded)
             "la_neet_pct": None,
             "la_not_known_pct": None,
             "la_neet_nk_pct": None,
-            "england_neet_pct": None,
-            "england_not_known_pct": None,
-            "england_neet_nk_pct": None,
-            "dfe_overall_pct": None,
-            "dfe_education_pct": None,
-            "dfe_apprenticeship_pct": None,
-            "dfe_employment_pct": None,
-            "dfe_not_sustained_pct": None,
-            "dfe_unknown_pct": None,
         },
         numerators={
+            **{f"pct_{c}": c for c in SUSTAINED_COUNTS[1:]},
+            **{p: num for p, (num, _) in FUNNEL_PCTS.items()},
             "neet_pct": "neet",
             "not_known_pct": "not_known",
-            "pct_handed_over_of_leavers": "handovers",
-            "pct_referred_of_leavers": "referred",
-            "pct_referred_of_handovers": "referred",
-            "pct_contacted_of_referred": "contacted",
-            "pct_engaged_of_referred": "engaged",
-            "pct_lost_of_referred": "lost",
-            "pct_closed_of_referred": "closed",
-            "pct_open_of_referred": "still_open",
-            **{f"pct_{c}": c for c in SUSTAINED_COUNTS[1:]},
         },
         statistics={
             "vs_la_neet_nk": ("denominator", 1),

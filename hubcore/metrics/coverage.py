@@ -224,7 +224,10 @@ def bm5_school(bm5_year_groups: pd.DataFrame) -> pd.DataFrame:
         bm5_participants=("participants", "sum"),
         bm5_required=("required", "max"),
     ).reset_index()
-    out["bm5_pct_year_groups_met"] = 100.0 * out["year_groups_met"] / out["year_groups"]
+    # No year group with a size (a school with no pupils): nothing measured, so no percent.
+    sized = frame.groupby(["urn", "academic_year"], sort=True)["per_pupil"].count().to_numpy()
+    pct = 100.0 * out["year_groups_met"] / out["year_groups"]
+    out["bm5_pct_year_groups_met"] = pct.where(sized > 0)
     out["meets_bm5"] = out["year_groups_met"].eq(out["year_groups"]) & out["year_groups"].gt(0)
     return out
 

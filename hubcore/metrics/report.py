@@ -41,12 +41,17 @@ KINDS: tuple[str, ...] = (
     "priority",
 )
 
-#: Cold-spot measure per benchmark from the encounter log: column and threshold.
+#: Cold-spot measure per benchmark from the encounter log: column and threshold. Each meets
+#: its threshold exactly when the school meets the benchmark as the framework states it for
+#: its kind of institution (:data:`hubcore.benchmarks.THRESHOLDS`): BM5 every measured year
+#: group at the kind's encounters per pupil; BM6/BM8 the 0/1 scores of
+#: :func:`hubcore.metrics.coverage.measure_scores` (by 16 for schools, end of programme for
+#: colleges).
 COVERAGE_MEASURES: dict[int, tuple[str, float]] = {
-    5: ("bm5_min_per_pupil", 1.0),
-    6: ("bm6_by16_pct", 100.0),
+    5: ("bm5_pct_year_groups_met", 100.0),
+    6: ("bm6_met_score", 1.0),
     7: ("pal_met_score", 1.0),
-    8: ("bm8_by16_pct", 100.0),
+    8: ("bm8_met_score", 1.0),
 }
 
 
@@ -110,7 +115,8 @@ def destination_counts_for_scope(engine: Engine, scope: Scope) -> pd.DataFrame:
 def benchmarks_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
     """Per school (latest assessment, change, national), then per LA and for the hub, each
     split by framework."""
-    latest = school_benchmarks_for_scope(engine, scope)
+    assessments = store.assessments(engine, scope)
+    latest = bm.school_benchmarks(assessments)
     schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
     per_school = latest.merge(schools[["urn", "name", "kind", "la_gss"]], on="urn", how="left")
     per_school = per_school.assign(level="school", key=per_school["urn"].astype(str), schools=1)
@@ -119,13 +125,21 @@ def benchmarks_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFram
     hub = hub.rename(columns=names)
     la = bm.benchmark_rollup(latest, by=("la_gss",), schools=schools).rename(columns=names)
     la = la.assign(level="la", key=la["la_gss"].astype(str))
+    # The like-for-like national comparison: each school's latest assessment that has a
+    # national figure (after the framework change, its last 2014-framework one).
+    hub_nat = bm.national_rollup(assessments).rename(columns=names)
+    hub_nat = hub_nat.assign(level="hub_national", key=scope.hub_id or "all")
+    la_nat = bm.national_rollup(assessments, by=("la_gss",), schools=schools)
+    la_nat = la_nat.rename(columns=names)
+    la_nat = la_nat.assign(level="la_national", key=la_nat["la_gss"].astype(str))
     cols = [
         "level", "key", "name", "kind", "framework", "academic_year", "assessed_on", "schools",
         "achieved", "mean_percent", "change_achieved", "change_mean_percent", "framework_changed",
         "previous_framework", "pct_all_eight", *[f"pct_{c}" for c in bm.BM_COLUMNS],
-        *bm.BM_COLUMNS, "national_mean_achieved", "vs_national", "national_note",
+        *bm.BM_COLUMNS, "national_framework", "national_academic_year", "national_achieved",
+        "national_mean_achieved", "vs_national", "national_note",
     ]  # fmt: skip
-    out = pd.concat([per_school, la, hub], ignore_index=True)
+    out = pd.concat([per_school, la, hub, la_nat, hub_nat], ignore_index=True)
     out = out.reindex(columns=cols)
     out["assessed_on"] = pd.to_datetime(out["assessed_on"]).dt.date.astype("string")
     return out
@@ -133,7 +147,17 @@ def benchmarks_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFram
 
 def coverage_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
     """Per school coverage (BM5–BM8, PAL), then gap breakdowns by school kind, deprivation
-    decile and LA."""
+    decile and LA. A scope with no encounters at all gets one row per school saying so
+    (``note`` = "no encounters recorded"), not an error: there is nothing to measure, and the
+    table says why."""
+    if opts.academic_year is None and not store.encounter_years(engine, scope):
+        schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
+        return schools[["urn", "name", "kind"]].assign(
+            level="school",
+            group=schools["urn"].astype(str),
+            academic_year=pd.Series(pd.NA, index=schools.index, dtype="string"),
+            note=cov.NOTE_NO_ENCOUNTERS,
+        )
     summary, schools, year = coverage_inputs_for_scope(engine, scope, opts.academic_year)
     per_school = cov.school_coverage(summary, schools, year)
     areas = store.areas(engine, scope)
@@ -163,8 +187,7 @@ def school_measure_for_scope(
         return latest[["urn", measure]], measure, threshold
     if opts.benchmark not in COVERAGE_MEASURES:
         raise HubcoreError(f"no coverage measure for BM{opts.benchmark}; use 5, 6, 7 or 8")
-    values = school_coverage_for_scope(engine, scope, opts.academic_year)
-    values["pal_met_score"] = values["pal_met"].astype("float64")
+    values = cov.measure_scores(school_coverage_for_scope(engine, scope, opts.academic_year))
     measure, default = COVERAGE_MEASURES[opts.benchmark]
     threshold = default if opts.threshold is None else opts.threshold
     return values[["urn", measure]], measure, threshold
@@ -275,16 +298,34 @@ def transitions_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFra
 
 
 def priority_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
-    """Priority index per school with its components. NEET risk uses the aggregate NEET + not
-    known percent one year after leaving; a school whose base is under the disclosure threshold
-    gets the hub mean instead (named in ``imputed``), so the index never reveals a small
-    cohort's rate."""
+    """Priority index per school with its components. NEET risk uses the NEET + not known
+    percent of the school's Year 11 leavers (never pooled with Year 13) one year after leaving,
+    latest cohort (:func:`priority_neet`); a school whose base is under the disclosure
+    threshold, or with no Year 11 leavers, gets the hub mean instead (named in ``imputed``), so
+    the index never reveals a small cohort's rate."""
     schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
     areas = store.areas(engine, scope)
     latest = school_benchmarks_for_scope(engine, scope)
-    neet = tr.neet_rates(destination_counts_for_scope(engine, scope), ("urn",), opts.years_after)
-    neet = neet[neet["denominator"] >= disclosure.THRESHOLD]
+    status = store.neet_status_counts(engine, scope, opts.years_after, opts.as_of)
+    neet = priority_neet(status, opts.years_after)
     return prio.priority_index(schools, latest, neet, areas, weights=opts.priority_weights)
+
+
+def priority_neet(counts: pd.DataFrame, years_after: int = 1) -> pd.DataFrame:
+    """The NEET-risk input of the priority index from ``counts``
+    (:func:`hubcore.store.neet_status_counts`: per young person at the measurement point):
+    Year 11 leavers' rates per school, latest cohort, bases under the disclosure threshold left
+    out (:func:`hubcore.metrics.priority.year11_neet`). The cohort is the latest whose
+    December–February average is complete (a cohort measured only by an autumn snapshot has
+    many leavers with no record yet, all "not known"); the latest cohort where none is. One
+    function, so the report and the briefing cannot differ."""
+    rates = tr.neet_rates(counts, ("urn", "cohort", "year_group"), years_after)
+    cohort = None
+    if "point" in counts.columns:
+        y11 = counts[counts["year_group"].eq(prio.NEET_YEAR_GROUP)]
+        complete = y11.loc[y11["point"].isin(["dec", "jan", "feb"]), "cohort"]
+        cohort = int(complete.max()) if len(complete) else None
+    return prio.year11_neet(rates, min_base=disclosure.THRESHOLD, cohort=cohort)
 
 
 BUILDERS = {

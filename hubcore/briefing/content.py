@@ -322,34 +322,35 @@ def _transitions(
     of the latest cohort. NEET and not known are per young person (DfE's Dec–Feb average, else
     a named snapshot), each year group against England's figure for its age (``counts``, the
     record-based destination counts, is no longer used here)."""
-    spec = report.SPECS["transitions"]
-    hand = store.handover_dates(engine, scope)
+    # The hub rows of `hubcore report transitions`, protected there together with the school
+    # rows: a cell hidden in the report (for a school's sake too) is hidden here, and every
+    # figure shown is the report's value (one figure, one value; no second suppression).
+    safe = report.export_table(engine, "transitions", scope, report.Options(as_of=as_of))
     keys = ("cohort", "year_group")
-    by_to = (*keys, "to_org_type")
-    people = store.leaver_counts(engine, scope)
-    funnel = tr.handover_funnel(hand, people, keys)
+    by_to = [*keys, "handed_to"]
+
+    def section(name: str) -> pd.DataFrame:
+        return safe[safe["section"].eq(name)].reset_index(drop=True)
+
+    funnel = section("funnel_hub")
     if scope.role is Role.NCS_ADVISER:
         # An area briefing sees hand-overs to its NCS area only: no LA-tracking rows of zeros.
-        funnel = funnel[funnel["handed_to"].eq("ncs")]
-    funnel = disclosure.apply_spec(funnel.reset_index(drop=True), spec)
-    lag = tr.referral_lag(hand, by_to)
-    overdue = tr.overdue_handovers(hand, as_of, tr.OVERDUE_DAYS, by_to)
-    lag = lag.merge(overdue[[*by_to, "open", "overdue"]], on=list(by_to), how="outer")
-    lag = lag.sort_values(list(by_to), ignore_index=True).rename(
-        columns={"to_org_type": "handed_to"}
-    )
+        funnel = funnel[funnel["handed_to"].eq("ncs")].reset_index(drop=True)
+    overdue = section("overdue_hub")[[*by_to, "open", "overdue"]]
+    lag = section("lag_hub").drop(columns=["open", "overdue"])
+    lag = lag.merge(overdue, on=by_to, how="outer").sort_values(by_to, ignore_index=True)
     lag["handed_to_label"] = lag["handed_to"].map(tr.HANDOVER_TARGET_LABELS)
-    lag = disclosure.apply_spec(lag, spec)
     las = sorted(schools["la_gss"].dropna().unique().tolist())
     la_stats = store.la_neet_stats(engine, las)
-    status = store.neet_status_counts(engine, scope, 1, as_of)
-    neet = tr.compare_neet(tr.neet_rates(status, keys, 1), la_stats)
+    neet = section("neet_hub")
     published = tr.la_published(la_stats)
     la_nk = published["la_neet_nk_pct"].iloc[0] if len(published) == 1 else np.nan
     # One LA: its published 16–17 rate beside the Year 11 rows (none exists for age 18).
-    neet["la_neet_nk_pct"] = np.where(neet["academic_age"].between(16, 17), la_nk, np.nan)
-    neet["measured"] = neet["measurement"].str.replace(r" \(.*\)$", "", regex=True)
-    neet = disclosure.apply_spec(neet, spec)
+    age = pd.to_numeric(neet["academic_age"], errors="coerce")
+    neet["la_neet_nk_pct"] = np.where(age.between(16, 17), round(la_nk, 1), np.nan)
+    neet["measured"] = neet["measurement"].astype("string").str.replace(
+        r" \(.*\)$", "", regex=True
+    )
     ncs_only = scope.role is Role.NCS_ADVISER
     funnel_t = _table(
         "Hand-over funnel: leavers, referred, contacted and outcome, NCS and LA tracking apart",

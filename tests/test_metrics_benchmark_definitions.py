@@ -220,8 +220,9 @@ def test_priority_neet_from_status_counts():
     # known). Averages: NEET 4/3, not known 2/3 → (4/3 + 2/3) / 20 = 10 %.
     # Year 13 that cohort: 10 leavers, 5 NEET at each point (50 %): never pooled in
     # (pooled: (2 + 5) / 30 = 23.3 %).
-    # Cohort 2026 has only an autumn snapshot with nobody recorded yet (100 % not known): not
-    # the measurement point while a complete Dec–Feb cohort exists.
+    # Cohort 2026 has only a snapshot at the end of December (point "dec" too) with nobody
+    # recorded yet (100 % not known): not the measurement point while a complete Dec–Feb
+    # cohort exists.
     rows = []
     for point, neet, none in (("dec", 1, 1), ("jan", 1, 1), ("feb", 2, 0)):
         rows += [
@@ -231,7 +232,7 @@ def test_priority_neet_from_status_counts():
             (2025, 13, point, "education", 5),
             (2025, 13, point, "neet_inactive", 5),
         ]
-    rows.append((2026, 11, "snapshot", "no_record", 20))
+    rows.append((2026, 11, "dec", "no_record", 20))
     counts = pd.DataFrame(
         [
             {

@@ -322,9 +322,13 @@ def priority_neet(counts: pd.DataFrame, years_after: int = 1) -> pd.DataFrame:
     rates = tr.neet_rates(counts, ("urn", "cohort", "year_group"), years_after)
     cohort = None
     if "point" in counts.columns:
+        # Complete = all three of DfE's points; a snapshot at the end of December alone is
+        # also called "dec", so one point is not enough.
         y11 = counts[counts["year_group"].eq(prio.NEET_YEAR_GROUP)]
-        complete = y11.loc[y11["point"].isin(["dec", "jan", "feb"]), "cohort"]
-        cohort = int(complete.max()) if len(complete) else None
+        y11 = y11[y11["point"].isin(["dec", "jan", "feb"])]
+        points = y11.groupby("cohort")["point"].nunique()
+        complete = points.index[points.eq(3)]
+        cohort = int(max(complete)) if len(complete) else None
     return prio.year11_neet(rates, min_base=disclosure.THRESHOLD, cohort=cohort)
 
 

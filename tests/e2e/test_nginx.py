@@ -102,3 +102,27 @@ def test_dashboards_behind_nginx_with_sign_in(behind_nginx, page):
     wait_for_canvases(page, minimum=1, timeout_s=60)  # drawn over the websocket through nginx
     errors = [line for b in backends for line in b.errors()]
     assert not errors, errors
+
+
+def test_nginx_sends_the_security_headers_once(behind_nginx):
+    """The shipped proxy block sends the app's policy: one copy on the app's answers, and the
+    same on nginx's own (a body over client_max_body_size never reaches the app)."""
+    import requests
+
+    from dashboards.common import security
+
+    base, _ = behind_nginx
+    for path in ("/login", "/overview", "/static/js/bokeh.min.js"):
+        answer = requests.get(base + path, allow_redirects=False, timeout=60)
+        for name, value in security.HEADERS.items():
+            assert answer.raw.headers.getlist(name) == [value], (path, name)
+        assert answer.raw.headers.getlist("Strict-Transport-Security") == [security.HSTS]
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Length: 60000000\r\n\r\n")
+        head = sock.recv(65536).decode("latin-1").split("\r\n\r\n")[0]
+    assert head.startswith("HTTP/1.1 413")
+    lines = head.split("\r\n")
+    for name, value in security.HEADERS.items():
+        assert f"{name}: {value}" in lines, (name, head)

@@ -15,7 +15,7 @@ from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import display, metrics, store
+from hubcore import display
 from hubcore.errors import AccessDenied, HubcoreError
 
 
@@ -74,7 +74,7 @@ class Transitions(HubPage):
     def _handovers(self, scope) -> pd.DataFrame | None:
         """Pupil-level hand-overs where the scope may see them, else ``None``."""
         try:
-            return store.handovers(self._engine, scope)
+            return display.pupil_handovers(self._engine, scope)
         except AccessDenied:
             return None
 
@@ -130,16 +130,13 @@ class Transitions(HubPage):
             self._fill_overdue(year_group)
 
     def _fill_overdue(self, year_group: int) -> None:
-        handovers = self._handover_rows
         heading, table = self._overdue_parts[year_group]
-        mine = handovers[(handovers["year_group"] == year_group)
-                         & (handovers["cohort"] == self.cohort)]
-        overdue = metrics.overdue_list(mine, days=self.overdue_days)
-        keep = [c for c in ("leaver_key", "from_urn", "to_org_type", "reason", "left_on",
-                            "days_waiting") if c in overdue]
+        # The rows read once per refresh are filtered again for each threshold.
+        overdue = display.overdue_list(self._engine, None, self.cohort, year_group,
+                                       self.overdue_days, rows=self._handover_rows)
         heading.object = (f"Overdue: no referral {self.overdue_days}+ days after leaving "
                           f"({len(overdue)}; pseudonymous keys)")
-        layout.show(table, overdue[keep])
+        layout.show(table, overdue)
 
     def _flow_map(self, scope) -> pn.viewable.Viewable:
         flows = data.flows(self._url, self._key)

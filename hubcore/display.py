@@ -636,15 +636,23 @@ def transitions_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
                  units={"leavers": "leavers"}, note="Flows of fewer than 6 are not drawn.")
 
 
+def pupil_handovers(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The hand-overs themselves (:func:`hubcore.store.handovers`: pupil rows, guarded and
+    audited; raises :class:`~hubcore.errors.AccessDenied` for roles that may not see them),
+    read once by a page that filters them as its options change (:func:`overdue_list`)."""
+    return store.handovers(engine, scope)
+
+
 def overdue_list(engine: Engine, scope: Scope, cohort: int | None = None,
-                 year_group: int = 11, days: int = metrics.transitions.OVERDUE_DAYS
-                 ) -> pd.DataFrame:
+                 year_group: int = 11, days: int = metrics.transitions.OVERDUE_DAYS,
+                 rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """The overdue hand-overs themselves (:func:`hubcore.metrics.overdue_list`): pupil rows
-    with pseudonymous keys, only for roles allowed them (:func:`hubcore.store.handovers`
-    raises :class:`~hubcore.errors.AccessDenied` otherwise). Not an aggregate, so not in
+    with pseudonymous keys, only for roles allowed them (``rows`` from
+    :func:`pupil_handovers`, read here if not given). Not an aggregate, so not in
     :data:`SOURCES`. Columns ``leaver_key``, ``from_urn``, ``to_org_type``, ``reason``,
-    ``left_on``, ``days_waiting`` (days)."""
-    rows = store.handovers(engine, scope)
+    ``left_on``, ``days_waiting`` (days), longest wait first."""
+    if rows is None:
+        rows = pupil_handovers(engine, scope)
     rows = rows[rows["year_group"] == year_group]
     if cohort is not None:
         rows = rows[rows["cohort"] == cohort]

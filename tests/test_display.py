@@ -287,3 +287,15 @@ def test_lag_histogram_hides_a_bin_when_the_funnel_hides_the_referrals(monkeypat
     shown = display.lag_histogram(None, ANALYST, cohort=2024, year_group=11,
                                   lag=lag.assign(referred=[15]))
     assert shown["handovers"].tolist() == [7, 8, 0]
+
+
+def test_overdue_list_is_pupil_rows_for_allowed_roles_only(small_hub):
+    from hubcore.errors import AccessDenied
+
+    late = display.overdue_list(small_hub, HUB, cohort=2024, year_group=11, days=30)
+    # Three of A's hand-overs were never referred; all left on 30 June 2024.
+    waited = (dt.date.today() - dt.date(2024, 6, 30)).days
+    assert late["days_waiting"].tolist() == [waited] * 3
+    assert display.overdue_list(small_hub, HUB, cohort=2024, year_group=13).empty
+    with pytest.raises(AccessDenied):
+        display.overdue_list(small_hub, ANALYST, cohort=2024, year_group=11)

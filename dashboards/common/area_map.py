@@ -10,6 +10,8 @@ rebuild every polygon as its own element, which costs seconds for a few hundred 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -78,7 +80,8 @@ class AreaMap:
             ("value", "@shown")])
         # Only the school points react to a click, opening that school's profile.
         tap = TapTool(renderers=[self.schools],
-                      callback=OpenURL(url=f"profile?hub={hub_id}&urn=@urn", same_tab=True))
+                      callback=OpenURL(url=f"profile?hub={quote(str(hub_id), safe='')}&urn=@urn",
+                                       same_tab=True))
         self.figure.add_tools(self.area_hover, self.school_hover, tap)
         self.school_bar = ColorBar(color_mapper=self.school_mapper, title="", width=12)
         self.figure.add_layout(self.school_bar, "right")

@@ -3,8 +3,11 @@ and the scope its cached data are keyed by."""
 
 from __future__ import annotations
 
+import json
+
 import panel as pn
 import param
+from panel.io.location import Location
 from sqlalchemy import select
 
 from dashboards.common import data, layout, sockets
@@ -95,10 +98,28 @@ class HubPage(pn.viewable.Viewer):
         return layout.page(self.page_title, [self], [self.controls()])
 
 
-    def sync_url(self, location: pn.io.location.Location) -> None:
+    def sync_url(self, location: Location) -> None:
         """Keep the page's state in ``location`` (its URL): values the page refuses are
         reported on the page, and the URL is rewritten to what the page shows."""
         location.sync(self, self.url_params, on_error=self._refused)
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            # A served page's browser reports its own URL once the page has loaded, which
+            # would put a refused value back: write what the page shows after that.
+            pn.state.onload(lambda: self._rewrite_url(location))
+
+    def _rewrite_url(self, location: Location) -> None:
+        """Replace the values in ``location``'s query that differ from what the page shows."""
+        query = location.query_params
+        shown = {}
+        for name, key in self.url_params.items():
+            if key not in query or getattr(self, name) is None:
+                continue
+            value = self.param[name].serialize(getattr(self, name))
+            value = value if isinstance(value, str) else json.dumps(value)
+            if str(query[key]) != value and query[key] != getattr(self, name):
+                shown[key] = value
+        if shown:
+            location.update_query(**shown)
 
     def _shown(self, name: str) -> str:
         """What the page shows for parameter ``name``, as its chooser labels it."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,9 +23,9 @@ import pytest
 import shapely
 from sqlalchemy import insert
 
-from hubcore import db
+from hubcore import db, users
 from hubcore.cli import main as hubcore_main
-from hubcore.models import Hub, HubMembership
+from hubcore.models import Hub, HubMembership, School
 from tests.e2e.conftest import Server, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,9 @@ HUB_NAME = "<img src=x onerror=alert(2)> Hub"
 LA_NAME = "<script>alert(3)</script> LA"
 LA_GSS = "E08000035"
 HUB_ID = "XSS"
+#: A second hub, for shared links to a hub the signed-in user may not see.
+OTHER_ID, OTHER_NAME, OTHER_URN, OTHER_SCHOOL = "ZZZ-OTHER", "Other Hub", 920001, "Other School"
+PASSWORD = "xss test password"
 URN0 = 910001
 ORIGIN = (428000.0, 430000.0)  # BNG metres, inside England
 CELL = 2000.0
@@ -142,8 +146,13 @@ def build_payload_db(folder: Path) -> str:
     # Hubs have no importer: the hub (with a payload name) and its members are written here.
     with engine.begin() as conn:
         conn.execute(insert(Hub.__table__).values(id=HUB_ID, name=HUB_NAME, host_gss=LA_GSS))
+        conn.execute(insert(Hub.__table__).values(id=OTHER_ID, name=OTHER_NAME))
+        conn.execute(insert(School.__table__).values(
+            urn=OTHER_URN, name=OTHER_SCHOOL, la_code=383, type_code=1, phase_code=4,
+            kind="mainstream_11_16", status="Open", la_gss=LA_GSS))
         conn.execute(insert(HubMembership.__table__), [
-            {"hub_id": HUB_ID, "urn": u, "start_date": dt.date(2020, 9, 1)} for u in urns])
+            {"hub_id": hub, "urn": u, "start_date": dt.date(2020, 9, 1)}
+            for hub, u in [*((HUB_ID, u) for u in urns), (OTHER_ID, OTHER_URN)]])
     _write(folder / "compass.csv", pd.DataFrame([
         {"urn": u, "assessed_on": day, **{f"bm{b}": (37 * i + 11 * b + k * 9) % 101
                                           for b in range(1, 9)}}
@@ -198,9 +207,31 @@ def _write(path: Path, columns: dict | pd.DataFrame, url: str, kind: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def payload_server(tmp_path_factory):
+def payload_db(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("xss")
-    server = Server(build_payload_db(folder), folder / "server.log")
+    return folder, build_payload_db(folder)
+
+
+@pytest.fixture(scope="module")
+def payload_server(payload_db):
+    folder, url = payload_db
+    server = Server(url, folder / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def lead_server(payload_db):
+    """The same database served with sign-in on, for a hub lead of the payload hub."""
+    folder, url = payload_db
+    path = folder / "users.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "SCRYPT_N", 2**10)
+        users.add_user("lead@x", "hub_lead", PASSWORD, hub_id=HUB_ID, path=path)
+        mp.setenv(users.ENV_USERS_FILE, str(path))
+        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
+        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
+        server = Server(url, folder / "lead.log")
     yield server
     server.stop()
 
@@ -303,3 +334,33 @@ def test_profile_select_offers_payload_names_literally(payload_server, watched):
         assert payload in options
     assert HUB_NAME in options
     assert seen["dialogs"] == []
+
+
+def _query(page, name: str) -> str | None:
+    return page.evaluate(f"() => new URLSearchParams(location.search).get({name!r})")
+
+
+def test_shared_link_to_another_hub_shows_own_hub_and_says_so(lead_server, watched):
+    """A hub lead opening links made for another hub sees their own hub, named as such, a
+    notice saying what was not shown, and the URL rewritten to what the page shows."""
+    page, seen = watched
+    page.goto(lead_server.url("login"))
+    page.fill("input[name=username]", "lead@x")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+
+    text = _open(page, lead_server.url(f"overview?hub={OTHER_ID}"), PAGES["overview"])
+    assert f"You can't see hub {OTHER_ID}; showing {HUB_NAME}." in text
+    assert OTHER_NAME not in text and "All hubs" not in text  # not in the chooser either
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('hub') == {HUB_ID!r}")
+
+    text = _open(page, lead_server.url(f"profile?hub={OTHER_ID}&urn={OTHER_URN}"),
+                 "Benchmarks against the hub")
+    assert f"The link's urn={OTHER_URN} isn't available to you here; showing" in text
+    assert OTHER_SCHOOL not in text
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('urn') != "
+                           f"'{OTHER_URN}'")
+    assert _query(page, "hub") == HUB_ID
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert lead_server.errors() == []

@@ -174,3 +174,20 @@ def test_migration_0004_removes_duplicates_keeping_the_lowest_id(tmp_path, capfd
     finally:
         engine.dispose()
         _drop(url)
+
+
+def test_an_import_queued_too_long_says_so(engine, tmp_path):
+    """SQLite gives up after its busy timeout; the message names the cause, not a driver
+    error (the writer below stands in for one whose lock wait ran out)."""
+    from sqlalchemy.exc import OperationalError
+
+    from hubcore.errors import HubcoreError
+    from hubcore.ingest.base import finish
+    from hubcore.ingest.report import ImportReport
+
+    def locked(conn):
+        raise OperationalError("UPDATE data_version …", {}, Exception("database is locked"))
+
+    report = ImportReport(kind="encounters", file=str(tmp_path / "enc.csv"))
+    with pytest.raises(HubcoreError, match="another import or writer held the database"):
+        finish(engine, report, None, locked, tmp_path / "r.csv")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from hubcore import data_version, rollups
 from hubcore.errors import HubcoreError
@@ -27,6 +27,9 @@ from hubcore.models import AuditEvent, School
 
 #: Files with more rows than this show a progress bar on stderr (when progress is on).
 PROGRESS_ROWS = 100_000
+#: How long a SQLite import waits for another writer to finish (``busy_timeout`` in
+#: :func:`hubcore.db.get_engine`), seconds. PostgreSQL imports wait as long as it takes.
+SQLITE_WAIT_S = 30
 
 Writer = Callable[[Connection], UpsertResult]
 
@@ -116,6 +119,17 @@ def finish(
         raise HubcoreError(
             f"{source.name}: the database refused the rows ({_first_line(exc)}); nothing was "
             "written"
+        ) from None
+    except OperationalError as exc:
+        if "database is locked" not in str(exc.orig):
+            raise HubcoreError(
+                f"{source.name}: database error ({_first_line(exc)}); nothing was written"
+            ) from None
+        # SQLite: another writer (an import, the demo build, retention) kept the database's
+        # write lock for longer than the busy timeout while this import queued behind it.
+        raise HubcoreError(
+            f"{source.name}: another import or writer held the database for over "
+            f"{SQLITE_WAIT_S} s; nothing was written. Run the import again when it has finished"
         ) from None
     except SQLAlchemyError as exc:
         raise HubcoreError(

@@ -531,17 +531,19 @@ def funnel_bars(funnel_table: pd.DataFrame, year_group: int) -> pd.DataFrame:
     return _meta(out, title="Hand-over funnel", units={"value": "young people"})
 
 
-def transitions_lag(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
+def transitions_lag(engine: Engine, scope: Scope, cohort: int | None = None,
+                    funnel_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days from leaving to referral per cohort and year group, every receiving organisation
     together (:func:`hubcore.metrics.referral_lag`): ``cohort``, ``year_group``, ``referred``
     (hand-overs referred), ``median_days`` and ``p90_days`` (days).
 
     Protection: the days are ``c`` under 6 referrals; ``referred`` is also ``c`` wherever the
-    funnel hides the referrals of one organisation, since it is their sum."""
+    funnel (``funnel_table``, default :func:`transitions_funnel`) hides the referrals of one
+    organisation, since it is their sum."""
     hand = store.handover_dates(engine, scope)
     keys = ["cohort", "year_group"]
     lag = _cohort(metrics.referral_lag(hand, by=keys), cohort)
-    shown = transitions_funnel(engine, scope, cohort)
+    shown = transitions_funnel(engine, scope, cohort) if funnel_table is None else funnel_table
     hidden = shown[shown["referred"].astype(object).eq(C)][keys].drop_duplicates()
     lag = lag.assign(_referred=lag["referred"])
     marked = lag.merge(hidden.assign(_hidden=True), on=keys, how="left")["_hidden"]

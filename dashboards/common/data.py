@@ -155,9 +155,10 @@ def transitions(url: str, key: ScopeKey, cohort: int) -> dict[str, pd.DataFrame]
     """The transitions page's frames for one cohort: ``funnel``, ``lag``, ``neet`` and
     ``histogram_11`` / ``histogram_13`` (``hubcore.display``)."""
     engine, scope = engine_for(url), _scope(key)
-    lag = display.transitions_lag(engine, scope, cohort)
+    funnel = display.transitions_funnel(engine, scope, cohort)
+    lag = display.transitions_lag(engine, scope, cohort, funnel_table=funnel)
     return {
-        "funnel": display.transitions_funnel(engine, scope, cohort),
+        "funnel": funnel,
         "lag": lag,
         "neet": display.transitions_neet(engine, scope, cohort),
         **{f"histogram_{yg}": display.lag_histogram(engine, scope, cohort, yg, lag=lag)

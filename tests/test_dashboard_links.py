@@ -200,3 +200,11 @@ def test_all_hubs_offers_no_briefing_and_a_click_is_a_message_not_an_error(two_h
     assert button.message.visible and "one hub" in button.message.object
     view.hub_id = "HUB-A"
     assert not button.disabled
+
+
+def test_careers_leader_sees_the_hub_of_their_school(two_hubs, signed_in):
+    signed_in(Scope(Role.CAREERS_LEADER, urn=900201, user="cl@b"))
+    view = SchoolProfile(db_url=two_hubs, hub_id="HUB-A", urn=900101)
+    assert (view.hub_id, view.urn) == ("HUB-B", 900201)
+    assert view.param.hub_id.objects == ["HUB-B"] and view.param.urn.objects == [900201]
+    assert f"You can't see hub HUB-A; showing {BETA}." in _notices(view)

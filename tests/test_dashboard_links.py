@@ -208,3 +208,14 @@ def test_careers_leader_sees_the_hub_of_their_school(two_hubs, signed_in):
     assert (view.hub_id, view.urn) == ("HUB-B", 900201)
     assert view.param.hub_id.objects == ["HUB-B"] and view.param.urn.objects == [900201]
     assert f"You can't see hub HUB-A; showing {BETA}." in _notices(view)
+
+
+def test_a_value_no_page_can_take_is_dropped_alone_and_noted(two_hubs):
+    from dashboards.common.page import build
+
+    view = build(AreaOverview, {"hub_id": "HUB-B", "layer": "bogus", "benchmark": 99},
+                 db_url=two_hubs)
+    assert view.hub_id == "HUB-B"  # the good value is kept
+    assert (view.layer, view.benchmark) == ("deprivation", 0)
+    text = _notices(view)
+    assert "The link's layer=bogus isn't available" in text and "bm=99" in text

@@ -174,7 +174,12 @@ def served_page(component: type[HubPage], db_url: str | None = None
     twice as long."""
     # Every served page comes through here, under `hubcore serve` or `panel serve`.
     sockets.quiet_closed_pages()
-    wanted = _url_values(component)
+    return build(component, _url_values(component), db_url).page()
+
+
+def build(component: type[HubPage], wanted: dict, db_url: str | None = None) -> HubPage:
+    """``component`` built with the ``wanted`` parameter values (a link's), leaving out, and
+    noting on the page, those it can never take."""
     try:
         built = component(db_url=db_url, **wanted)
     except ValueError:
@@ -192,7 +197,7 @@ def served_page(component: type[HubPage], db_url: str | None = None
         except ValueError:
             built, bad = component(db_url=db_url), wanted
         built._refused(bad)
-    return built.page()
+    return built
 
 
 def _url_values(component: type[HubPage]) -> dict:

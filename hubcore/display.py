@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from hubcore import codes, disclosure, metrics, store
 from hubcore.access import Scope
 from hubcore.benchmarks import BENCHMARKS
-from hubcore.disclosure import Relation, Spec
+from hubcore.disclosure import Spec, rules
 from hubcore.errors import HubcoreError
 from hubcore.metrics import report
 
@@ -48,77 +48,11 @@ FUNNEL_STEPS = ("handovers", "referred", "contacted", "engaged", "lost")
 
 
 # --- rules as data ----------------------------------------------------------------------------
-#
-# The page specs are written with the engine's own Spec and Relation, so the engine's primary
-# and complementary suppression does all the work; a helper column (named with a leading "_")
-# declares a count the page does not show but an attacker could derive (a percentage's
-# numerator, the rest of a total), and is dropped before the frame is returned.
 
-_DEST_NUM = {f"pct_{c}": f"_n_{c}" for c in codes.DESTINATION_CATEGORIES}
-#: Funnel counts (people) and the names that percentage columns ``pct_<a>_of_<b>`` use for them.
-_FUNNEL_COUNTS = ("leavers", "handovers", "referred", "not_referred", "contacted", "engaged",
-                  "lost", "lost_before_contact", "closed", "still_open")
-#: Funnel percentages: ``{percentage: (count, base)}``, as
-#: :func:`hubcore.metrics.handover_funnel` names them (``pct_<count>_of_<base>``).
-_FUNNEL_PCTS = {
-    "pct_handed_over_of_leavers": ("handovers", "leavers"),
-    "pct_referred_of_leavers": ("referred", "leavers"),
-    "pct_referred_of_handovers": ("referred", "handovers"),
-    "pct_contacted_of_referred": ("contacted", "referred"),
-    "pct_engaged_of_referred": ("engaged", "referred"),
-    "pct_lost_of_referred": ("lost", "referred"),
-    "pct_closed_of_referred": ("closed", "referred"),
-    "pct_open_of_referred": ("still_open", "referred"),
-}
-
-
-def _neet_spec(base: str) -> Spec:
-    """NEET + not known over ``base``: the rate stands for NEET + not known, which with the
-    other leavers (``_rest``) makes the base shown beside it."""
-    return Spec(counts=(base, "_neet", "_nk", "_rest"), percents={"neet_nk_pct": base},
-                relations=(Relation("neet_nk_pct", ("_neet", "_nk")),
-                           Relation(base, ("neet_nk_pct", "_rest"))))
-
-
-#: Disclosure rules of the page data sources, by source name (see :data:`SOURCES`).
-RULES: dict[str, Spec] = {
-    "overview_schools": Spec(
-        counts=("_bm6_places", "_bm8_meetings", "_y11"),
-        percents={"bm6_by16_pct": "_y11", "bm8_by16_pct": "_y11",
-                  **{f"bm{b}": None for b in BENCHMARKS}},
-        numerators={"bm6_by16_pct": "_bm6_places", "bm8_by16_pct": "_bm8_meetings"},
-        rounded={"change_achieved": 0, "bm5_min_per_pupil": 2},
-    ),
-    "area_neet": _neet_spec("leavers"),
-    "area_coverage": Spec(percents={"pct_below": None},
-                          rounded={"nearest_km": 2, "mean_measure": 2}),
-    "profile_encounters": Spec(counts=("participants",)),
-    "profile_destinations": Spec(
-        counts=("leavers", *_DEST_NUM.values()),
-        percents=dict.fromkeys(_DEST_NUM, "leavers"),
-        numerators=_DEST_NUM,
-        relations=(Relation("leavers", tuple(_DEST_NUM)),),
-    ),
-    # Referred and not referred add up to the hand-overs, the outcomes to the referred.
-    "funnel": Spec(
-        counts=_FUNNEL_COUNTS,
-        percents={p: base for p, (_, base) in _FUNNEL_PCTS.items()},
-        numerators={p: count for p, (count, _) in _FUNNEL_PCTS.items()},
-        relations=(Relation("handovers", ("referred", "not_referred")),
-                   Relation("referred", ("engaged", "lost", "closed", "still_open"))),
-    ),
-    "transitions_neet": _neet_spec("denominator"),
-    "transitions_lag": Spec(counts=("referred",),
-                            statistics={"median_days": ("_referred", 1),
-                                        "p90_days": ("_referred", 1)}),
-    # The bins add up to the referrals of the lag line (the "total" row, not shown).
-    "lag_histogram": Spec(counts=("handovers",), rows_by="_row",
-                          relations=(Relation("handovers", ("handovers",), rows="total",
-                                              part_rows="bin", keys=("_group",)),)),
-    "transitions_flows": Spec(counts=("leavers",)),
-    "suggested_matches": disclosure.SPECS["employers"],
-    "what_it_takes": disclosure.SPECS["what-it-takes"],
-}
+#: Disclosure rules of the page data sources, by source name (see :data:`SOURCES`): written
+#: once, as data, with the report rules in :mod:`hubcore.disclosure.rules`.
+RULES: dict[str, Spec] = rules.PAGE_SPECS
+_FUNNEL_COUNTS = rules.FUNNEL_COUNTS
 
 
 def protect(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
@@ -448,11 +382,11 @@ def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None) -
     wide = counts.pivot_table(index=keys, columns="category", values="leavers", aggfunc="sum",
                               fill_value=0)
     wide = wide.reindex(columns=list(codes.DESTINATION_CATEGORIES), fill_value=0)
-    wide.columns = [f"_n_{c}" for c in wide.columns]
+    wide.columns = [rules.PAGE_MIX_COUNTS[f"pct_{c}"] for c in wide.columns]
     frame = mix.merge(wide.reset_index(), on=keys, how="left")
     out = protect(frame, RULES["profile_destinations"])
     return _meta(out, title="Destinations one year after leaving (c = fewer than 6 leavers)",
-                 units={"leavers": "leavers", **dict.fromkeys(_DEST_NUM, "percent")})
+                 units={"leavers": "leavers", **dict.fromkeys(rules.MIX_PCTS, "percent")})
 
 
 def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = None,

@@ -236,3 +236,64 @@ SPECS: dict[str, Spec] = {
         },
     ),  # fmt: skip
 }
+
+# --- page data sources (hubcore.display) ------------------------------------------------------
+#
+# What the served pages show, by hubcore.display source name. A helper column (named with a
+# leading "_") declares a count the page does not show but a reader could derive (a
+# percentage's numerator, the rest of a total); hubcore.display drops it after protection.
+
+#: Destination-mix percentages and the helper columns holding their counts.
+PAGE_MIX_COUNTS: dict[str, str] = {f"pct_{c}": f"_n_{c}" for c in DESTINATION_CATEGORIES}
+
+
+def neet_rate_spec(base: str) -> Spec:
+    """NEET + not known over ``base`` (a page's rate beside its base): the rate stands for the
+    leavers NEET (``_neet``) or not known (``_nk``), which with the other leavers (``_rest``)
+    make up the base shown beside it, so neither group can be 1–5 behind a shown rate."""
+    return Spec(counts=(base, "_neet", "_nk", "_rest"), percents={"neet_nk_pct": base},
+                relations=(Relation("neet_nk_pct", ("_neet", "_nk")),
+                           Relation(base, ("neet_nk_pct", "_rest"))))
+
+
+PAGE_SPECS: dict[str, Spec] = {
+    # Reach percentages of the Year 11 cohort, with their places and cohort as helpers.
+    "overview_schools": Spec(
+        counts=("_bm6_places", "_bm8_meetings", "_y11"),
+        percents={"bm6_by16_pct": "_y11", "bm8_by16_pct": "_y11",
+                  **dict.fromkeys(BM_COLUMNS)},
+        numerators={"bm6_by16_pct": "_bm6_places", "bm8_by16_pct": "_bm8_meetings"},
+        rounded={"change_achieved": 0, "bm5_min_per_pupil": 2},
+    ),
+    "area_neet": neet_rate_spec("leavers"),
+    # Schools near each area, not people: only rounded.
+    "area_coverage": Spec(percents={"pct_below": None},
+                          rounded={"nearest_km": 2, "mean_measure": 2}),
+    "profile_encounters": Spec(counts=("participants",)),
+    "profile_destinations": Spec(
+        counts=("leavers", *PAGE_MIX_COUNTS.values()),
+        percents=dict.fromkeys(PAGE_MIX_COUNTS, "leavers"),
+        numerators=PAGE_MIX_COUNTS,
+        relations=(Relation("leavers", tuple(PAGE_MIX_COUNTS)),),
+    ),
+    # Referred and not referred add up to the hand-overs, the outcomes to the referred.
+    "funnel": Spec(
+        counts=FUNNEL_COUNTS,
+        percents={p: base for p, (_, base) in FUNNEL_PCTS.items()},
+        numerators={p: count for p, (count, _) in FUNNEL_PCTS.items()},
+        relations=(Relation("handovers", ("referred", "not_referred")),
+                   Relation("referred", ("engaged", "lost", "closed", "still_open"))),
+    ),
+    "transitions_neet": neet_rate_spec("denominator"),
+    # The days rest on the referrals (``_referred``) even where the count is shown as c.
+    "transitions_lag": Spec(counts=("referred",),
+                            statistics={"median_days": ("_referred", 1),
+                                        "p90_days": ("_referred", 1)}),
+    # The bins add up to the referrals of the lag line (the "total" row, not shown).
+    "lag_histogram": Spec(counts=("handovers",), rows_by="_row",
+                          relations=(Relation("handovers", ("handovers",), rows="total",
+                                              part_rows="bin", keys=("_group",)),)),
+    "transitions_flows": Spec(counts=("leavers",)),
+    "suggested_matches": SPECS["employers"],
+    "what_it_takes": SPECS["what-it-takes"],
+}

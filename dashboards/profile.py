@@ -41,7 +41,12 @@ class SchoolProfile(HubPage):
             return
         schools = data.schools(self._url, self._key).sort_values("name")
         self.param.urn.objects = schools["urn"].tolist()
-        self.param.urn.names = dict(zip(schools["name"], schools["urn"], strict=True))
+        # Names repeat (two "St Mary's" in one hub): those are labelled with their URN, so
+        # that every school keeps its own entry in the chooser.
+        repeated = schools["name"].duplicated(keep=False)
+        labels = schools["name"].where(~repeated, schools["name"] + " (URN " +
+                                       schools["urn"].astype(str) + ")")
+        self.param.urn.names = dict(zip(labels, schools["urn"], strict=True))
         if self.urn not in self.param.urn.objects:
             self.urn = int(schools["urn"].iat[0]) if len(schools) else None
 

@@ -24,6 +24,7 @@ from dashboards.profile import SchoolProfile  # noqa: E402
 from dashboards.transitions import Transitions  # noqa: E402
 from hubcore import users  # noqa: E402
 from hubcore.access import Role, Scope  # noqa: E402
+from hubcore.db import get_engine as db_engine  # noqa: E402
 from hubcore.models import Hub, HubMembership, School  # noqa: E402
 
 PAYLOADS = [
@@ -219,3 +220,15 @@ def test_a_value_no_page_can_take_is_dropped_alone_and_noted(two_hubs):
     assert (view.layer, view.benchmark) == ("deprivation", 0)
     text = _notices(view)
     assert "The link's layer=bogus isn't available" in text and "bm=99" in text
+
+
+def test_schools_with_the_same_name_each_keep_a_choice(two_hubs):
+    with db_engine(two_hubs).begin() as conn:
+        conn.execute(insert(School.__table__).values(
+            urn=900299, name="B one", la_code=383, type_code=1, phase_code=4,
+            kind="mainstream_11_16", status="Open", la_gss="E08000035"))
+        conn.execute(insert(HubMembership.__table__).values(
+            hub_id="HUB-B", urn=900299, start_date=dt.date(2020, 9, 1)))
+    view = SchoolProfile(db_url=two_hubs, hub_id="HUB-B")
+    assert sorted(view.param.urn.names.values()) == [900201, 900299]
+    assert "B one (URN 900299)" in view.param.urn.names

@@ -3,7 +3,8 @@
 A small hand-built hub with awkward shapes: a school whose 12 Year 11 leavers include one in
 custody, two NEET and one in work; a Year 13 group of 7 where one took an apprenticeship; an
 area where 7 of 8 leavers are NEET (so the one who is not is the small cell); a funnel whose
-not-referred count is 3; encounters reaching 4 and 5 pupils. Expected values are worked out by
+not-referred count is 3; encounters reaching 4 and 5 pupils; work experience for 3 of a
+Year 11 of about 129. Expected values are worked out by
 hand below, not by calling the code under test.
 """
 
@@ -99,6 +100,11 @@ def small_hub(engine):
         {**enc, "kind": "talk", "year_from": 9, "year_to": 9, "participants": 4},
         {**enc, "kind": "talk", "year_from": 10, "year_to": 10, "participants": 30},
         {**enc, "kind": "mentoring", "year_from": 10, "year_to": 10, "participants": 5},
+        # BM6 work experience for 3 of Year 11 and BM8 guidance for 40 of them.
+        {**enc, "benchmark": 6, "kind": "work_experience", "year_from": 11, "year_to": 11,
+         "participants": 3, "duration_days": 5.0},
+        {**enc, "benchmark": 8, "kind": "guidance_meeting", "year_from": 11, "year_to": 11,
+         "participants": 40},
     ])
     with engine.begin() as conn:
         rollups.refresh(conn)
@@ -148,7 +154,8 @@ def test_area_neet_hover_never_gives_a_small_count(small_hub):
 def test_heat_map_participants_under_six_suppressed(small_hub):
     heat = display.profile_encounters(small_hub, ANALYST, A)
     cells = {(r.kind, r.year_from): r.participants for r in heat.itertuples()}
-    assert cells == {("talk", 9): C, ("talk", 10): 30, ("mentoring", 10): C}
+    assert cells == {("talk", 9): C, ("talk", 10): 30, ("mentoring", 10): C,
+                     ("work_experience", 11): C, ("guidance_meeting", 11): 40}
     assert heat.loc[heat["participants"] == C, "value"].isna().all()
 
 
@@ -299,3 +306,13 @@ def test_overdue_list_is_pupil_rows_for_allowed_roles_only(small_hub):
     assert display.overdue_list(small_hub, HUB, cohort=2024, year_group=13).empty
     with pytest.raises(AccessDenied):
         display.overdue_list(small_hub, ANALYST, cohort=2024, year_group=11)
+
+
+def test_overview_reach_percentages_hide_a_few_pupils(small_hub):
+    table = display.overview_schools(small_hub, ANALYST).set_index("urn")
+    # 900 pupils over Years 7–13: a Year 11 of 900 / 7 = 128.6. Work experience for 3 of them
+    # (2.3 %) would give 3 back; guidance for 40 is 40 / 128.6 = 31.1 %.
+    assert table.loc[A, "bm6_by16_pct"] == C
+    assert table.loc[A, "bm8_by16_pct"] == pytest.approx(31.1)
+    assert pd.isna(table.loc[A, "bm6_by16_pct_value"])
+    assert not any(c.startswith("_") for c in table.columns)  # helper columns dropped

@@ -156,6 +156,26 @@ def test_complements_cascade_between_rows_and_columns():
     assert primary[list(cols)].to_numpy().tolist() == [[10, 8, C], [20, 14, 6], [30, 22, 8]]
 
 
+def test_hidden_cells_that_are_all_ones_get_a_complement():
+    # 8 = 1 + 1 + 6: two hidden cells, but each is at least 1 and they add up to 8 − 6 = 2,
+    # so both are 1: the 6 must go too (then the hidden 1, 1, 6 could be 1..6 each).
+    frame = pd.DataFrame({"total": [8], "a": [1], "b": [1], "d": [6]})
+    out = disclosure.apply(frame, counts=["total", "a", "b", "d"],
+                           relations=[Relation("total", ("a", "b", "d"))])
+    assert out.iloc[0].tolist() == [8, C, C, C]
+
+
+def test_inequality_rest_may_be_zero():
+    # Education-or-apprenticeship 10 ≥ education 1 + apprenticeship 9 (the rest, mixed
+    # spells, is not published and is 0 here): education ≤ 10 − 9 = 1 and ≥ 1 gives it back,
+    # so apprenticeship is hidden too. With a rest of 2 (8 apprenticeship) the bound is
+    # 1..3 already and nothing else is hidden.
+    frame = pd.DataFrame({"edu_app": [10, 10], "edu": [1, 1], "app": [9, 7]})
+    out = disclosure.apply(frame, counts=["edu_app", "edu", "app"],
+                           relations=[Relation("edu_app", ("edu", "app"), partial=True)])
+    assert out.to_numpy().tolist() == [[10, C, C], [10, C, 7]]
+
+
 def test_relation_that_does_not_hold_is_ignored():
     # Declared hub = Σ schools, but the data say otherwise (a school outside the table):
     # the relation is not used, so nothing beyond the primary cell is hidden.

@@ -20,12 +20,14 @@ holds exactly.
 Algorithm (vectorised over all cells):
 
 1. primary: a count ``0 < n < threshold`` is suppressed (already-``c`` input stays ``c``);
-2. secondary, to a fixed point: any relation with exactly one suppressed cell gets its smallest
-   unsuppressed *non-zero* cell suppressed too (ties: the first in the frame), until no relation
-   has exactly one. A relation then has none or at least two suppressed cells, so no single
-   subtraction gives one back, and each suppressed cell's feasible interval is at least
-   ``[1, threshold - 1]`` wide given the shown cells (the attacker test checks this by interval
-   propagation over all relations at once, and by percentage × base).
+2. secondary, to a fixed point: any relation with exactly one suppressed cell, or whose
+   suppressed cells are all 1 (an attacker who knows each is at least 1 would pin them), gets
+   its smallest unsuppressed *non-zero* cell suppressed too (cells that are a percentage's
+   base last; ties: the first in the frame). An inequality (``partial``: contacted ≤ referred)
+   counts its unpublished rest as a hidden cell that may be 0. A relation then has none or at
+   least two suppressed cells whose sum leaves each of them room to move, so no subtraction
+   gives one back (the attacker test checks this by interval propagation over all relations at
+   once, and by percentage × base).
 3. output: suppressed counts and every percentage or statistic resting on a suppressed cell
    show :data:`SUPPRESSED`; percentages are rounded to one decimal; a positive percentage that
    rounds to 0.0 shows :data:`LOW` (DfE's symbol for "positive but rounds to zero" at the
@@ -101,6 +103,7 @@ class Relation:
       ``extra`` columns of the total's own row. ``part_rows=None`` means the same section.
     - ``where``: ``((column, value), ...)``; a row takes part only if the column is missing or
       equal to the value (e.g. ``years_after`` = 1 for the destination mix rows).
+    - ``partial``: an inequality, ``total`` ≥ Σ ``parts``.
     """
 
     total: str
@@ -110,6 +113,9 @@ class Relation:
     keys: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     where: tuple[tuple[str, object], ...] = ()
+    #: ``total`` ≥ Σ ``parts``: the rest is a count that is not published (e.g. contacted ≤
+    #: referred); it is treated as a hidden cell that may be 0.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -247,8 +253,9 @@ class _Rows:
 def _relation_members(
     rows: _Rows, cells: _Cells, rel: Relation, rel0: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Membership of one declared relation's instances: (relation id, cell id, coefficient)
-    arrays and how many instances. Instances that do not hold on the data are dropped."""
+    """Membership of one declared relation's instances: (relation id, cell id) arrays, the
+    remainder of each instance (total − Σ parts: 0 for an equality, NaN for an instance dropped
+    because it does not hold on the data) and how many instances."""
     names = (rel.total, *rel.parts, *rel.extra)
     empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
     if any(n not in cells.index for n in names):
@@ -304,22 +311,33 @@ def _relation_members(
     resid = np.bincount(r - rel0, weights=np.where(known, w * flat_vals, 0.0), minlength=k)
     missing = np.bincount(r - rel0, weights=(~known & ~flat_hidden).astype(float), minlength=k)
     unknown = np.bincount(r - rel0, weights=(~known & flat_hidden).astype(float), minlength=k)
-    holds = ((np.abs(resid) < 1e-4) | (unknown > 0)) & (missing == 0)
+    fits = resid > -1e-4 if rel.partial else np.abs(resid) < 1e-4
+    holds = (fits | (unknown > 0)) & (missing == 0)
     keep = holds[r - rel0]
-    return r[keep], c[keep], w[keep], k
+    remainder = np.where(holds, np.maximum(resid, 0.0) if rel.partial else 0.0, np.nan)
+    return r[keep], c[keep], remainder, k
 
 
-def _secondary(hidden: np.ndarray, values: np.ndarray, rid: np.ndarray, cid: np.ndarray,
-               n_rel: int, is_base: np.ndarray) -> np.ndarray:
+def _secondary(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, rid: np.ndarray,
+               cid: np.ndarray, n_rel: int, is_base: np.ndarray) -> np.ndarray:
     """Complementary suppression to a fixed point (see the module note); returns the new
-    flat hidden mask. ``is_base`` marks cells that are the base of a percentage: they are
-    chosen last, since hiding a base hides every rate over it."""
+    flat hidden mask.
+
+    A relation needs one more hidden cell while it has exactly one hidden cell, or while its
+    hidden cells all sit at the least an attacker knows they can be (``floor``: 1 for a hidden
+    count, since zeros are shown; 0 for the unpublished rest of an inequality), since then
+    each is pinned to that least value. ``is_base`` marks cells that are the base of a
+    percentage: they are chosen last, since hiding a base hides every rate over it."""
     hidden = hidden.copy()
     vals = np.nan_to_num(values, nan=0.0)
     while True:
-        count = np.bincount(rid, weights=hidden[cid].astype(float), minlength=n_rel)
-        need = count == 1
-        member = need[rid] & ~hidden[cid] & (vals[cid] > 0)
+        h = hidden[cid]
+        count = np.bincount(rid, weights=h.astype(float), minlength=n_rel)
+        at_floor = np.bincount(rid, weights=np.where(h, vals[cid] - floor[cid], 0.0),
+                               minlength=n_rel) < 1e-6
+        counted = np.bincount(rid, weights=(h & (floor[cid] > 0)).astype(float), minlength=n_rel)
+        need = (counted > 0) & ((count == 1) | at_floor)
+        member = need[rid] & ~h & (vals[cid] > 0)
         if not member.any():
             return hidden
         r, c = rid[member], cid[member]
@@ -335,20 +353,36 @@ def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | N
     cells = _Cells(frame, counts, percents, numerators)
     v = cells.values
     hidden = (((v > 0) & (v < threshold)) | cells.hidden).reshape(-1)
-    if SECONDARY and cells.q:
-        facts = _Rows(frame, rows_by)
-        parts = [_relation_members(facts, cells, rel, 0) for rel in relations]
-        rid_l, cid_l, offset = [], [], 0
-        for r, c, _, k in parts:
-            rid_l.append(r + offset)
-            cid_l.append(c)
-            offset += k
-        if offset:
-            rid, cid = np.concatenate(rid_l), np.concatenate(cid_l)
-            is_base = np.zeros(v.shape, dtype=bool)
-            is_base[:, sorted(cells.bases)] = True
-            hidden = _secondary(hidden, v.reshape(-1), rid, cid, offset, is_base.reshape(-1))
-    return cells, hidden.reshape(v.shape)
+    if not (SECONDARY and cells.q):
+        return cells, hidden.reshape(v.shape)
+    facts = _Rows(frame, rows_by)
+    n_cells = v.size
+    rid_l, cid_l, rest_l, offset = [], [], [], 0
+    for rel in relations:
+        r, c, remainder, k = _relation_members(facts, cells, rel, 0)
+        rid_l.append(r + offset)
+        cid_l.append(c)
+        if rel.partial and k:
+            # the unpublished rest of each instance that holds: one more, always hidden, cell
+            inst = np.flatnonzero(~np.isnan(remainder))
+            rid_l.append(inst + offset)
+            cid_l.append(n_cells + sum(len(x) for x in rest_l) + np.arange(len(inst)))
+            rest_l.append(remainder[inst])
+        offset += k
+    if not offset:
+        return cells, hidden.reshape(v.shape)
+    rid, cid = np.concatenate(rid_l), np.concatenate(cid_l)
+    rest = np.concatenate(rest_l) if rest_l else np.empty(0)
+    is_base = np.zeros(v.shape, dtype=bool)
+    is_base[:, sorted(cells.bases)] = True
+    extended = _secondary(
+        np.r_[hidden, np.ones(len(rest), dtype=bool)],
+        np.r_[v.reshape(-1), rest],
+        np.r_[np.ones(n_cells), np.zeros(len(rest))],
+        rid, cid, offset,
+        np.r_[is_base.reshape(-1), np.zeros(len(rest), dtype=bool)],
+    )
+    return cells, extended[:n_cells].reshape(v.shape)
 
 
 def apply(

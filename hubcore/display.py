@@ -565,8 +565,19 @@ def transitions_flows(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Where leavers went in their first autumn, for the flow map: ``urn``, ``year_group``,
     ``category`` (a destination, or ``handed over: ncs`` / ``handed over: la_tracking``),
     ``provider_urn``, ``leavers`` (``c`` under 6) and ``value`` (float, NaN where suppressed:
-    such flows are not drawn)."""
-    out = protect(store.destination_flows(engine, scope), RULES["transitions_flows"])
+    such flows are not drawn).
+
+    Protection: a school's destination flows for a year group add up to its leavers with a
+    destination (which the profile shows, cohort by cohort), so a hidden flow never stands
+    alone there."""
+    flows = store.destination_flows(engine, scope)
+    handed = flows["category"].astype(str).str.startswith("handed over")
+    keys = ["urn", "year_group"]
+    totals = flows[~handed].groupby(keys, as_index=False)["leavers"].sum()
+    frame = pd.concat([flows.assign(_row=np.where(handed, "handover", "flow")),
+                       totals.assign(_row="total")], ignore_index=True)
+    out = protect(frame, RULES["transitions_flows"])
+    out = out[(frame["_row"] != "total").to_numpy()].reset_index(drop=True)
     out["value"] = numeric(out["leavers"])
     return _meta(out, title="Where leavers went in their first autumn",
                  units={"leavers": "leavers"}, note="Flows of fewer than 6 are not drawn.")

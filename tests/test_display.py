@@ -316,3 +316,18 @@ def test_overview_reach_percentages_hide_a_few_pupils(small_hub):
     assert table.loc[A, "bm8_by16_pct"] == pytest.approx(31.1)
     assert pd.isna(table.loc[A, "bm6_by16_pct_value"])
     assert not any(c.startswith("_") for c in table.columns)  # helper columns dropped
+
+
+def test_flow_map_never_leaves_one_flow_of_a_school_hidden(small_hub):
+    flows = display.transitions_flows(small_hub, ANALYST)
+    shown = {(r.urn, r.year_group, r.category): r.leavers for r in flows.itertuples()}
+    # A's Year 13: 6 education + 1 apprenticeship = the 7 leavers the profile shows, so the
+    # education flow is hidden with the apprenticeship one.
+    assert shown[(A, 13, "apprenticeship")] == C and shown[(A, 13, "education")] == C
+    # B's Year 11: 7 NEET + 1 education = 8.
+    assert shown[(B, 11, "education")] == C and shown[(B, 11, "neet_inactive")] == C
+    # A's Year 11: three small flows hide each other; education (8) is drawn.
+    assert shown[(A, 11, "education")] == 8
+    assert [shown[(A, 11, c)] for c in ("custody", "employment", "neet_active")] == [C, C, C]
+    # Hand-overs to the NCS are 10: drawn.
+    assert shown[(A, 11, "handed over: ncs")] == 10

@@ -84,6 +84,13 @@ TRANSITIONS_RELATIONS: tuple[Relation, ...] = (
     Relation("referred", ("engaged", "lost", "closed", "still_open")),
     Relation("leavers", ("sust_overall", "not_sustained", "activity_unknown")),
     Relation("sust_overall", ("sust_edu_app", "sust_employment")),
+    # inequalities: the rest is a count that is not published
+    Relation("sust_edu_app", ("sust_education", "sust_apprenticeship"), partial=True),
+    Relation("not_known", ("no_record",), partial=True),
+    Relation("lost", ("lost_before_contact",), partial=True),
+    Relation("referred", ("contacted",), partial=True),
+    Relation("open", ("overdue",), partial=True),
+    Relation("leavers", ("handovers",), partial=True),
     # down the columns: schools → LA → hub
     *rollup(NEET_COUNTS, "neet_school", "neet_hub", _HUB),
     *rollup(NEET_COUNTS, "neet_school", "neet_la", _LA),
@@ -237,6 +244,7 @@ SPECS: dict[str, Spec] = {
     ),  # fmt: skip
 }
 
+
 # --- page data sources (hubcore.display) ------------------------------------------------------
 #
 # What the served pages show, by hubcore.display source name. A helper column (named with a
@@ -293,7 +301,11 @@ PAGE_SPECS: dict[str, Spec] = {
     "lag_histogram": Spec(counts=("handovers",), rows_by="_row",
                           relations=(Relation("handovers", ("handovers",), rows="total",
                                               part_rows="bin", keys=("_group",)),)),
-    "transitions_flows": Spec(counts=("leavers",)),
+    # A school's destination flows add up to its leavers of the year group ("total" rows).
+    "transitions_flows": Spec(counts=("leavers",), rows_by="_row",
+                              relations=(Relation("leavers", ("leavers",), rows="total",
+                                                  part_rows="flow",
+                                                  keys=("urn", "year_group")),)),
     "suggested_matches": SPECS["employers"],
     "what_it_takes": SPECS["what-it-takes"],
 }

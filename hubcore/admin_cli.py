@@ -198,7 +198,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_common(audit)
     audit.add_argument("--user", help="only this user")
     audit.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only from this date")
-    audit.add_argument("--action", help="only this action (view, export, import, retention)")
+    audit.add_argument("--action", help="only this action (view, export, import, retention, "
+                       "sign-in, sign-in-refused, sign-out)")
     audit.add_argument("--limit", type=int, help="at most this many (newest first)")
     audit.add_argument("--format", choices=["table", "csv"], default="table")
     audit.set_defaults(func=cmd_audit)

@@ -176,6 +176,21 @@ def test_inequality_rest_may_be_zero():
     assert out.to_numpy().tolist() == [[10, C, C], [10, C, 7]]
 
 
+def test_audit_catches_a_cell_pinned_by_two_relations_together():
+    # hand-overs 9 = referred 8 + not referred 1, and referred ≥ contacted 8. Hiding the 1
+    # and its complement 8 satisfies each relation alone, but together they pin referred:
+    # ≤ 9 − 1 (not referred ≥ 1) and ≥ 8. The audit hides one more cell in each relation
+    # holding the pinned cell (hand-overs 9 and contacted 8): then referred is 1..8.
+    frame = pd.DataFrame(
+        {"handovers": [9], "referred": [8], "not_referred": [1], "contacted": [8]}
+    )
+    cols = ["handovers", "referred", "not_referred", "contacted"]
+    relations = [Relation("handovers", ("referred", "not_referred")),
+                 Relation("referred", ("contacted",), partial=True)]
+    out = disclosure.apply(frame, counts=cols, relations=relations)
+    assert out.iloc[0].tolist() == [C, C, C, C]
+
+
 def test_relation_that_does_not_hold_is_ignored():
     # Declared hub = Σ schools, but the data say otherwise (a school outside the table):
     # the relation is not used, so nothing beyond the primary cell is hidden.

@@ -13,9 +13,8 @@ differences) follow their base and the percentages they are computed from.
 Relations (:class:`Relation`) say which cells add up to which: within a row (left = referred +
 not referred; destination categories add up to leavers), down a column (school rows add up to
 the LA and hub rows of the same cohort and year group) and between sections shown together
-(the NEET section's counts are sums of the destination mix's categories; the lag section's
-``referred`` is the funnel's). Each relation is checked on the data and kept only where it
-holds exactly.
+(the lag section's ``referred`` is the funnel's; the funnel's leavers are the NEET section's
+cohort leavers). Each relation is checked on the data and kept only where it holds exactly.
 
 Algorithm (vectorised over all cells):
 
@@ -26,9 +25,13 @@ Algorithm (vectorised over all cells):
    base last; ties: the first in the frame). An inequality (``partial``: contacted ≤ referred)
    counts its unpublished rest as a hidden cell that may be 0. A relation then has none or at
    least two suppressed cells whose sum leaves each of them room to move, so no subtraction
-   gives one back (the attacker test checks this by interval propagation over all relations at
-   once, and by percentage × base).
-3. output: suppressed counts and every percentage or statistic resting on a suppressed cell
+   gives one back;
+3. audit: interval propagation over all relations at once (the attacker's own method: each
+   hidden cell at least 1, shown cells fixed, bounds snapped to whole people or thirds for
+   averaged counts) finds hidden cells pinned to one value by several relations together
+   (e.g. referred ≤ hand-overs − not referred and referred ≥ contacted); each relation holding
+   one gets its smallest unsuppressed cell hidden, and steps 2–3 repeat until none is pinned.
+4. output: suppressed counts and every percentage or statistic resting on a suppressed cell
    show :data:`SUPPRESSED`; percentages are rounded to one decimal; a positive percentage that
    rounds to 0.0 shows :data:`LOW` (DfE's symbol for "positive but rounds to zero" at the
    published precision).
@@ -252,12 +255,12 @@ class _Rows:
 
 def _relation_members(
     rows: _Rows, cells: _Cells, rel: Relation, rel0: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Membership of one declared relation's instances: (relation id, cell id) arrays, the
-    remainder of each instance (total − Σ parts: 0 for an equality, NaN for an instance dropped
-    because it does not hold on the data) and how many instances."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Membership of one declared relation's instances: (relation id, cell id, coefficient)
+    arrays, the remainder of each instance (total − Σ parts: 0 for an equality; NaN for an
+    instance dropped because it does not hold on the data) and how many instances."""
     names = (rel.total, *rel.parts, *rel.extra)
-    empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
+    empty = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0), 0
     if any(n not in cells.index for n in names):
         return empty
     vals = cells.values
@@ -303,7 +306,7 @@ def _relation_members(
     c = np.concatenate(cid).astype(np.int64)
     w = np.concatenate(coef).astype(np.float64)
     if k == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
+        return empty
     # Keep the instances that hold exactly (a missing value counts as 0 only where hidden).
     flat_vals = cells.values.reshape(-1)[c]
     flat_hidden = cells.hidden.reshape(-1)[c]
@@ -315,7 +318,7 @@ def _relation_members(
     holds = (fits | (unknown > 0)) & (missing == 0)
     keep = holds[r - rel0]
     remainder = np.where(holds, np.maximum(resid, 0.0) if rel.partial else 0.0, np.nan)
-    return r[keep], c[keep], remainder, k
+    return r[keep], c[keep], w[keep], remainder, k
 
 
 def _secondary(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, rid: np.ndarray,
@@ -347,6 +350,39 @@ def _secondary(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, rid: n
         hidden[c[first]] = True
 
 
+def _pinned(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, grain: np.ndarray,
+            rid: np.ndarray, cid: np.ndarray, coef: np.ndarray, n_rel: int,
+            rounds: int = 40) -> np.ndarray:
+    """Hidden counts an attacker pins to one value: interval propagation over every relation
+    at once (each hidden cell starts at ``[floor, ∞)``, each shown one at its value), bounds
+    snapped to whole people (or thirds, for averaged counts), to a fixed point."""
+    lo = np.where(hidden, floor, values)
+    hi = np.where(hidden, np.inf, values)
+    with np.errstate(all="ignore"):  # infinities are expected: unbounded hidden cells
+        for _ in range(rounds):
+            mn = np.where(coef > 0, coef * lo[cid], coef * hi[cid])
+            mx = np.where(coef > 0, coef * hi[cid], coef * lo[cid])
+            fmn, fmx = np.isfinite(mn), np.isfinite(mx)
+            s_mn = np.bincount(rid, np.where(fmn, mn, 0.0), n_rel)
+            s_mx = np.bincount(rid, np.where(fmx, mx, 0.0), n_rel)
+            i_mn = np.bincount(rid, (~fmn).astype(float), n_rel)
+            i_mx = np.bincount(rid, (~fmx).astype(float), n_rel)
+            o_mn = np.where(i_mn[rid] - ~fmn > 0, -np.inf, s_mn[rid] - np.where(fmn, mn, 0.0))
+            o_mx = np.where(i_mx[rid] - ~fmx > 0, np.inf, s_mx[rid] - np.where(fmx, mx, 0.0))
+            # Σ coef·x = 0: coef_e·x_e lies in [−others_max, −others_min]
+            up = np.where(coef > 0, -o_mn / coef, -o_mx / coef)
+            down = np.where(coef > 0, -o_mx / coef, -o_mn / coef)
+            nlo, nhi = lo.copy(), hi.copy()
+            np.maximum.at(nlo, cid, np.nan_to_num(down, nan=-np.inf))
+            np.minimum.at(nhi, cid, np.nan_to_num(up, nan=np.inf))
+            nlo = np.ceil(nlo * grain - 1e-6) / grain
+            nhi = np.where(np.isfinite(nhi), np.floor(nhi * grain + 1e-6) / grain, nhi)
+            if np.array_equal(nlo, lo) and np.array_equal(nhi, hi):
+                break
+            lo, hi = nlo, nhi
+    return hidden & (floor > 0) & (hi - lo < 1e-6)
+
+
 def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | None],
              numerators: dict[str, str], relations: Iterable[Relation], rows_by: str,
              threshold: int) -> tuple[_Cells, np.ndarray]:
@@ -357,32 +393,50 @@ def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | N
         return cells, hidden.reshape(v.shape)
     facts = _Rows(frame, rows_by)
     n_cells = v.size
-    rid_l, cid_l, rest_l, offset = [], [], [], 0
+    rid_l, cid_l, coef_l, rest_l, offset = [], [], [], [], 0
     for rel in relations:
-        r, c, remainder, k = _relation_members(facts, cells, rel, 0)
+        r, c, w, remainder, k = _relation_members(facts, cells, rel, 0)
         rid_l.append(r + offset)
         cid_l.append(c)
+        coef_l.append(w)
         if rel.partial and k:
             # the unpublished rest of each instance that holds: one more, always hidden, cell
             inst = np.flatnonzero(~np.isnan(remainder))
             rid_l.append(inst + offset)
             cid_l.append(n_cells + sum(len(x) for x in rest_l) + np.arange(len(inst)))
+            coef_l.append(-np.ones(len(inst)))
             rest_l.append(remainder[inst])
         offset += k
     if not offset:
         return cells, hidden.reshape(v.shape)
-    rid, cid = np.concatenate(rid_l), np.concatenate(cid_l)
+    rid, cid, coef = np.concatenate(rid_l), np.concatenate(cid_l), np.concatenate(coef_l)
     rest = np.concatenate(rest_l) if rest_l else np.empty(0)
     is_base = np.zeros(v.shape, dtype=bool)
     is_base[:, sorted(cells.bases)] = True
-    extended = _secondary(
-        np.r_[hidden, np.ones(len(rest), dtype=bool)],
-        np.r_[v.reshape(-1), rest],
-        np.r_[np.ones(n_cells), np.zeros(len(rest))],
-        rid, cid, offset,
-        np.r_[is_base.reshape(-1), np.zeros(len(rest), dtype=bool)],
-    )
-    return cells, extended[:n_cells].reshape(v.shape)
+    # Averaged counts (thirds of people) move in thirds; every other count in whole people.
+    whole = np.all(np.isnan(v) | (np.abs(v - np.round(v)) < 1e-6), axis=0)
+    grain = np.broadcast_to(np.where(whole, 1.0, 3.0), v.shape).reshape(-1)
+    values = np.r_[v.reshape(-1), rest]
+    floor = np.r_[np.where(grain == 1.0, 1.0, 1.0 / 3.0), np.zeros(len(rest))]
+    grain = np.r_[grain, np.ones(len(rest))]
+    base = np.r_[is_base.reshape(-1), np.zeros(len(rest), dtype=bool)]
+    state = np.r_[hidden, np.ones(len(rest), dtype=bool)]
+    for _ in range(20):  # the heuristic, then an audit of all relations together
+        state = _secondary(state, values, floor, rid, cid, offset, base)
+        pinned = _pinned(state, np.nan_to_num(values), floor, grain, rid, cid, coef, offset)
+        if not pinned.any():
+            break
+        # each relation holding a pinned cell gets one more hidden cell (the smallest)
+        flagged = np.zeros(offset, dtype=bool)
+        flagged[rid[pinned[cid]]] = True
+        member = flagged[rid] & ~state[cid] & (np.nan_to_num(values)[cid] > 0)
+        if not member.any():
+            break
+        r, c = rid[member], cid[member]
+        order = np.lexsort((c, values[c], base[c], r))
+        r, c = r[order], c[order]
+        state[c[np.r_[True, r[1:] != r[:-1]]]] = True
+    return cells, state[:n_cells].reshape(v.shape)
 
 
 def apply(

@@ -121,6 +121,126 @@ def _destinations(where: ColumnElement | None, by_area: bool) -> Select:
     return query if where is None else query.where(where)
 
 
+#: NEET measurement points kept as a rollup: (years after leaving, month). A point is the end
+#: of that month in the ``years_after``-th academic year after leaving (September–December of
+#: the calendar year ``cohort + years_after − 1``, January–February of the next). December,
+#: January and February give DfE's average (DOMAIN.md §4.2); October to January of the first
+#: year give the month-end snapshots used before February has ended.
+NEET_POINTS: tuple[tuple[int, int], ...] = (
+    *[(1, m) for m in (10, 11, 12, 1, 2)],
+    *[(y, m) for y in (2, 3) for m in (12, 1, 2)],
+)
+#: Names of the points' months.
+POINT_NAMES: dict[int, str] = {10: "oct", 11: "nov", 12: "dec", 1: "jan", 2: "feb"}
+
+
+def _neet_points(where: ColumnElement | None) -> Select:
+    """Every leaver once per measurement point, by the category of the latest actual record on
+    or before it ("no_record" when there is none), counted by school, cohort, year group,
+    years after leaving and point.
+
+    "On or before the end of month m of year Y" is ``year × 100 + month ≤ Y × 100 + m``:
+    whole months, the same integer test on SQLite and PostgreSQL, no date arithmetic in SQL.
+    The record current at a point is the one dated by then whose successor (the leaver's next
+    actual record) is not: one window function over the records, then at most one record per
+    leaver and point."""
+    from sqlalchemy import and_, literal, or_, true, union_all
+
+    points = union_all(
+        *[select(literal(y).label("ya"), literal(m).label("m")) for y, m in NEET_POINTS]
+    ).subquery("points")
+    d = T_DEST.c
+    month_of = extract("year", d.recorded_on) * 100 + extract("month", d.recorded_on)
+    # one record per leaver, date and kind (uq_destination_key): the order has no ties
+    following = func.lead(month_of).over(partition_by=d.leaver_key, order_by=d.recorded_on)
+    records = select(
+        d.leaver_key, d.category, month_of.label("ym"), following.label("next_ym")
+    ).where(d.kind == "actual")
+    if where is not None:  # refreshing some schools: only their leavers' records
+        records = records.where(d.leaver_key.in_(select(T_LEAVER.c.key).where(where)))
+    records = records.subquery("records")
+    # end of month m: year × 100 + month ≤ (year of the point) × 100 + m
+    autumn = case((points.c.m >= 9, 1), else_=0)
+    limit = (T_LEAVER.c.cohort + points.c.ya - autumn) * 100 + points.c.m
+    current = and_(
+        records.c.leaver_key == T_LEAVER.c.key,
+        records.c.ym <= limit,
+        or_(records.c.next_ym.is_(None), records.c.next_ym > limit),
+    )
+    category = func.coalesce(records.c.category, "no_record")
+    point = case(*[(points.c.m == m, name) for m, name in POINT_NAMES.items()])
+    keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, points.c.ya, point,
+            category]  # fmt: skip
+    query = (
+        select(*keys, func.count())
+        .select_from(T_LEAVER.join(points, true()).outerjoin(records, current))
+        .group_by(*keys)
+    )
+    return query if where is None else query.where(where)
+
+
+def _sustained(where: ColumnElement | None) -> Select:
+    """Leavers by school, cohort, year group and the destination they sustained over the first
+    two terms after leaving, 1 October to 31 March (DOMAIN.md §4.5), from the actual records
+    current in that window: the latest dated on or before 1 October of the leaving year (if
+    any) and every one dated after it up to 31 March. Outcomes as
+    :func:`hubcore.store.sustained_counts` describes them. Whole-month and day tests in SQL
+    (``year × 100 + month``, day of month), the same on SQLite and PostgreSQL."""
+    from sqlalchemy import and_, false, or_
+
+    d, lv = T_DEST.c, T_LEAVER.c
+    month_of = extract("year", d.recorded_on) * 100 + extract("month", d.recorded_on)
+    october = lv.cohort * 100 + 10
+    # on or before 1 October of the leaving year
+    before = or_(month_of < october, and_(month_of == october,
+                                          extract("day", d.recorded_on) == 1))  # fmt: skip
+    ranked = (
+        select(
+            d.leaver_key,
+            d.category,
+            before.label("before"),
+            func.row_number()
+            .over(partition_by=[d.leaver_key, before], order_by=d.recorded_on.desc())
+            .label("rn"),
+        )
+        .join(T_LEAVER, lv.key == d.leaver_key)
+        .where(d.kind == "actual", month_of <= (lv.cohort + 1) * 100 + 3)
+    )
+    if where is not None:
+        ranked = ranked.where(where)
+    r = ranked.subquery("ranked")
+
+    def has(*cats: str) -> ColumnElement:
+        return func.max(case((r.c.category.in_(cats), 1), else_=0))
+
+    others = case((r.c.category.in_(["education", "apprenticeship", "employment"]), 0), else_=1)
+    per_leaver = (
+        select(r.c.leaver_key, has("education").label("edu"),
+               has("apprenticeship").label("app"), has("employment").label("emp"),
+               func.max(others).label("other"))
+        .where(or_(r.c.before == false(), r.c.rn == 1))
+        .group_by(r.c.leaver_key)
+        .subquery("per_leaver")
+    )  # fmt: skip
+    p = per_leaver.c
+    outcome = case(
+        (p.leaver_key.is_(None), "unknown"),
+        (p.other == 1, "not_sustained"),
+        (and_(p.emp == 1, or_(p.edu == 1, p.app == 1)), "employment_mix"),
+        (p.emp == 1, "employment"),
+        (and_(p.edu == 1, p.app == 1), "education_apprenticeship"),
+        (p.edu == 1, "education"),
+        else_="apprenticeship",
+    )
+    keys = [lv.urn, lv.cohort, lv.year_group, outcome]
+    query = (
+        select(*keys, func.count())
+        .select_from(T_LEAVER.outerjoin(per_leaver, p.leaver_key == lv.key))
+        .group_by(*keys)
+    )
+    return query if where is None else query.where(where)
+
+
 def _handovers(where: ColumnElement | None, to_ncs: bool) -> Select:
     h = T_HANDOVER.c
     contacted = case((h.contacted_on.is_not(None), True), else_=False)
@@ -229,6 +349,19 @@ ROLLUPS: dict[str, Rollup] = {
         lambda where: _handovers(where, to_ncs=True),
         T_HANDOVER.c.from_urn,
     ),
+    # Per young person at DfE's measurement points (hubcore.store.neet_status_counts).
+    "neet_points": Rollup(
+        _schema(cohort=_INT, year_group=_INT, years_after=_INT, point=_STR, category=_STR,
+                leavers=_INT),
+        _neet_points,
+        T_LEAVER.c.urn,
+    ),
+    # Sustained destinations over the first two terms (hubcore.store.sustained_counts).
+    "sustained": Rollup(
+        _schema(cohort=_INT, year_group=_INT, outcome=_STR, leavers=_INT),
+        _sustained,
+        T_LEAVER.c.urn,
+    ),
     "leaver_profiles": Rollup(
         _schema(
             cohort=_INT, year_group=_INT, sen=_STR, **dict.fromkeys(PROFILE_FLAGS, _BOOL),
@@ -245,8 +378,8 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "benchmark_score": ("assessments",),
     "encounter": ("encounters",),
     "leaver": ("destinations", "destinations_by_area", "handovers", "ncs_handovers",
-               "leaver_profiles"),
-    "destination_record": ("destinations", "destinations_by_area"),
+               "leaver_profiles", "neet_points", "sustained"),
+    "destination_record": ("destinations", "destinations_by_area", "neet_points", "sustained"),
     "handover": ("handovers", "ncs_handovers"),
 }
 

@@ -307,9 +307,8 @@ def _scoped_leavers(scope: Scope, cohort: int) -> ColumnElement:
 
 
 def _cohorts(engine: Engine, scope: Scope) -> list[int]:
-    query = select(T_LEAVER.c.cohort).where(school_filter(scope, T_LEAVER.c.urn)).distinct()
-    with engine.connect() as conn:
-        return sorted(int(c) for c in conn.execute(query).scalars().all())
+    """Cohorts with leavers in scope (from the leaver summary: no scan of the leaver table)."""
+    return sorted(int(c) for c in leaver_counts(engine, scope)["cohort"].unique())
 
 
 def _status_on(scope: Scope, cohort: int, on: dt.date) -> Select:
@@ -355,9 +354,11 @@ def neet_status_counts(
 
     Points follow :func:`hubcore.metrics.transitions.measurement_points` (the ends of December,
     January and February of the ``years_after``-th academic year after leaving, else a snapshot
-    on ``as_of``; default today). A leaver with no actual record on or before a point is counted
-    under category ``"no_record"``. Counted in SQL per cohort and point (no pupil row leaves the
-    store); unsuppressed, like :func:`destination_counts`.
+    at a month end or on ``as_of``; default today). A leaver with no actual record on or before a
+    point is counted under category ``"no_record"``. Month-end points come from the
+    ``neet_points`` rollup (:mod:`hubcore.rollups`); other points are counted in SQL for their
+    cohort. No pupil
+    row leaves the store; unsuppressed, like :func:`destination_counts`.
 
     Columns: ``urn``, ``cohort``, ``year_group``, ``years_after``, ``point`` ("dec", "jan",
     "feb" or "snapshot"), ``measured_on`` (date), ``measurement`` (label), ``category``,
@@ -365,23 +366,35 @@ def neet_status_counts(
     """
     from hubcore.metrics.transitions import measurement_points
 
+    cols = ["urn", "cohort", "year_group", "years_after", "point", "measured_on", "measurement",
+            "category", "leavers"]  # fmt: skip
+    # Month-end points kept in the rollup, by name ("dec", ...), for these years after leaving.
+    kept = {rollups.POINT_NAMES[m] for y, m in rollups.NEET_POINTS if y == years_after}
+    stored = None
     frames = []
     for cohort in _cohorts(engine, scope):
         label, points = measurement_points(cohort, years_after, as_of)
+        if not points:
+            continue
+        dates = dict(points)
+        if set(dates) <= kept:
+            if stored is None:
+                stored = rollups.read(engine, "neet_points",
+                                      school_filter(scope, rollups.PACKS.c.urn))  # fmt: skip
+                stored = stored[stored["years_after"].eq(years_after)]
+            part = stored[stored["cohort"].eq(cohort) & stored["point"].isin(list(dates))]
+            frames.append(part.assign(measured_on=part["point"].map(dates), measurement=label))
+            continue
         for point, on in points:
             part = _read(engine, _status_on(scope, cohort, on))
-            frames.append(
-                part.assign(
-                    years_after=years_after, point=point, measured_on=on, measurement=label
-                )
-            )
-    cols = ["urn", "cohort", "year_group", "years_after", "point", "measured_on", "measurement",
-            "category", "leavers"]  # fmt: skip
+            frames.append(part.assign(years_after=years_after, point=point, measured_on=on,
+                                      measurement=label))  # fmt: skip
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)[cols]
-    return out.astype({"urn": "int64", "cohort": "int64", "year_group": "int64",
-                       "leavers": "int64"})  # fmt: skip
+    out = out.astype({"urn": "int64", "cohort": "int64", "year_group": "int64",
+                      "years_after": "int64", "leavers": "int64"})  # fmt: skip
+    return out.sort_values(cols[:5] + ["category"], ignore_index=True)
 
 
 def sustained_counts(
@@ -390,80 +403,21 @@ def sustained_counts(
     """Leavers by school, cohort, year group and the kind of destination they sustained over
     the first two terms after leaving (1 October to 31 March, DOMAIN.md §4.5), classified from
     the actual destination records current in that window: the record current on 1 October
-    (if any) and every record dated from then to 31 March. Cohorts whose window has not ended
-    by ``as_of`` (default today) are left out.
+    (if any) and every record dated from then to 31 March. Read from the ``sustained`` rollup
+    (:mod:`hubcore.rollups`); cohorts whose window has not ended by ``as_of`` (default today)
+    are left out.
 
     ``outcome`` is one of ``education``, ``apprenticeship`` (every such record in that
     category), ``education_apprenticeship`` (a mix of the two), ``employment``,
     ``employment_mix`` (employment mixed with education or apprenticeship), ``not_sustained``
     (some record outside these categories) or ``unknown`` (no record current in the window).
-    Counted in SQL (aggregate; unsuppressed).
+    Aggregate; unsuppressed.
     """
     today = as_of or dt.date.today()
-    d = T_DEST.c
-    frames = []
-    for cohort in _cohorts(engine, scope):
-        start, end = dt.date(cohort, 10, 1), dt.date(cohort + 1, 3, 31)
-        if end > today:
-            continue
-        before = d.recorded_on <= start
-        ranked = (
-            select(
-                d.leaver_key,
-                d.category,
-                d.recorded_on,
-                func.row_number()
-                .over(partition_by=[d.leaver_key, before], order_by=d.recorded_on.desc())
-                .label("rn"),
-            )
-            .join(T_LEAVER, T_LEAVER.c.key == d.leaver_key)
-            .where(_scoped_leavers(scope, cohort), d.kind == "actual", d.recorded_on <= end)
-            .subquery()
-        )
-        in_window = or_(ranked.c.recorded_on > start, ranked.c.rn == 1)
-
-        def has(*cats: str, col=ranked.c.category) -> ColumnElement:
-            return func.max(case((col.in_(cats), 1), else_=0))
-
-        per_leaver = (
-            select(
-                ranked.c.leaver_key,
-                has("education").label("edu"),
-                has("apprenticeship").label("app"),
-                has("employment").label("emp"),
-                func.max(
-                    case((ranked.c.category.in_(
-                        ["education", "apprenticeship", "employment"]), 0), else_=1)
-                ).label("other"),
-            )
-            .where(in_window)
-            .group_by(ranked.c.leaver_key)
-            .subquery()
-        )
-        p = per_leaver.c
-        outcome = case(
-            (p.leaver_key.is_(None), "unknown"),
-            (p.other == 1, "not_sustained"),
-            (and_(p.emp == 1, or_(p.edu == 1, p.app == 1)), "employment_mix"),
-            (p.emp == 1, "employment"),
-            (and_(p.edu == 1, p.app == 1), "education_apprenticeship"),
-            (p.edu == 1, "education"),
-            else_="apprenticeship",
-        ).label("outcome")
-        keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group]
-        query = (
-            select(*keys, outcome, func.count().label("leavers"))
-            .select_from(T_LEAVER.outerjoin(per_leaver, p.leaver_key == T_LEAVER.c.key))
-            .where(_scoped_leavers(scope, cohort))
-            .group_by(*keys, outcome)
-        )
-        frames.append(_read(engine, query))
-    cols = ["urn", "cohort", "year_group", "outcome", "leavers"]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    return pd.concat(frames, ignore_index=True)[cols].astype(
-        {"urn": "int64", "cohort": "int64", "year_group": "int64", "leavers": "int64"}
-    )
+    frame = rollups.read(engine, "sustained", school_filter(scope, rollups.PACKS.c.urn))
+    # the window ends on 31 March of the year after leaving
+    ended = frame["cohort"].map(lambda c: dt.date(int(c) + 1, 3, 31) <= today)
+    return frame[ended.astype(bool)].reset_index(drop=True)
 
 
 def school_destination_measures(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -166,15 +166,39 @@ def test_old_record_counting_would_differ(small_hub):
 
 
 def test_snapshot_before_february_is_named(small_hub):
-    # On 15 January 2025 the Dec–Feb average is not complete: one snapshot on that date.
-    # L1's NEET record of 10 January is current then: NEET 1, NK 3 (L2, L3, L7), base 6.
+    # On 15 January 2025 the Dec–Feb average is not complete: a snapshot at the latest month
+    # end passed, 31 December 2024. L1's NEET record (10 January) is not current yet:
+    # L1 edu, L2 NK, L3 none, L7 none → NEET 0, NK 3, base 6 (custody L4 out).
     status = store.neet_status_counts(small_hub, Scope.admin(), 1, dt.date(2025, 1, 15))
     rates = tr.neet_rates(status, ("year_group",)).set_index("year_group")
-    assert rates.loc[11, "measurement"].startswith("snapshot on 2025-01-15")
-    assert (rates.loc[11, "neet"], rates.loc[11, "not_known"]) == (1, 3)
+    assert rates.loc[11, "measurement"].startswith("snapshot at the end of December 2024")
+    assert (rates.loc[11, "neet"], rates.loc[11, "not_known"]) == (0, 3)
+    # Before the end of October, a snapshot on the day itself, counted live: on 15 October
+    # only L4 (custody, 1 Oct), L5 (edu, 1 Oct) and L6 (edu, 20 Sep) have a record:
+    # NK = L1, L2, L3, L7 = 4 of a base of 6, all of them with no record.
+    status = store.neet_status_counts(small_hub, Scope.admin(), 1, dt.date(2024, 10, 15))
+    rates = tr.neet_rates(status, ("year_group",)).set_index("year_group")
+    assert rates.loc[11, "measurement"].startswith("snapshot on 2024-10-15")
+    assert (rates.loc[11, "denominator"], rates.loc[11, "not_known"]) == (6, 4)
+    assert rates.loc[11, "no_record"] == 4
     # Before the autumn after leaving there is nothing to measure.
     early = store.neet_status_counts(small_hub, Scope.admin(), 1, dt.date(2024, 8, 1))
     assert early.empty
+
+
+def test_stored_points_equal_the_live_count(small_hub):
+    # The neet_points summary (month ends, whole-month arithmetic in SQL) and the live count
+    # on the same date (latest record on or before it) agree, point by point.
+    stored = store.neet_status_counts(small_hub, Scope.admin(), 1, AS_OF)
+    for point, on in (("dec", dt.date(2024, 12, 31)), ("jan", dt.date(2025, 1, 31)),
+                      ("feb", dt.date(2025, 2, 28))):  # fmt: skip
+        live = pd.read_sql(store._status_on(Scope.admin(), 2024, on), small_hub)
+        mine = stored[stored["point"].eq(point)][live.columns.tolist()]
+        pd.testing.assert_frame_equal(
+            mine.sort_values(["year_group", "category"], ignore_index=True),
+            live.sort_values(["year_group", "category"], ignore_index=True),
+            check_dtype=False,
+        )
 
 
 def test_measurement_points():
@@ -183,7 +207,12 @@ def test_measurement_points():
     # a leap year's February ends on the 29th; two years after leaving moves a year on
     _, points = tr.measurement_points(2022, 2, dt.date(2024, 6, 1))
     assert points[-1][1] == dt.date(2024, 2, 29) and points[0][1] == dt.date(2023, 12, 31)
-    assert tr.measurement_points(2024, 1, dt.date(2025, 2, 27))[0].startswith("snapshot")
+    # 27 February: the end of January is the latest month end passed
+    label, points = tr.measurement_points(2024, 1, dt.date(2025, 2, 27))
+    assert points == [("jan", dt.date(2025, 1, 31))] and label.startswith("snapshot")
+    assert tr.measurement_points(2024, 1, dt.date(2024, 11, 30))[1] == [
+        ("nov", dt.date(2024, 11, 30))
+    ]
 
 
 def test_aggregate_role_gets_counts_not_pupils(small_hub):

@@ -90,24 +90,41 @@ def destination_mix(
     return out.reset_index()
 
 
+#: Month names for the measurement points and their labels.
+_MONTHS = {10: ("oct", "October"), 11: ("nov", "November"), 12: ("dec", "December"),
+           1: ("jan", "January"), 2: ("feb", "February")}  # fmt: skip
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def measurement_points(
     cohort: int, years_after: int = 1, as_of: dt.date | pd.Timestamp | None = None
 ) -> tuple[str, list[tuple[str, dt.date]]]:
     """When a cohort's NEET and not-known rates are measured ``years_after`` leaving (1 = the
     academic year after leaving), and the label of that measurement.
 
-    DfE's annual figure is the average of the end of December, January and February
+    DfE's annual figure is the average of the ends of December, January and February
     (DOMAIN.md §4.2, §4.3): those three dates once the end of February has passed by ``as_of``
-    (default today); before then, a snapshot on ``as_of`` itself, from 1 September of that
-    academic year on; earlier still, nothing to measure (empty list).
+    (default today). Before then, a snapshot at the latest month end that has passed (October
+    to January; point "oct" … "jan"), else on ``as_of`` itself (point "snapshot") from
+    1 September of that academic year on; earlier still, nothing to measure (empty list).
     """
     year = cohort + years_after - 1
-    dec, jan = dt.date(year, 12, 31), dt.date(year + 1, 1, 31)
-    feb = dt.date(year + 1, 3, 1) - dt.timedelta(days=1)
     today = _as_of(as_of).date()
+    dec, jan, feb = _month_end(year, 12), _month_end(year + 1, 1), _month_end(year + 1, 2)
     if feb <= today:
         label = f"Dec-Feb average ({dec}, {jan}, {feb})"
         return label, [("dec", dec), ("jan", jan), ("feb", feb)]
+    ends = [(m, _month_end(year + (m < 9), m)) for m in (10, 11, 12, 1)]
+    passed = [(m, end) for m, end in ends if end <= today]
+    if passed:
+        month, end = passed[-1]
+        name, long = _MONTHS[month]
+        return (f"snapshot at the end of {long} {end.year} (Dec-Feb not yet complete)",
+                [(name, end)])  # fmt: skip
     if today >= dt.date(year, 9, 1):
         return f"snapshot on {today} (Dec-Feb not yet complete)", [("snapshot", today)]
     return "not yet measurable", []

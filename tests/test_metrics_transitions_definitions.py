@@ -227,16 +227,16 @@ def test_year_groups_compared_with_their_own_age(small_hub):
     status = store.neet_status_counts(small_hub, Scope.admin(), 1, AS_OF)
     rates = tr.neet_rates(status, ("cohort", "year_group"))
     out = tr.compare_neet(rates).set_index("year_group")
-    # Year 11 leavers are 16: England 16–17 (NEET+NK 5.6): 500/9 − 5.6 = 49.956 pp
+    # Year 11 leavers are 16: England 16–17 (NEET+NK 5.6): 500/9 − 5.6 = 49.956 → 50.0 pp
     assert out.loc[11, "academic_age"] == 16
     assert out.loc[11, "england_neet_nk_pct"] == 5.6
-    assert out.loc[11, "vs_england_neet_nk"] == pytest.approx(500 / 9 - 5.6)
+    assert out.loc[11, "vs_england_neet_nk"] == 50.0  # 49.956 to one decimal
     assert "16-17" in out.loc[11, "england_comparator"]
     # Year 13 leavers are 18: England 16–18 NEET 8.0 (2023), no not-known figure:
-    # 100/6 − 8.0 = 8.667 pp; no NEET+NK comparator rather than the 16–17 one
+    # 100/6 − 8.0 = 8.667 → 8.7 pp; no NEET+NK comparator rather than the 16–17 one
     assert out.loc[13, "academic_age"] == 18
     assert out.loc[13, "england_neet_pct"] == 8.0
-    assert out.loc[13, "vs_england_neet"] == pytest.approx(100 / 6 - 8.0)
+    assert out.loc[13, "vs_england_neet"] == 8.7  # 8.667 to one decimal
     assert math.isnan(out.loc[13, "england_neet_nk_pct"])
     assert "16-18" in out.loc[13, "england_comparator"]
     # pooled rows (no year group) get no comparator at all
@@ -252,11 +252,14 @@ def test_zero_denominators_and_no_negative_zero():
     out = tr.neet_rates(status, ("year_group",)).iloc[0]
     assert out["denominator"] == 0 and math.isnan(out["neet_pct"])
     assert out["note"] == "no leavers outside custody"
-    # a rate equal to the comparator up to float noise: a difference of +0.0, never -0.0
-    rates = pd.DataFrame({"year_group": [11], "neet_pct": [3.4], "not_known_pct": [2.2],
-                          "neet_nk_pct": [5.6 - 1e-15]})  # fmt: skip
-    diff = tr.compare_neet(rates)["vs_england_neet_nk"].iloc[0]
-    assert diff == 0 and not np.signbit(diff)
+    # rates just under the comparator (float noise; 5.56 − 5.6 = −0.04): a difference of +0.0
+    # once rounded to the published decimal, never -0.0
+    rates = pd.DataFrame({"year_group": [11, 11], "neet_pct": [3.4, 3.4],
+                          "not_known_pct": [2.2, 2.2],
+                          "neet_nk_pct": [5.6 - 1e-15, 5.56]})  # fmt: skip
+    diffs = tr.compare_neet(rates)["vs_england_neet_nk"]
+    assert (diffs == 0).all() and not np.signbit(diffs).any()
+    assert f"{diffs.iloc[1]:.1f}" == "0.0"
 
 
 # --- hand-over funnel -----------------------------------------------------------------------

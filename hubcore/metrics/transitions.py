@@ -253,9 +253,9 @@ def compare_neet(
     - other ages, or rows without a year group: no comparator.
 
     ``england_comparator`` names the figure used. ``vs_england_neet``, ``vs_england_neet_nk``
-    and ``vs_la_neet_nk`` = the row's rate − comparator (percentage points; missing without
-    one). Published rates cover every young person of that age in the area, not one school's
-    leavers: a guide, not a like-for-like comparison.
+    and ``vs_la_neet_nk`` = the row's rate − comparator (percentage points, one decimal, never
+    -0.0; missing without one). Published rates cover every young person of that age in the
+    area, not one school's leavers: a guide, not a like-for-like comparison.
     """
     out = rates
     if "la_gss" not in out.columns and schools is not None and "urn" in out.columns:
@@ -295,8 +295,9 @@ def compare_neet(
 
 
 def _difference(a: pd.Series, b: pd.Series) -> pd.Series:
-    """a − b in percentage points, float noise rounded off and never -0.0."""
-    return (a.astype("float64") - b.astype("float64")).round(9) + 0.0
+    """a − b in percentage points to one decimal (as published), never -0.0: a difference of
+    −0.04 would otherwise print as "-0.0" once rounded for display."""
+    return (a.astype("float64") - b.astype("float64")).round(1) + 0.0
 
 
 def _weights(handovers: pd.DataFrame) -> pd.Series:

@@ -160,7 +160,8 @@ class SchoolProfile(HubPage):
         )
 
     def _destinations(self) -> pn.viewable.Viewable:
-        shown = display.profile_destinations(self._engine, self._school_scope(), self.urn)
+        shown = display.profile_destinations(self._engine, self._school_scope(), self.urn,
+                                             table=data.transitions_report(self._url, self._key))
         if shown.empty:
             return layout.empty_state("No leavers' destinations recorded.")
         long = display.profile_destination_bars(self._engine, self._school_scope(), self.urn,
@@ -180,7 +181,8 @@ class SchoolProfile(HubPage):
 
     def _funnel(self) -> pn.viewable.Viewable:
         # Counted in SQL without pupil keys: every role that may see the school sees its funnel.
-        funnel = display.profile_funnel(self._engine, self._school_scope(), self.urn)
+        funnel = display.profile_funnel(self._engine, self._school_scope(), self.urn,
+                                        table=data.transitions_report(self._url, self._key))
         if funnel.empty:
             return layout.empty_state("No hand-overs recorded for this school.")
         return pn.Column(

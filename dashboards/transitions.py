@@ -92,11 +92,11 @@ class Transitions(HubPage):
             chart.yaxis.axis_label = "young people (c = fewer than 6: not drawn)"
             parts.append(pn.pane.Bokeh(chart, sizing_mode="stretch_width"))
         if not lag.empty:
-            row = lag.iloc[0]
-            parts.append(layout.markdown(
-                "Days from leaving to referral: median **{median}**, 90th percentile "
-                "**{p90}** ({referred} referred).", median=row["median_days"],
-                p90=row["p90_days"], referred=row["referred"]))
+            for row in lag.to_dict("records"):
+                parts.append(layout.markdown(
+                    "Days from leaving to referral, {to}: median **{median}**, 90th "
+                    "percentile **{p90}** ({referred} referred).", to=row["handed_to_label"],
+                    median=row["median_days"], p90=row["p90_days"], referred=row["referred"]))
             parts.append(self._lag_histogram(table[f"histogram_{year_group}"]))
         if not neet.empty:
             parts.append(self._neet_bars(neet))

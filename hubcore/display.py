@@ -52,7 +52,6 @@ FUNNEL_STEPS = ("handovers", "referred", "contacted", "engaged", "lost")
 #: Disclosure rules of the page data sources, by source name (see :data:`SOURCES`): written
 #: once, as data, with the report rules in :mod:`hubcore.disclosure.rules`.
 RULES: dict[str, Spec] = rules.PAGE_SPECS
-_FUNNEL_COUNTS = rules.FUNNEL_COUNTS
 
 
 def protect(frame: pd.DataFrame, spec: Spec) -> pd.DataFrame:
@@ -366,33 +365,64 @@ def profile_links(engine: Engine, scope: Scope, urn: int | None = None) -> pd.Da
     return _meta(out, title="Employer links")
 
 
-def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None) -> pd.DataFrame:
-    """Destinations one year after leaving per school, cohort and year group
-    (:func:`hubcore.metrics.destination_mix`): ``urn``, ``cohort``, ``year_group``,
-    ``leavers`` and ``pct_<category>`` (percent of leavers) for each category of
-    :data:`hubcore.codes.DESTINATION_CATEGORIES`.
+# --- the transitions report: one protected table for every transitions figure ----------------
+#
+# The destination mix, funnel, lag and NEET figures the pages show are rows of the transitions
+# report after disclosure control (``hubcore.metrics.report.export_table``), whose rules link
+# them to each other (school rows to hub rows, the lag's referrals to the funnel's, NEET counts
+# to the cohort's leavers). Taking the page's figures from it keeps one figure one value across
+# the report, the pages and the briefing, and a cell hidden in one is hidden in all.
 
-    Protection: leavers under 6 are ``c``; a category's percentage is ``c`` where 1–5 leavers
-    are in it, and where one category is hidden another is hidden with it (smallest first),
-    since the percentages add up to 100."""
-    counts = _only(store.destination_counts(engine, scope), _urns(scope, urn))
-    counts = counts[counts["years_after"] == 1]
-    keys = ["urn", "cohort", "year_group"]
-    mix = metrics.destination_mix(counts, by=keys)
-    wide = counts.pivot_table(index=keys, columns="category", values="leavers", aggfunc="sum",
-                              fill_value=0)
-    wide = wide.reindex(columns=list(codes.DESTINATION_CATEGORIES), fill_value=0)
-    wide.columns = [rules.PAGE_MIX_COUNTS[f"pct_{c}"] for c in wide.columns]
-    frame = mix.merge(wide.reset_index(), on=keys, how="left")
-    out = protect(frame, RULES["profile_destinations"])
-    return _meta(out, title="Destinations one year after leaving (c = fewer than 6 leavers)",
+#: Funnel columns the pages show, after their keys.
+FUNNEL_COLUMNS = (*rules.FUNNEL_COUNTS, *(p for p in rules.FUNNEL_PCTS if "_of_" in p), "note")
+
+
+def transitions_report(engine: Engine, scope: Scope,
+                       overdue_days: int = metrics.transitions.OVERDUE_DAYS) -> pd.DataFrame:
+    """The transitions report for ``scope`` with disclosure control applied (every section;
+    see :func:`hubcore.metrics.report.transitions_table`). The page sources below take their
+    rows from it; a page passes the one it has cached as ``table``."""
+    return report.export_table(engine, "transitions", scope,
+                               report.Options(overdue_days=overdue_days))
+
+
+def _section(table: pd.DataFrame, section: str, columns: Sequence[str],
+             cohort: int | None = None, urn: int | None = None) -> pd.DataFrame:
+    rows = table[table["section"].eq(section)]
+    if cohort is not None:
+        rows = rows[pd.to_numeric(rows["cohort"]) == cohort]
+    if urn is not None:
+        rows = rows[pd.to_numeric(rows["urn"]) == urn]
+    keep = [c for c in columns if c in rows.columns]
+    return rows[keep].reset_index(drop=True)
+
+
+def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None,
+                         table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Destinations one year after leaving per school, cohort and year group (the report's
+    ``destination_mix`` rows, :func:`hubcore.metrics.destination_mix`): ``urn``, ``cohort``,
+    ``year_group``, ``leavers`` and ``pct_<category>`` (percent of leavers) for each category
+    of :data:`hubcore.codes.DESTINATION_CATEGORIES`.
+
+    Protection (the report's rules): leavers under 6 are ``c``; a category's percentage is
+    ``c`` where 1–5 leavers are in it, and never the only one hidden in its row, since the
+    percentages add up to 100."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    mix = _section(table, "destination_mix", ["urn", "cohort", "year_group", "years_after",
+                                              "leavers", *rules.MIX_PCTS],
+                   urn=_urns(scope, urn))
+    mix = mix[pd.to_numeric(mix["years_after"]) == 1].drop(columns="years_after")
+    return _meta(mix.reset_index(drop=True),
+                 title="Destinations one year after leaving (c = fewer than 6 leavers)",
                  units={"leavers": "leavers", **dict.fromkeys(rules.MIX_PCTS, "percent")})
 
 
 def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = None,
                              table: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`profile_destinations` in long form for the stacked bars: ``urn``, ``cohort``,
-    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed)."""
+    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed). ``table`` is a
+    :func:`profile_destinations` frame."""
     if table is None:
         table = profile_destinations(engine, scope, urn)
     pct = [c for c in table.columns if c.startswith("pct_")]
@@ -403,38 +433,29 @@ def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = Non
                  units={"percent": "% of leavers"})
 
 
-def funnel(engine: Engine, scope: Scope, by: Sequence[str] = ("year_group",),
-           urn: int | None = None) -> pd.DataFrame:
-    """The hand-over funnel (:func:`hubcore.metrics.handover_funnel`) per group ``by`` and
-    receiving organisation (``handed_to``, ``handed_to_label``: the NCS and LA tracking never
-    added together): the keys, ``leavers``, ``handovers``, ``referred``, ``not_referred``,
-    ``contacted``, ``engaged``, ``lost``, ``lost_before_contact``, ``closed``, ``still_open``
-    (young people) and ``pct_<count>_of_<base>`` (percent of the base named).
+def profile_funnel(engine: Engine, scope: Scope, urn: int | None = None,
+                   table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A school's NCS and LA hand-over funnel per cohort, year group and receiving
+    organisation (the report's ``funnel_school`` rows, :func:`hubcore.metrics.handover_funnel`;
+    the NCS and LA tracking never added together): ``urn``, ``cohort``, ``year_group``,
+    ``handed_to``, ``handed_to_label``, ``leavers``, ``handovers``, ``referred``,
+    ``not_referred``, ``contacted``, ``engaged``, ``lost``, ``lost_before_contact``,
+    ``closed``, ``still_open`` (young people), ``pct_<count>_of_<base>`` (percent of the base
+    named) and ``note``.
 
-    Protection: counts under 6 are ``c``; referred and not referred add up to the hand-overs,
-    the outcomes to the referred, so no one of them is hidden alone; a percentage is ``c`` with
-    its count or its base."""
-    hand = _only(store.handover_dates(engine, scope), urn)
-    leavers = _only(store.leaver_counts(engine, scope), urn)
-    keys = list(by)
-    table = metrics.handover_funnel(hand, leavers, by=keys)
-    return protect(table, RULES["funnel"])
-
-
-def profile_funnel(engine: Engine, scope: Scope, urn: int | None = None) -> pd.DataFrame:
-    """A school's NCS and LA hand-over funnel per year group, all cohorts (see
-    :func:`funnel`; ``urn`` column first)."""
-    out = funnel(engine, scope, ("urn", "year_group"), _urns(scope, urn))
+    Protection (the report's rules): counts under 6 are ``c``; referred and not referred add
+    up to the hand-overs and the outcomes to the referred, so none is hidden alone; school rows
+    add up to the hub's; a percentage is ``c`` with its count or base."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    out = _section(table, "funnel_school", ["urn", "cohort", "year_group", "handed_to",
+                                            "handed_to_label", *FUNNEL_COLUMNS],
+                   urn=_urns(scope, urn))
     return _meta(out, title="NCS and LA hand-over funnel",
-                 units=dict.fromkeys(_FUNNEL_COUNTS, "young people"))
+                 units=dict.fromkeys(rules.FUNNEL_COUNTS, "young people"))
 
 
 # --- transitions ------------------------------------------------------------------------------
-
-
-def cohorts(engine: Engine, scope: Scope) -> list[int]:
-    """Summers of leaving with leavers recorded, oldest first."""
-    return sorted(int(c) for c in store.leaver_counts(engine, scope)["cohort"].dropna().unique())
 
 
 def _cohort(frame: pd.DataFrame, cohort: int | None) -> pd.DataFrame:
@@ -443,12 +464,25 @@ def _cohort(frame: pd.DataFrame, cohort: int | None) -> pd.DataFrame:
     return frame[pd.to_numeric(frame["cohort"]) == cohort].reset_index(drop=True)
 
 
-def transitions_funnel(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
-    """The hub's hand-over funnel per cohort, year group and receiving organisation (see
-    :func:`funnel`); one cohort if ``cohort`` is given."""
-    out = _cohort(funnel(engine, scope, ("cohort", "year_group")), cohort)
+def cohorts(engine: Engine, scope: Scope, table: pd.DataFrame | None = None) -> list[int]:
+    """Summers of leaving in the transitions report, oldest first."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    return sorted(int(c) for c in pd.to_numeric(table["cohort"], errors="coerce")
+                  .dropna().unique())
+
+
+def transitions_funnel(engine: Engine, scope: Scope, cohort: int | None = None,
+                       table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The hub's hand-over funnel per cohort, year group and receiving organisation (the
+    report's ``funnel_hub`` rows; columns as :func:`profile_funnel` without ``urn``); one
+    cohort if ``cohort`` is given."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    out = _section(table, "funnel_hub", ["cohort", "year_group", "handed_to", "handed_to_label",
+                                         *FUNNEL_COLUMNS], cohort=cohort)
     return _meta(out, title="Hand-over funnel",
-                 units=dict.fromkeys(_FUNNEL_COUNTS, "young people"))
+                 units=dict.fromkeys(rules.FUNNEL_COUNTS, "young people"))
 
 
 def funnel_bars(funnel_table: pd.DataFrame, year_group: int) -> pd.DataFrame:
@@ -466,24 +500,17 @@ def funnel_bars(funnel_table: pd.DataFrame, year_group: int) -> pd.DataFrame:
 
 
 def transitions_lag(engine: Engine, scope: Scope, cohort: int | None = None,
-                    funnel_table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Days from leaving to referral per cohort and year group, every receiving organisation
-    together (:func:`hubcore.metrics.referral_lag`): ``cohort``, ``year_group``, ``referred``
-    (hand-overs referred), ``median_days`` and ``p90_days`` (days).
-
-    Protection: the days are ``c`` under 6 referrals; ``referred`` is also ``c`` wherever the
-    funnel (``funnel_table``, default :func:`transitions_funnel`) hides the referrals of one
-    organisation, since it is their sum."""
-    hand = store.handover_dates(engine, scope)
-    keys = ["cohort", "year_group"]
-    lag = _cohort(metrics.referral_lag(hand, by=keys), cohort)
-    shown = transitions_funnel(engine, scope, cohort) if funnel_table is None else funnel_table
-    hidden = shown[shown["referred"].astype(object).eq(C)][keys].drop_duplicates()
-    lag = lag.assign(_referred=lag["referred"])
-    marked = lag.merge(hidden.assign(_hidden=True), on=keys, how="left")["_hidden"]
-    lag["referred"] = lag["referred"].astype(object).where(~marked.eq(True).to_numpy(), C)
-    out = protect(lag[[*keys, "referred", "_referred", "median_days", "p90_days"]],
-                  RULES["transitions_lag"])
+                    table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Days from leaving to referral per cohort, year group and receiving organisation (the
+    report's ``lag_hub`` rows, :func:`hubcore.metrics.referral_lag`): ``cohort``,
+    ``year_group``, ``handed_to``, ``referred`` (hand-overs referred), ``median_days`` and
+    ``p90_days`` (days; ``c`` with too few referrals)."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    out = _section(table, "lag_hub", ["cohort", "year_group", "handed_to", "referred",
+                                      "median_days", "p90_days"], cohort=cohort)
+    out["handed_to_label"] = out["handed_to"].map(
+        metrics.transitions.HANDOVER_TARGET_LABELS).fillna(out["handed_to"])
     return _meta(out, title="Days from leaving to referral",
                  units={"median_days": "days", "p90_days": "days", "referred": "hand-overs"})
 
@@ -491,12 +518,13 @@ def transitions_lag(engine: Engine, scope: Scope, cohort: int | None = None,
 def lag_histogram(engine: Engine, scope: Scope, cohort: int | None = None,
                   year_group: int = 11, lag: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days from leaving to referral in 14-day bins for one cohort (default all) and year
-    group, from the aggregate hand-over read (so every role sees it): ``left_days``,
-    ``right_days`` (bin edges, days), ``handovers`` (``c`` where suppressed) and ``value``
-    (float; 0 where suppressed, so a hidden bin draws nothing).
+    group, every receiving organisation together, from the aggregate hand-over read (so every
+    role sees it): ``left_days``, ``right_days`` (bin edges, days), ``handovers`` (``c`` where
+    suppressed) and ``value`` (float; 0 where suppressed, so a hidden bin draws nothing).
 
     Protection: the bins add up to the referrals of :func:`transitions_lag` (``lag``), so a
-    hidden bin never stands alone, and a hidden total hides a bin too."""
+    hidden bin never stands alone, and if the lag hides any of those referrals (or for all
+    cohorts at once, which no lag row shows) a bin is hidden with them."""
     hand = _cohort(store.handover_dates(engine, scope), cohort)
     hand = hand[(hand["year_group"] == year_group) & hand["referred_on"].notna()]
     days = (pd.to_datetime(hand["referred_on"]) - pd.to_datetime(hand["left_on"])).dt.days
@@ -504,11 +532,11 @@ def lag_histogram(engine: Engine, scope: Scope, cohort: int | None = None,
     top = max(int(days.max()) if len(days) else 0, 30)
     edges = np.arange(0, top + LAG_BIN_DAYS + 1, LAG_BIN_DAYS)
     counts, edges = np.histogram(days, bins=edges, weights=weights.to_numpy(float))
-    if lag is None:
+    if lag is None and cohort is not None:
         lag = transitions_lag(engine, scope, cohort)
-    row = lag[pd.to_numeric(lag["year_group"]) == year_group]
+    rows = lag[pd.to_numeric(lag["year_group"]) == year_group] if lag is not None else None
     total: object = int(counts.sum())
-    if cohort is None or (len(row) and row["referred"].astype(object).eq(C).any()):
+    if rows is None or rows["referred"].astype(object).eq(C).any():
         total = C  # not shown as such: treat it as hidden
     frame = pd.DataFrame({
         "_row": ["bin"] * len(counts) + ["total"], "_group": 0,
@@ -520,40 +548,40 @@ def lag_histogram(engine: Engine, scope: Scope, cohort: int | None = None,
                  units={"handovers": "hand-overs", "left_days": "days"})
 
 
-def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
-    """NEET + not known one year after leaving, per young person
-    (:func:`hubcore.metrics.neet_rates` over :func:`hubcore.store.neet_status_counts`), for the
-    hub against its LAs' published rates and England's figure for the leavers' age
-    (:func:`hubcore.metrics.compare_neet`), per cohort and year group: ``cohort``,
-    ``year_group``, ``who`` ("this hub", "LA <code> (published …)", "England …"),
-    ``denominator`` (leavers; hub rows only), ``neet_nk_pct`` (percent), ``measurement`` and
-    ``value`` (float, NaN where suppressed or no comparator).
+def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None,
+                     table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """NEET + not known one year after leaving, per young person, for the hub (the report's
+    ``neet_hub`` rows, :func:`hubcore.metrics.neet_rates`) against its LAs' published rates and
+    England's figure for the leavers' age (:func:`hubcore.metrics.compare_neet`), per cohort
+    and year group: ``cohort``, ``year_group``, ``who`` ("this hub", "LA <code> (published
+    …)", the England comparator's name), ``denominator`` (leavers; hub rows only),
+    ``neet_nk_pct`` (percent), ``measurement`` and ``value`` (float, NaN where suppressed or
+    no comparator). LAs publish rates for ages 16–17 only, so Year 13 rows have none.
 
-    Protection: the hub's rate is ``c`` where its base, or the leavers NEET or not known, or
-    the other leavers, are suppressed; published rates are published."""
-    counts = _cohort(store.neet_status_counts(engine, scope), cohort)
-    keys = ["cohort", "year_group"]
-    rates = metrics.neet_rates(counts, by=keys)
-    compared = metrics.compare_neet(rates)
-    hub = protect(pd.DataFrame({
-        "cohort": rates["cohort"], "year_group": rates["year_group"], "who": "this hub",
-        "denominator": rates["denominator"], "neet_nk_pct": rates["neet_nk_pct"],
-        "measurement": rates["measurement"], "_neet": rates["neet"], "_nk": rates["not_known"],
-        "_rest": rates["denominator"] - rates["neet"] - rates["not_known"]}),
-        RULES["transitions_neet"])
+    Protection: the report's, and beside its base the rate is also ``c`` where the leavers who
+    are neither NEET nor not known number 1–5 (rate × base would give them back)."""
+    if table is None:
+        table = transitions_report(engine, scope)
+    hub = _section(table, "neet_hub", ["cohort", "year_group", "denominator", "neet_nk_pct",
+                                       "measurement", "england_comparator",
+                                       "england_neet_nk_pct", "neet", "not_known"],
+                   cohort=cohort)
+    rest = numeric(hub["denominator"]) - numeric(hub["neet"]) - numeric(hub["not_known"])
+    hub = protect(hub.rename(columns={"neet": "_neet", "not_known": "_nk"})
+                  .assign(_rest=rest.round(9)), RULES["transitions_neet"])
     las = sorted(schools(engine, scope)["la_gss"].dropna().unique().tolist())
     published = metrics.la_published(store.la_neet_stats(engine, las))
     published = published[published["la_neet_nk_pct"].notna()]
-    rows = [hub]
-    for i, r in enumerate(compared.itertuples(index=False)):
-        young = pd.notna(r.england_neet_nk_pct)  # LAs publish 16–17 only
+    rows = [hub.drop(columns=["england_comparator", "england_neet_nk_pct"])
+            .assign(who="this hub")]
+    for r in hub.itertuples(index=False):
+        young = pd.notna(r.england_neet_nk_pct)
         who = [f"LA {p.la_gss} (published {p.la_time_period})"
                for p in published.itertuples()] if young else []
         pct = [float(v) for v in published["la_neet_nk_pct"]] if young else []
         who.append(str(r.england_comparator))
         pct.append(float(r.england_neet_nk_pct))
-        rows.append(pd.DataFrame({"cohort": rates["cohort"].iat[i],
-                                  "year_group": rates["year_group"].iat[i], "who": who,
+        rows.append(pd.DataFrame({"cohort": r.cohort, "year_group": r.year_group, "who": who,
                                   "neet_nk_pct": [round(v, 1) for v in pct]}))
     out = pd.concat(rows, ignore_index=True)
     out["value"] = numeric(out["neet_nk_pct"])

@@ -742,11 +742,6 @@ def test_hub_funnel_figures_are_one_value(products, demo_engine):
     assert in_briefing
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hubcore.display protects its funnel apart from the report: the report hides the hub's "
-    "leavers where the hub's custody count is 1-5 (cohort leavers = custody + denominator), "
-    "the transitions page shows them, so page leavers - report denominator = custody. Fix: "
-    "the page reads the report's protected funnel_hub rows (as the briefing now does)."))
 def test_hub_funnel_figures_are_one_value_on_the_page(products, demo_engine):
     from hubcore import display
 

@@ -182,8 +182,10 @@ def test_lag_histogram_hides_bins_in_pairs(small_hub):
 
 
 def _percent_bases() -> dict[str, str]:
+    from hubcore import disclosure
+
     bases = {}
-    for spec in display.RULES.values():
+    for spec in (disclosure.SPECS["transitions"], *display.RULES.values()):
         bases.update({p: b for p, b in spec.percents.items() if b is not None})
     return bases
 

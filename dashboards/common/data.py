@@ -145,22 +145,27 @@ def area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFr
 
 
 @pn.cache(max_items=32)
+def transitions_report(url: str, key: ScopeKey) -> pd.DataFrame:
+    """The protected transitions report the transitions and profile pages take their figures
+    from (``hubcore.display.transitions_report``)."""
+    return display.transitions_report(engine_for(url), _scope(key))
+
+
 def cohorts(url: str, key: ScopeKey) -> list[int]:
-    """Summers of leaving recorded (``hubcore.display.cohorts``)."""
-    return display.cohorts(engine_for(url), _scope(key))
+    """Summers of leaving in the transitions report (``hubcore.display.cohorts``)."""
+    return display.cohorts(engine_for(url), _scope(key), table=transitions_report(url, key))
 
 
 @pn.cache(max_items=32)
 def transitions(url: str, key: ScopeKey, cohort: int) -> dict[str, pd.DataFrame]:
     """The transitions page's frames for one cohort: ``funnel``, ``lag``, ``neet`` and
     ``histogram_11`` / ``histogram_13`` (``hubcore.display``)."""
-    engine, scope = engine_for(url), _scope(key)
-    funnel = display.transitions_funnel(engine, scope, cohort)
-    lag = display.transitions_lag(engine, scope, cohort, funnel_table=funnel)
+    engine, scope, table = engine_for(url), _scope(key), transitions_report(url, key)
+    lag = display.transitions_lag(engine, scope, cohort, table=table)
     return {
-        "funnel": funnel,
+        "funnel": display.transitions_funnel(engine, scope, cohort, table=table),
         "lag": lag,
-        "neet": display.transitions_neet(engine, scope, cohort),
+        "neet": display.transitions_neet(engine, scope, cohort, table=table),
         **{f"histogram_{yg}": display.lag_histogram(engine, scope, cohort, yg, lag=lag)
            for yg in (11, 13)},
     }

@@ -250,9 +250,8 @@ SPECS: dict[str, Spec] = {
 # What the served pages show, by hubcore.display source name. A helper column (named with a
 # leading "_") declares a count the page does not show but a reader could derive (a
 # percentage's numerator, the rest of a total); hubcore.display drops it after protection.
-
-#: Destination-mix percentages and the helper columns holding their counts.
-PAGE_MIX_COUNTS: dict[str, str] = {f"pct_{c}": f"_n_{c}" for c in DESTINATION_CATEGORIES}
+# The destination mix, funnel and lag rows the pages show are the transitions report's, under
+# its rules above (SPECS["transitions"]).
 
 
 def neet_rate_spec(base: str) -> Spec:
@@ -278,25 +277,8 @@ PAGE_SPECS: dict[str, Spec] = {
     "area_coverage": Spec(percents={"pct_below": None},
                           rounded={"nearest_km": 2, "mean_measure": 2}),
     "profile_encounters": Spec(counts=("participants",)),
-    "profile_destinations": Spec(
-        counts=("leavers", *PAGE_MIX_COUNTS.values()),
-        percents=dict.fromkeys(PAGE_MIX_COUNTS, "leavers"),
-        numerators=PAGE_MIX_COUNTS,
-        relations=(Relation("leavers", tuple(PAGE_MIX_COUNTS)),),
-    ),
-    # Referred and not referred add up to the hand-overs, the outcomes to the referred.
-    "funnel": Spec(
-        counts=FUNNEL_COUNTS,
-        percents={p: base for p, (_, base) in FUNNEL_PCTS.items()},
-        numerators={p: count for p, (count, _) in FUNNEL_PCTS.items()},
-        relations=(Relation("handovers", ("referred", "not_referred")),
-                   Relation("referred", ("engaged", "lost", "closed", "still_open"))),
-    ),
+    # The report's hub rows, with the leavers neither NEET nor not known as a helper.
     "transitions_neet": neet_rate_spec("denominator"),
-    # The days rest on the referrals (``_referred``) even where the count is shown as c.
-    "transitions_lag": Spec(counts=("referred",),
-                            statistics={"median_days": ("_referred", 1),
-                                        "p90_days": ("_referred", 1)}),
     # The bins add up to the referrals of the lag line (the "total" row, not shown).
     "lag_histogram": Spec(counts=("handovers",), rows_by="_row",
                           relations=(Relation("handovers", ("handovers",), rows="total",

@@ -358,6 +358,20 @@ def _pinned(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, grain: np
     snapped to whole people (or thirds, for averaged counts), to a fixed point."""
     lo = np.where(hidden, floor, values)
     hi = np.where(hidden, np.inf, values)
+    # Only relations holding a hidden cell say anything about one.
+    useful = (np.bincount(rid, hidden[cid].astype(float), n_rel) > 0)[rid]
+    rid, cid, coef = rid[useful], cid[useful], coef[useful]
+    if not len(cid):
+        return np.zeros(len(hidden), dtype=bool)
+    # Work on the cells those relations hold only (a small part of a big table).
+    uniq, cid = np.unique(cid, return_inverse=True)
+    cid = cid.reshape(-1)
+    lo, hi, grain = lo[uniq], hi[uniq], grain[uniq]
+    # Memberships sorted by cell, so each round's per-cell bound is one reduceat (fast).
+    order = np.argsort(cid, kind="stable")
+    cells_sorted = cid[order]
+    starts = np.flatnonzero(np.r_[True, cells_sorted[1:] != cells_sorted[:-1]])
+    owners = cells_sorted[starts]
     with np.errstate(all="ignore"):  # infinities are expected: unbounded hidden cells
         for _ in range(rounds):
             mn = np.where(coef > 0, coef * lo[cid], coef * hi[cid])
@@ -373,14 +387,18 @@ def _pinned(hidden: np.ndarray, values: np.ndarray, floor: np.ndarray, grain: np
             up = np.where(coef > 0, -o_mn / coef, -o_mx / coef)
             down = np.where(coef > 0, -o_mx / coef, -o_mn / coef)
             nlo, nhi = lo.copy(), hi.copy()
-            np.maximum.at(nlo, cid, np.nan_to_num(down, nan=-np.inf))
-            np.minimum.at(nhi, cid, np.nan_to_num(up, nan=np.inf))
+            best_lo = np.maximum.reduceat(np.nan_to_num(down[order], nan=-np.inf), starts)
+            best_hi = np.minimum.reduceat(np.nan_to_num(up[order], nan=np.inf), starts)
+            nlo[owners] = np.maximum(nlo[owners], best_lo)
+            nhi[owners] = np.minimum(nhi[owners], best_hi)
             nlo = np.ceil(nlo * grain - 1e-6) / grain
             nhi = np.where(np.isfinite(nhi), np.floor(nhi * grain + 1e-6) / grain, nhi)
             if np.array_equal(nlo, lo) and np.array_equal(nhi, hi):
                 break
             lo, hi = nlo, nhi
-    return hidden & (floor > 0) & (hi - lo < 1e-6)
+    out = np.zeros(len(hidden), dtype=bool)
+    out[uniq] = hi - lo < 1e-6
+    return out & hidden & (floor > 0)
 
 
 def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | None],

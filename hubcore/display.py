@@ -3,9 +3,12 @@
 Each function takes an engine (and, where a page keeps cached reads, the frames it already
 holds), a :class:`~hubcore.access.Scope` and the page's options, and returns a
 :class:`pandas.DataFrame` whose columns its docstring lists. Disclosure control is applied here,
-through :func:`hubcore.disclosure.apply_spec` with the rules of :data:`RULES` (declared as data,
-one engine ``Spec`` per source), so a page only draws what it is given: no page module
-suppresses or computes a figure itself. Nothing here imports Panel or Bokeh.
+through :func:`hubcore.disclosure.apply_spec` with the rules of :data:`RULES`
+(``hubcore.disclosure.rules.PAGE_SPECS``, declared as data, one ``Spec`` per source); the
+transitions figures (destination mix, funnel, lag, NEET) are rows of the protected transitions
+report (:func:`transitions_report`), so the page, the report and the briefing show one value
+and hide the same cells. A page only draws what it is given: no page module suppresses or
+computes a figure itself. Nothing here imports Panel or Bokeh.
 
 Conventions of every frame:
 

@@ -185,16 +185,20 @@ def overview_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 def area_neet(engine: Engine, scope: Scope, counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """NEET + not known one year after leaving by the leavers' home small area, all cohorts
-    and year groups (:func:`hubcore.metrics.neet_rates`): ``code`` (LSOA), ``leavers`` (the
-    rate's base), ``neet_nk_pct`` (percent) and ``value`` (the same as a float, NaN where
-    suppressed).
+    and year groups (:func:`hubcore.metrics.neet_rates` over
+    :func:`hubcore.store.neet_status_by_area`): per young person, as the NEET report counts
+    them (each leaver once per measurement point by the record current then, DfE's Dec–Feb
+    average or a named snapshot; no record counts as not known; custody left out of the base).
+    ``code`` (LSOA), ``leavers`` (the rate's base: leavers outside custody, averaged over the
+    points, so possibly fractional), ``neet_nk_pct`` (percent) and ``value`` (the same as a
+    float, NaN where suppressed).
 
     Protection: leavers under 6 are ``c``; the rate is ``c`` where the leavers NEET or not known,
     or the other leavers, number 1–5 (either would follow from rate × leavers), and both are
     hidden together since they add up to the leavers shown.
     """
     if counts is None:
-        counts = store.destination_counts(engine, scope, by_home_area=True)
+        counts = store.neet_status_by_area(engine, scope)
     rates = metrics.neet_rates(counts, by=("home_lsoa",))
     frame = pd.DataFrame({
         "code": rates["home_lsoa"].astype(str),

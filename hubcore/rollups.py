@@ -134,10 +134,12 @@ NEET_POINTS: tuple[tuple[int, int], ...] = (
 POINT_NAMES: dict[int, str] = {10: "oct", 11: "nov", 12: "dec", 1: "jan", 2: "feb"}
 
 
-def _neet_points(where: ColumnElement | None) -> Select:
+def _neet_points(where: ColumnElement | None, by_area: bool = False) -> Select:
     """Every leaver once per measurement point, by the category of the latest actual record on
     or before it ("no_record" when there is none), counted by school, cohort, year group,
-    years after leaving and point.
+    years after leaving and point. With ``by_area``: by school, the leaver's home small area
+    (``home_lsoa``), cohort and point instead, for the first year after leaving only (the
+    small-area NEET map's points).
 
     "On or before the end of month m of year Y" is ``year × 100 + month ≤ Y × 100 + m``:
     whole months, the same integer test on SQLite and PostgreSQL, no date arithmetic in SQL.
@@ -146,8 +148,9 @@ def _neet_points(where: ColumnElement | None) -> Select:
     leaver and point."""
     from sqlalchemy import and_, literal, or_, true, union_all
 
+    chosen = [(y, m) for y, m in NEET_POINTS if y == 1 or not by_area]
     points = union_all(
-        *[select(literal(y).label("ya"), literal(m).label("m")) for y, m in NEET_POINTS]
+        *[select(literal(y).label("ya"), literal(m).label("m")) for y, m in chosen]
     ).subquery("points")
     d = T_DEST.c
     month_of = extract("year", d.recorded_on) * 100 + extract("month", d.recorded_on)
@@ -169,8 +172,11 @@ def _neet_points(where: ColumnElement | None) -> Select:
     )
     category = func.coalesce(records.c.category, "no_record")
     point = case(*[(points.c.m == m, name) for m, name in POINT_NAMES.items()])
-    keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, points.c.ya, point,
-            category]  # fmt: skip
+    if by_area:
+        keys = [T_LEAVER.c.urn, T_LEAVER.c.home_lsoa, T_LEAVER.c.cohort, point, category]
+    else:
+        keys = [T_LEAVER.c.urn, T_LEAVER.c.cohort, T_LEAVER.c.year_group, points.c.ya, point,
+                category]  # fmt: skip
     query = (
         select(*keys, func.count())
         .select_from(T_LEAVER.join(points, true()).outerjoin(records, current))
@@ -349,11 +355,20 @@ ROLLUPS: dict[str, Rollup] = {
         lambda where: _handovers(where, to_ncs=True),
         T_HANDOVER.c.from_urn,
     ),
-    # Per young person at DfE's measurement points (hubcore.store.neet_status_counts).
+    # Per young person at DfE's measurement points (hubcore.store.neet_status_counts); the
+    # "dec" points are also the destination mix's (hubcore.store.destination_status_counts).
     "neet_points": Rollup(
         _schema(cohort=_INT, year_group=_INT, years_after=_INT, point=_STR, category=_STR,
                 leavers=_INT),
         _neet_points,
+        T_LEAVER.c.urn,
+    ),
+    # The same by home small area, first year after leaving, cohorts kept (their points differ
+    # by the report date) and year groups together: the small-area NEET map
+    # (hubcore.store.neet_status_by_area).
+    "neet_points_by_area": Rollup(
+        _schema(home_lsoa=_STR, cohort=_INT, point=_STR, category=_STR, leavers=_INT),
+        lambda where: _neet_points(where, by_area=True),
         T_LEAVER.c.urn,
     ),
     # Sustained destinations over the first two terms (hubcore.store.sustained_counts).
@@ -378,8 +393,9 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "benchmark_score": ("assessments",),
     "encounter": ("encounters",),
     "leaver": ("destinations", "destinations_by_area", "handovers", "ncs_handovers",
-               "leaver_profiles", "neet_points", "sustained"),
-    "destination_record": ("destinations", "destinations_by_area", "neet_points", "sustained"),
+               "leaver_profiles", "neet_points", "neet_points_by_area", "sustained"),
+    "destination_record": ("destinations", "destinations_by_area", "neet_points",
+                           "neet_points_by_area", "sustained"),
     "handover": ("handovers", "ncs_handovers"),
 }
 

@@ -249,10 +249,13 @@ def encounter_totals(
 def destination_counts(
     engine: Engine, scope: Scope, by_home_area: bool = False
 ) -> pd.DataFrame:
-    """Leavers by school, cohort, year group, years after leaving (1–3; the autumn after
-    leaving is year 1) and destination category, counted from each leaver's actual destination
-    records (read from :mod:`hubcore.rollups`; unsuppressed: apply :mod:`hubcore.disclosure`
-    before showing them to an aggregates-only role).
+    """Actual destination *records* (not people: a leaver with two records in a year counts
+    twice, one with none not at all) by school, cohort, year group, years after leaving (1–3;
+    the autumn after leaving is year 1) and destination category, in column ``leavers`` (read
+    from :mod:`hubcore.rollups`; unsuppressed: apply :mod:`hubcore.disclosure` before showing
+    them to an aggregates-only role). Published figures count people instead: the destination
+    mix from :func:`destination_status_counts`, NEET rates from :func:`neet_status_counts` and
+    :func:`neet_status_by_area`.
 
     With ``by_home_area``: by school, years after leaving, the leaver's home small area
     (``home_lsoa``) and category instead, all cohorts and year groups together."""
@@ -395,6 +398,78 @@ def neet_status_counts(
     out = out.astype({"urn": "int64", "cohort": "int64", "year_group": "int64",
                       "years_after": "int64", "leavers": "int64"})  # fmt: skip
     return out.sort_values(cols[:5] + ["category"], ignore_index=True)
+
+
+def destination_status_counts(
+    engine: Engine, scope: Scope, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """Leavers (people, each counted once per cohort and year after leaving) by school,
+    cohort, year group, years after leaving (1–3) and the category of their actual destination
+    record current at the destination mix's measurement point
+    (:func:`hubcore.metrics.transitions.mix_point`: the end of December of that academic year,
+    else in the first year the latest month end passed from October; ``as_of`` default today).
+    A leaver with no actual record by then is counted under ``"no_record"``; years not yet
+    measured are left out. The input of :func:`hubcore.metrics.transitions.destination_mix`.
+
+    Read from the ``neet_points`` rollup (:mod:`hubcore.rollups`): its month-end points are
+    the mix's, so no per-cohort scan. Aggregate; unsuppressed, like :func:`destination_counts`
+    (which counts destination *records*, kept for checks).
+
+    Columns: ``urn``, ``cohort``, ``year_group``, ``years_after``, ``point``, ``measured_on``,
+    ``measurement``, ``category``, ``leavers``.
+    """
+    from hubcore.metrics.transitions import mix_point
+
+    cols = ["urn", "cohort", "year_group", "years_after", "point", "measured_on", "measurement",
+            "category", "leavers"]  # fmt: skip
+    frame = rollups.read(engine, "neet_points", school_filter(scope, rollups.PACKS.c.urn))
+    wanted = []
+    for cohort in sorted(frame["cohort"].unique().tolist()):
+        for years_after in (1, 2, 3):
+            chosen = mix_point(int(cohort), years_after, as_of)
+            if chosen is not None:
+                wanted.append((int(cohort), years_after, *chosen))
+    if not wanted:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("urn", "cohort",
+                             "year_group", "years_after", "leavers") else object)
+                             for c in cols})  # fmt: skip
+    points = pd.DataFrame(wanted, columns=["cohort", "years_after", "point", "measured_on",
+                                           "measurement"])  # fmt: skip
+    out = frame.merge(points, on=["cohort", "years_after", "point"], how="inner")[cols]
+    return out.sort_values(cols[:4] + ["category"], ignore_index=True)
+
+
+def neet_status_by_area(
+    engine: Engine, scope: Scope, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """Leavers (people) of the scope's schools by home small area (``home_lsoa``), cohort and
+    measurement point in the first year after leaving, by the category of the destination
+    record current then (``"no_record"`` without one): the input of
+    :func:`hubcore.metrics.transitions.neet_rates` for the small-area NEET map, with the same
+    per-person rule and points as :func:`neet_status_counts` (DfE's December–February average,
+    else the latest month end passed from October; ``as_of`` default today). Cohorts whose
+    first month end (31 October) has not passed are left out. Read from the
+    ``neet_points_by_area`` rollup; aggregate, unsuppressed.
+
+    Columns: ``urn``, ``home_lsoa``, ``cohort``, ``years_after`` (1), ``point``,
+    ``measured_on``, ``measurement``, ``category``, ``leavers``.
+    """
+    from hubcore.metrics.transitions import measurement_points
+
+    cols = ["urn", "home_lsoa", "cohort", "years_after", "point", "measured_on",
+            "measurement", "category", "leavers"]  # fmt: skip
+    frame = rollups.read(engine, "neet_points_by_area",
+                         school_filter(scope, rollups.PACKS.c.urn))  # fmt: skip
+    kept = {rollups.POINT_NAMES[m] for y, m in rollups.NEET_POINTS if y == 1}
+    wanted = []
+    for cohort in sorted(frame["cohort"].unique().tolist()):
+        label, points = measurement_points(int(cohort), 1, as_of)
+        if points and {p for p, _ in points} <= kept:
+            wanted += [(int(cohort), p, on, label) for p, on in points]
+    points = pd.DataFrame(wanted, columns=["cohort", "point", "measured_on", "measurement"])
+    out = frame.merge(points, on=["cohort", "point"], how="inner").assign(years_after=1)
+    return out[cols].sort_values(["urn", "home_lsoa", "cohort", "point", "category"],
+                                 ignore_index=True)  # fmt: skip
 
 
 def sustained_counts(

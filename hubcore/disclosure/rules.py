@@ -20,8 +20,9 @@ from hubcore.disclosure.engine import Relation, Spec
 BM_COLUMNS: tuple[str, ...] = tuple(f"bm{i}" for i in range(1, 9))
 _PCT_BM = {f"pct_{c}": None for c in BM_COLUMNS}
 
-#: Destination-mix percentage columns (each stands for a count of leavers).
-MIX_PCTS: tuple[str, ...] = tuple(f"pct_{c}" for c in DESTINATION_CATEGORIES)
+#: Destination-mix percentage columns (each stands for a count of leavers; with no record
+#: by the measurement point they add up to the leavers: hubcore.metrics.destination_mix).
+MIX_PCTS: tuple[str, ...] = tuple(f"pct_{c}" for c in (*DESTINATION_CATEGORIES, "no_record"))
 
 _SCHOOL = ("urn", "cohort", "year_group")
 _HUB = ("cohort", "year_group")
@@ -110,6 +111,9 @@ TRANSITIONS_RELATIONS: tuple[Relation, ...] = (
     same("leavers", "sustained_school", "funnel_school", "leavers", _SCHOOL,
          (("handed_to", "ncs"),)),
     same("leavers", "sustained_hub", "funnel_hub", "leavers", _HUB, (("handed_to", "ncs"),)),
+    # the destination mix counts every leaver of the cohort, each year after leaving (B3)
+    same("leavers", "destination_mix", "funnel_school", "leavers", _SCHOOL,
+         (("handed_to", "ncs"),)),
 )
 
 #: Disclosure rules per report kind.

@@ -104,9 +104,12 @@ def school_coverage_for_scope(
     return cov.school_coverage(summary, schools, year)
 
 
-def destination_counts_for_scope(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """:func:`hubcore.store.destination_counts` (aggregate)."""
-    return store.destination_counts(engine, scope)
+def destination_counts_for_scope(
+    engine: Engine, scope: Scope, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """:func:`hubcore.store.destination_status_counts` (aggregate; people at the mix's
+    measurement point, ``as_of`` default today)."""
+    return store.destination_status_counts(engine, scope, as_of)
 
 
 # --- report tables ----------------------------------------------------------------------------
@@ -243,7 +246,7 @@ def transitions_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFra
     referral lags and overdue hand-overs per school, year group and receiving organisation;
     sustained destinations (two terms) per school beside DfE's published measure, and for the
     hub. Year 11 and Year 13 are never pooled."""
-    counts = destination_counts_for_scope(engine, scope)
+    counts = destination_counts_for_scope(engine, scope, opts.as_of)
     # Destination measures follow a cohort for three years after leaving (DOMAIN.md §1.2 BM3).
     counts = counts[counts["years_after"].between(1, 3)]
     schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))

@@ -5,9 +5,10 @@ Definitions and sources: ``docs/metrics.md`` ("Transitions").
 
 Inputs (all aggregates, no pupil keys):
 
-- ``counts``: :func:`hubcore.store.destination_counts` — destination *records* by ``urn``,
-  ``cohort``, ``year_group``, ``years_after`` (1 = the autumn after leaving), ``category``,
-  ``leavers``: the destination mix.
+- ``counts``: :func:`hubcore.store.destination_status_counts` — every leaver once per
+  ``urn``, ``cohort``, ``year_group``, ``years_after`` (1 = the academic year after leaving) by
+  the category of the record current at the mix's measurement point (:func:`mix_point`;
+  ``"no_record"`` without one), ``leavers`` (people): the destination mix.
 - ``status``: :func:`hubcore.store.neet_status_counts` — every leaver once per measurement point
   by the category of the record current then (``"no_record"`` without one): NEET rates.
 - ``handovers``: either pupil rows (:func:`hubcore.store.handovers`) or the aggregate
@@ -67,27 +68,80 @@ def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[pd.DataFrame, list[
     return frame, keys
 
 
+#: Destination-mix categories: the NCCIS groups, then leavers with no actual record by the
+#: measurement point (so the mix adds up to every leaver of the cohort).
+MIX_CATEGORIES: tuple[str, ...] = (*DESTINATION_CATEGORIES, "no_record")
+
+
+def mix_point(
+    cohort: int, years_after: int, as_of: dt.date | pd.Timestamp | None = None
+) -> tuple[str, dt.date, str] | None:
+    """The destination mix's measurement point for ``cohort`` ``years_after`` leaving (1–3):
+    ``(point, date, label)``, or None when it has not been reached by ``as_of`` (default today).
+
+    The point is the end of December of the ``years_after``-th academic year after leaving
+    (31 December of ``cohort + years_after − 1``): the end of the autumn term, and the first of
+    DfE's December–February NEET points (DOMAIN.md §4.2), so each leaver is counted by the
+    record current then, as the NEET measure counts them. Before it has passed in the first
+    year, the latest month end passed from October (point "oct" or "nov"), as the NEET
+    snapshot; later years, and the first before the end of October, are not yet measured.
+    """
+    year = cohort + years_after - 1
+    today = _as_of(as_of).date()
+    dec = _month_end(year, 12)
+    if dec <= today:
+        return "dec", dec, f"end of December {year} ({dec})"
+    if years_after != 1:
+        return None
+    passed = [(m, _month_end(year, m)) for m in (10, 11) if _month_end(year, m) <= today]
+    if not passed:
+        return None
+    month, end = passed[-1]
+    name, long = _MONTHS[month]
+    return name, end, f"snapshot at the end of {long} {year} ({end}; December not yet passed)"
+
+
 def destination_mix(
     counts: pd.DataFrame,
     by: Sequence[str] = ("urn", "cohort", "year_group", "years_after"),
 ) -> pd.DataFrame:
     """Destination mix per group (default: per school, cohort, year group and years after
-    leaving, 1–3).
+    leaving, 1–3), per young person.
 
-    ``leavers`` = leavers with a destination recorded in the group (the base);
-    ``pct_<category>`` = leavers in the category ÷ leavers × 100 (percent), one column per
-    category in :data:`hubcore.codes.DESTINATION_CATEGORIES` (0 where none).
+    ``counts`` is :func:`hubcore.store.destination_status_counts`: every leaver once per
+    cohort and years after leaving, by the category of their actual record current at the
+    measurement point (:func:`mix_point`), ``"no_record"`` when they have none. Keep
+    ``years_after`` in ``by``: each leaver appears once per year after leaving.
+
+    ``leavers`` = the leavers of the group (people, the base: everyone in the cohort, with a
+    record or not); ``pct_<category>`` = leavers in the category ÷ leavers × 100 (percent), one
+    column per category of :data:`MIX_CATEGORIES` (0 where none; ``pct_no_record`` = no actual
+    record by the point), so the percentages add up to 100. ``measurement`` names the point(s)
+    where ``counts`` carries them.
     """
     frame, keys = _groups(counts, by)
+    pcts = [f"pct_{cat}" for cat in MIX_CATEGORIES]
+    if frame.empty:
+        empty = {k: pd.Series(dtype="int64") for k in [*keys, "leavers"]}
+        return pd.DataFrame(empty).assign(**{p: pd.Series(dtype="float64") for p in pcts})
     wide = frame.pivot_table(
         index=keys, columns="category", values="leavers", aggfunc="sum", fill_value=0
     )
-    wide = wide.reindex(columns=list(DESTINATION_CATEGORIES), fill_value=0)
+    unknown = sorted(set(wide.columns) - set(MIX_CATEGORIES))
+    if unknown:  # a category outside the list would silently leave the mix short of 100 %
+        raise ValueError(f"destination categories not in the mix: {unknown}")
+    wide = wide.reindex(columns=list(MIX_CATEGORIES), fill_value=0)
     total = wide.sum(axis=1)
     out = pd.DataFrame({"leavers": total.astype("int64")})
-    for cat in DESTINATION_CATEGORIES:
+    for cat in MIX_CATEGORIES:
         out[f"pct_{cat}"] = 100.0 * wide[cat] / total.where(total > 0)
-    return out.reset_index()
+    out = out.reset_index()
+    if "measurement" in frame.columns:
+        labels = frame.groupby(keys, sort=True)["measurement"].agg(
+            lambda s: "; ".join(sorted(set(s.astype(str))))
+        )
+        out = out.merge(labels.reset_index(), on=keys, how="left")
+    return out
 
 
 #: Month names for the measurement points and their labels.
@@ -159,8 +213,8 @@ def neet_rates(
       custody") where the denominator is 0 and the rates are missing.
 
     Given :func:`hubcore.store.destination_counts` instead (no ``point`` column), each
-    destination *record* counts once and leavers without one are not seen: kept for the small
-    area map only, which has no per-person read yet.
+    destination *record* counts once and leavers without one are not seen: the old definition,
+    kept for comparison only (the small-area map reads :func:`hubcore.store.neet_status_by_area`).
     """
     frame = counts
     if years_after is not None and "years_after" in frame.columns:

@@ -102,10 +102,22 @@ def schools(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 def benchmarks_at(assessments: pd.DataFrame, period: str) -> pd.DataFrame:
     """Each school's latest assessment on or before ``period`` (``YYYY-MM-DD|framework``),
-    within that framework (:func:`hubcore.metrics.school_benchmarks`)."""
+    within that framework (:func:`hubcore.metrics.school_benchmarks`).
+
+    The national comparison (``national_*``, ``vs_national``, ``national_note``) of a school
+    whose assessment in that framework has no national figure (the 2024 framework, before CEC
+    publishes one) is made at its latest earlier assessment that has one, in either framework,
+    and the note names it; "no assessment with a national figure" only where none has."""
     date, framework = period.split("|")
-    return metrics.school_benchmarks(
-        assessments[assessments["assessed_on"] <= pd.Timestamp(date)], framework)
+    upto = assessments[assessments["assessed_on"] <= pd.Timestamp(date)]
+    within = metrics.school_benchmarks(upto, framework)
+    national = [c for c in within.columns if c.startswith("national_") or c == "vs_national"]
+    missing = within["national_framework"].isna()
+    if missing.any():
+        across = metrics.school_benchmarks(upto).set_index("urn")[national]
+        fill = within.loc[missing, "urn"]
+        within.loc[missing, national] = across.reindex(fill).to_numpy()
+    return within
 
 
 def overview_schools(
@@ -302,7 +314,9 @@ def profile_benchmarks(engine: Engine, scope: Scope, urn: int | None = None,
     """A school's eight benchmarks against its hub, long form: ``urn``, ``benchmark``
     (``BM1``…), ``who`` (this school: % of criteria met; hub: % of schools achieving),
     ``percent``; ``attrs["display"]`` adds ``achieved``, ``framework``, ``assessed_on`` and
-    ``national_note`` of the school's assessment. ``benchmarks`` (:func:`benchmarks_at` for the
+    ``national_note`` of the school's assessment, and ``national`` (where one exists: the
+    compared assessment's ``achieved``, England's mean ``england`` (0–8), its ``framework`` and
+    ``academic_year``). ``benchmarks`` (:func:`benchmarks_at` for the
     hub's scope) defaults to each school's latest assessment. Schools, not people: nothing to
     suppress."""
     if benchmarks is None:
@@ -325,6 +339,13 @@ def profile_benchmarks(engine: Engine, scope: Scope, urn: int | None = None,
         first = mine.iloc[0]
         meta = {"achieved": int(first["achieved"]), "framework": first["framework"],
                 "assessed_on": first["assessed_on"], "national_note": first["national_note"]}
+        if pd.notna(first.get("national_mean_achieved")):
+            meta["national"] = {
+                "achieved": int(first["national_achieved"]),
+                "england": round(float(first["national_mean_achieved"]), 2),
+                "framework": str(first["national_framework"]),
+                "academic_year": str(first["national_academic_year"]),
+            }
     return _meta(out, title="Benchmarks against the hub", units={"percent": "percent"}, **meta)
 
 
@@ -408,8 +429,11 @@ def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None,
                          table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Destinations one year after leaving per school, cohort and year group (the report's
     ``destination_mix`` rows, :func:`hubcore.metrics.destination_mix`): ``urn``, ``cohort``,
-    ``year_group``, ``leavers`` and ``pct_<category>`` (percent of leavers) for each category
-    of :data:`hubcore.codes.DESTINATION_CATEGORIES`.
+    ``year_group``, ``leavers`` (young people, every leaver of the cohort) and
+    ``pct_<category>`` (percent of leavers) for each category of
+    :data:`hubcore.metrics.transitions.MIX_CATEGORIES` (``pct_no_record``: no record by the
+    point), by the record current at the end of December after leaving (or a named earlier
+    snapshot), named in ``measurement``.
 
     Protection (the report's rules): leavers under 6 are ``c``; a category's percentage is
     ``c`` where 1–5 leavers are in it, and never the only one hidden in its row, since the
@@ -417,7 +441,7 @@ def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None,
     if table is None:
         table = transitions_report(engine, scope)
     mix = _section(table, "destination_mix", ["urn", "cohort", "year_group", "years_after",
-                                              "leavers", *rules.MIX_PCTS],
+                                              "leavers", *rules.MIX_PCTS, "measurement"],
                    urn=_urns(scope, urn))
     mix = mix[pd.to_numeric(mix["years_after"]) == 1].drop(columns="years_after")
     return _meta(mix.reset_index(drop=True),

@@ -214,3 +214,10 @@ def test_area_summary_follows_imports(hub):
     a = rates.set_index("home_lsoa").loc[A]
     assert a["not_known"] == pytest.approx(1 / 3)
     assert a["neet_nk_pct"] == pytest.approx(100 / 6)
+
+
+def test_profile_table_names_the_point_and_no_record(hub):
+    table = display.profile_destinations(hub, Scope.admin(), URN)
+    assert {"pct_no_record", "measurement"} <= set(table.columns)
+    # As of today (after 31 December 2024): cohort 2024 is measured at that date.
+    assert set(table["measurement"]) == {"end of December 2024 (2024-12-31)"}

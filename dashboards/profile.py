@@ -93,10 +93,18 @@ class SchoolProfile(HubPage):
             return layout.empty_state("No assessment of this school in the latest period.")
         bars = charts.grouped_bars(frame, "benchmark", "who", "percent", ["#1f4e79", "#9ecae1"])
         first = frame.attrs["display"]
-        note = layout.md("{achieved} of 8 fully achieved ({framework} framework, {on:%d %b %Y})."
-                         " {national}", achieved=first["achieved"],
-                         framework=first["framework"], on=first["assessed_on"],
-                         national=first["national_note"])
+        note = layout.md("{achieved} of 8 fully achieved ({framework} framework, {on:%d %b %Y}).",
+                         achieved=first["achieved"], framework=first["framework"],
+                         on=first["assessed_on"])
+        national = first.get("national")
+        if national:
+            note += " " + layout.md(
+                "Against England: {achieved} of 8 against a national mean of {england:.2f} "
+                "({framework} framework, {year}).", achieved=national["achieved"],
+                england=national["england"], framework=national["framework"],
+                year=national["academic_year"])
+        if isinstance(first.get("national_note"), str) and first["national_note"]:
+            note += " " + layout.md("({note})", note=first["national_note"])
         return pn.Column(
             "### Benchmarks against the hub",
             pn.pane.Bokeh(bars, sizing_mode="stretch_width"),

@@ -451,13 +451,14 @@ def neet_status_by_area(
     first month end (31 October) has not passed are left out. Read from the
     ``neet_points_by_area`` rollup; aggregate, unsuppressed.
 
-    Columns: ``urn``, ``home_lsoa``, ``cohort``, ``years_after`` (1), ``point``,
-    ``measured_on``, ``measurement``, ``category``, ``leavers``.
+    The scope's schools are added together (the map pools them): columns ``home_lsoa``,
+    ``cohort``, ``years_after`` (1), ``point``, ``measured_on``, ``measurement``, ``category``,
+    ``leavers``.
     """
     from hubcore.metrics.transitions import measurement_points
 
-    cols = ["urn", "home_lsoa", "cohort", "years_after", "point", "measured_on",
-            "measurement", "category", "leavers"]  # fmt: skip
+    keys = ["home_lsoa", "cohort", "years_after", "point", "measured_on", "measurement",
+            "category"]  # fmt: skip
     frame = rollups.read(engine, "neet_points_by_area",
                          school_filter(scope, rollups.PACKS.c.urn))  # fmt: skip
     kept = {rollups.POINT_NAMES[m] for y, m in rollups.NEET_POINTS if y == 1}
@@ -467,9 +468,13 @@ def neet_status_by_area(
         if points and {p for p, _ in points} <= kept:
             wanted += [(int(cohort), p, on, label) for p, on in points]
     points = pd.DataFrame(wanted, columns=["cohort", "point", "measured_on", "measurement"])
+    points = points.astype({"cohort": "int64"})
+    # Summed over schools first: several schools' leavers share an area, and the rates'
+    # per-group work then runs on a third of the rows.
+    frame = frame.groupby(["home_lsoa", "cohort", "point", "category"], as_index=False,
+                          sort=True)["leavers"].sum()  # fmt: skip
     out = frame.merge(points, on=["cohort", "point"], how="inner").assign(years_after=1)
-    return out[cols].sort_values(["urn", "home_lsoa", "cohort", "point", "category"],
-                                 ignore_index=True)  # fmt: skip
+    return out[[*keys, "leavers"]]
 
 
 def sustained_counts(

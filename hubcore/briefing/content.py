@@ -315,13 +315,12 @@ MEASURE_LABELS = {
 
 
 def _transitions(
-    engine: Engine, scope: Scope, as_of: dt.date, schools: pd.DataFrame, counts: pd.DataFrame
+    engine: Engine, scope: Scope, as_of: dt.date, schools: pd.DataFrame
 ) -> tuple[Table, Table, Table, dict[int, list[tuple[str, object]]], str | None]:
     """Funnel, referral lag and NEET comparators per cohort and year group (Year 11 and Year 13
     apart; hand-overs to the NCS apart from those to LA tracking), disclosed; the funnel chart
     of the latest cohort. NEET and not known are per young person (DfE's Dec–Feb average, else
-    a named snapshot), each year group against England's figure for its age (``counts``, the
-    record-based destination counts, is no longer used here)."""
+    a named snapshot), each year group against England's figure for its age."""
     # The hub rows of `hubcore report transitions`, protected there together with the school
     # rows: a cell hidden in the report (for a school's sake too) is hidden here, and every
     # figure shown is the report's value (one figure, one value; no second suppression).
@@ -519,9 +518,8 @@ def gather(
     areas_l["cold_spot"] = areas_l["cold_spot"].fillna(False).astype(bool)
 
     # The priority index as report.priority_table computes it, from reads this briefing has
-    # already made (destination counts are the slowest read): NEET risk one year after leaving,
-    # left out (so imputed from the hub mean) where a school's base is under the threshold.
-    counts = store.destination_counts(engine, scope)
+    # already made: NEET risk of Year 11 leavers one year after leaving, left out (so imputed
+    # from the hub mean) where a school's base is under the threshold.
     neet = report.priority_neet(store.neet_status_counts(engine, scope, 1, as_of), 1)
     latest = report.school_benchmarks_for_scope(engine, scope)
     priority = prio.priority_index(plain_schools, latest, neet, areas)
@@ -550,9 +548,7 @@ def gather(
     school_l["meets"] = school_l["coverage"].ge(threshold)
     school_l = school_l.merge(priority[["urn", "priority_index", "rank"]], on="urn", how="left")
 
-    funnel_t, lag_t, neet_t, chart, cohort = _transitions(
-        engine, scope, as_of, plain_schools, counts
-    )
+    funnel_t, lag_t, neet_t, chart, cohort = _transitions(engine, scope, as_of, plain_schools)
 
     gaps = school_l[~school_l["meets"]].sort_values(["coverage", "urn"], na_position="first")
     if not has_encounters:

@@ -215,24 +215,24 @@ def test_priority_index_uses_year11_rate(rates):
 
 
 def test_priority_neet_from_status_counts():
-    # One school. Cohort 2025, measured at the ends of Dec, Jan and Feb: Year 11 has 20
-    # leavers at each point; NEET 1, 1, 2 and no record 1, 1, 0 (no record counts as not
-    # known). Averages: NEET 4/3, not known 2/3 → (4/3 + 2/3) / 20 = 10 %.
+    # One school. Cohort 2025, measured at the ends of Dec, Jan and Feb: Year 11 has 60
+    # leavers at each point; NEET 3, 3, 6 and no record 3, 3, 0 (no record counts as not
+    # known). Averages: NEET 4, not known 2 → (4 + 2) / 60 = 10 % (a count of 6: publishable).
     # Year 13 that cohort: 10 leavers, 5 NEET at each point (50 %): never pooled in
-    # (pooled: (2 + 5) / 30 = 23.3 %).
+    # (pooled: (6 + 5) / 70 = 15.7 %).
     # Cohort 2026 has only a snapshot at the end of December (point "dec" too) with nobody
     # recorded yet (100 % not known): not the measurement point while a complete Dec–Feb
     # cohort exists.
     rows = []
-    for point, neet, none in (("dec", 1, 1), ("jan", 1, 1), ("feb", 2, 0)):
+    for point, neet, none in (("dec", 3, 3), ("jan", 3, 3), ("feb", 6, 0)):
         rows += [
-            (2025, 11, point, "education", 20 - neet - none),
+            (2025, 11, point, "education", 60 - neet - none),
             (2025, 11, point, "neet_active", neet),
             (2025, 11, point, "no_record", none),
             (2025, 13, point, "education", 5),
             (2025, 13, point, "neet_inactive", 5),
         ]
-    rows.append((2026, 11, "dec", "no_record", 20))
+    rows.append((2026, 11, "dec", "no_record", 60))
     counts = pd.DataFrame(
         [
             {

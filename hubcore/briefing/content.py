@@ -315,7 +315,7 @@ MEASURE_LABELS = {
 
 
 def _transitions(
-    engine: Engine, scope: Scope, as_of: dt.date, schools: pd.DataFrame
+    engine: Engine, scope: Scope, as_of: dt.date, schools: pd.DataFrame, safe: pd.DataFrame
 ) -> tuple[Table, Table, Table, dict[int, list[tuple[str, object]]], str | None]:
     """Funnel, referral lag and NEET comparators per cohort and year group (Year 11 and Year 13
     apart; hand-overs to the NCS apart from those to LA tracking), disclosed; the funnel chart
@@ -324,7 +324,6 @@ def _transitions(
     # The hub rows of `hubcore report transitions`, protected there together with the school
     # rows: a cell hidden in the report (for a school's sake too) is hidden here, and every
     # figure shown is the report's value (one figure, one value; no second suppression).
-    safe = report.export_table(engine, "transitions", scope, report.Options(as_of=as_of))
     keys = ("cohort", "year_group")
     by_to = [*keys, "handed_to"]
 
@@ -520,7 +519,10 @@ def gather(
     # The priority index as report.priority_table computes it, from reads this briefing has
     # already made: NEET risk of Year 11 leavers one year after leaving, left out (so imputed
     # from the hub mean) where a school's base is under the threshold.
-    neet = report.priority_neet(store.neet_status_counts(engine, scope, 1, as_of), 1)
+    # The protected transitions report: the funnel, lag and NEET tables are its hub rows, and
+    # a school's rate enters the priority index only where the report shows it.
+    safe = report.export_table(engine, "transitions", scope, report.Options(as_of=as_of))
+    neet = report.priority_neet(store.neet_status_counts(engine, scope, 1, as_of), 1, safe)
     latest = report.school_benchmarks_for_scope(engine, scope)
     priority = prio.priority_index(plain_schools, latest, neet, areas)
     priority = disclosure.apply_spec(priority, report.SPECS["priority"])
@@ -548,7 +550,9 @@ def gather(
     school_l["meets"] = school_l["coverage"].ge(threshold)
     school_l = school_l.merge(priority[["urn", "priority_index", "rank"]], on="urn", how="left")
 
-    funnel_t, lag_t, neet_t, chart, cohort = _transitions(engine, scope, as_of, plain_schools)
+    funnel_t, lag_t, neet_t, chart, cohort = _transitions(
+        engine, scope, as_of, plain_schools, safe
+    )
 
     gaps = school_l[~school_l["meets"]].sort_values(["coverage", "urn"], na_position="first")
     if not has_encounters:

@@ -310,19 +310,43 @@ def priority_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
     areas = store.areas(engine, scope)
     latest = school_benchmarks_for_scope(engine, scope)
     status = store.neet_status_counts(engine, scope, opts.years_after, opts.as_of)
-    neet = priority_neet(status, opts.years_after)
+    published = export_table(engine, "transitions", scope, opts)
+    neet = priority_neet(status, opts.years_after, published)
     return prio.priority_index(schools, latest, neet, areas, weights=opts.priority_weights)
 
 
-def priority_neet(counts: pd.DataFrame, years_after: int = 1) -> pd.DataFrame:
+def priority_neet(
+    counts: pd.DataFrame, years_after: int = 1, published: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The NEET-risk input of the priority index from ``counts``
     (:func:`hubcore.store.neet_status_counts`: per young person at the measurement point):
     Year 11 leavers' rates per school, latest cohort, bases under the disclosure threshold left
     out (:func:`hubcore.metrics.priority.year11_neet`). The cohort is the latest whose
     December–February average is complete (a cohort measured only by an autumn snapshot has
     many leavers with no record yet, all "not known"); the latest cohort where none is. One
-    function, so the report and the briefing cannot differ."""
+    function, so the report and the briefing cannot differ.
+
+    The index and its ``neet_measure_pct`` show a school's rate beside nothing, but the
+    transitions report publishes that school's base: a rate is kept only where it may be
+    published. That is where the NEET + not-known count and the rest of the base are each 0 or
+    at least the threshold (young people, averaged over the measurement points) and, given
+    ``published`` (the protected transitions report, :func:`export_table`), where the
+    report's ``neet_school`` row shows the rate too (complementary suppression may hide more).
+    Schools left out get the hub mean in the index (``imputed``)."""
     rates = tr.neet_rates(counts, ("urn", "cohort", "year_group"), years_after)
+    flagged = rates["neet"] + rates["not_known"]
+    rest = rates["denominator"] - flagged
+    # Averages of three month ends can be thirds: compare at a hair under the threshold.
+    small = lambda n: (n > 1e-9) & (n < disclosure.THRESHOLD - 1e-9)  # noqa: E731
+    rates = rates[~(small(flagged) | small(rest))]
+    if published is not None and "section" in published.columns:
+        rows = published[published["section"].eq("neet_school")]
+        shown = rows[pd.to_numeric(rows["neet_nk_pct"], errors="coerce").notna()]
+        keys = pd.MultiIndex.from_frame(
+            shown[["urn", "cohort", "year_group"]].astype("int64")
+        )
+        mine = pd.MultiIndex.from_frame(rates[["urn", "cohort", "year_group"]].astype("int64"))
+        rates = rates[mine.isin(keys)]
     cohort = None
     if "point" in counts.columns:
         # Complete = all three of DfE's points; a snapshot at the end of December alone is

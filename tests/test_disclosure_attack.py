@@ -17,9 +17,10 @@ engine's rules. From it the attacker:
 
 It also checks the primary rule directly (every shown count of people is 0 or at least 6, and
 so is every count a shown percentage stands for). Every report kind, the page data sources and
-the briefing are attacked on the demo hub, and the transitions report on random small hubs
-(hypothesis). ``SECONDARY`` off (primary suppression only, as the code did before) must let the
-attacker recover cells: :func:`test_attacker_wins_without_complementary_suppression`.
+the briefing are attacked on the demo hub, every report kind on the synthetic region (nine
+LAs, about 300 schools), and the transitions report on random small hubs (hypothesis).
+``SECONDARY`` off (primary suppression only, as the code did before) must let the attacker
+recover cells: :func:`test_attacker_wins_without_complementary_suppression`.
 """
 
 from __future__ import annotations
@@ -578,6 +579,36 @@ def test_page_data_sources_leak_nothing(demo_engine):
         _assert_safe(f"page source {name}", attack(frame, know))
         attacked += 1
     assert attacked >= 5
+
+
+# --- a region (nine LAs, about 300 schools) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def region_reports(tmp_path_factory):
+    """Every report kind, unprotected, on the synthetic region (built once here, SQLite: the
+    attack is on what is published, not on the database)."""
+    from hubcore import demo
+
+    eng = db.get_engine(db.sqlite_url(tmp_path_factory.mktemp("region") / "region.db"))
+    db.upgrade(eng)
+    demo.build(eng, size="region", seed=demo.DEFAULT_SEED, progress=False)
+    opts = report.Options(as_of=dt.date(2026, 12, 1))
+    yield {k: report.build(eng, k, Scope.admin(), opts) for k in report.KINDS}
+    eng.dispose()
+
+
+@pytest.mark.parametrize("kind", report.KINDS)
+def test_no_suppressed_region_report_cell_is_recovered(kind, region_reports):
+    published = _export(region_reports[kind], kind)
+    _assert_safe(f"region {kind}", attack(published, REPORTS[kind], region_reports[kind]))
+
+
+def test_attacker_wins_on_the_region_without_complementary_suppression(region_reports,
+                                                                        monkeypatch):
+    monkeypatch.setattr(disclosure_engine, "SECONDARY", False)
+    raw = region_reports["transitions"]
+    assert len(attack(_export(raw, "transitions"), TRANSITIONS, raw).recovered) > 0
 
 
 # --- random small hubs ------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hubcore import db
@@ -238,7 +238,11 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
         if name not in cols:
             return None
         value = data[name][i]
-        g = 3 if name in know.thirds else 1
+        # Averages of three month ends move in thirds; a row measured at one date (its
+        # ``measurement`` names a snapshot, not an average) counts whole people.
+        measured = data["measurement"][i] if "measurement" in cols else None
+        averaged = not isinstance(measured, str) or "average" in measured.lower()
+        g = 3 if name in know.thirds and averaged else 1
         if name in know.pcts:  # the unnamed count behind a percentage
             if _is(value, C):
                 hidden.append(key)
@@ -277,6 +281,8 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
             vb = get(i, base)
             if vn is None or vb is None:
                 continue
+            if vn != vb:  # a percentage's count is at most its base, shown or not
+                cons.append(([(vn, 1.0), (vb, -1.0)], False))
             if p is None and not _is(shown, LOW):
                 continue
             up, down = (0.05, 0.0) if _is(shown, LOW) else (p + 0.05, max(p - 0.05, 0.0))
@@ -343,11 +349,14 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
     # collapses): it is a bug in this test, said loudly.
     assert not (low > high + 1e-9).any(), "attacker's knowledge contradicts the table"
     # A hidden count pinned to one value is recovered (a percentage's count pinned to 0 is
-    # not: it describes nobody).
+    # not: it describes nobody). The unnamed count behind a percentage that is hidden only
+    # because its base is (e.g. NEET + not known, when NEET and not known are both shown and
+    # at least 6 together) is a publishable count: it is recovered only if it is small.
     recovered = [
         (i, name, float(low[var[(i, name)]]))
         for i, name in hidden
         if high[var[(i, name)]] - low[var[(i, name)]] < 1e-6 and high[var[(i, name)]] > 0
+        and (name not in know.pcts or high[var[(i, name)]] < 6 - 1e-6)
         and (raw is None or _true(raw, i, name, know) == pytest.approx(low[var[(i, name)]]))
     ]
     return Result(recovered, leaks, len(hidden))
@@ -679,11 +688,35 @@ def _frames(hub):
 
 #: Examples per run (ATTACK_EXAMPLES=500 for a longer search).
 EXAMPLES = int(os.environ.get("ATTACK_EXAMPLES", "15"))
+#: CI draws the same examples every run, so a submission's result can be reproduced; a
+#: developer's run draws new ones (a leak found there is pinned below with @example).
+FIXED_DRAW = os.environ.get("CI", "").lower() in ("1", "true")
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=FIXED_DRAW, database=None if FIXED_DRAW
+          else settings.default.database,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(hub=small_hub())
+# Found by this test in a CI run: school 2's Year 13 NEET + not known (0 + 6) was shown while
+# its base and the hub's were hidden; as a rate's count is at most its base, school 2's base
+# was at least 6, and the hub's 7 gave school 1's single leaver back.
+@example(hub=([900001, 900002],
+              [(900001, 2024, 13, 1, "apprenticeship", 1),
+               (900002, 2024, 11, 1, "apprenticeship", 2),
+               (900002, 2024, 11, 1, "training", 1), (900002, 2024, 11, 1, "neet_active", 1),
+               (900002, 2024, 13, 1, "not_known", 5)],
+              [(900001, 2024, 13, 1, "snapshot", "apprenticeship", 1),
+               (900002, 2024, 11, 1, "snapshot", "apprenticeship", 2),
+               (900002, 2024, 11, 1, "snapshot", "training", 1),
+               (900002, 2024, 11, 1, "snapshot", "neet_active", 1),
+               (900002, 2024, 13, 1, "snapshot", "not_known", 5),
+               (900002, 2024, 13, 1, "snapshot", "no_record", 1)],
+              [(900001, 2024, 11, 0), (900001, 2024, 13, 1), (900002, 2024, 11, 4),
+               (900002, 2024, 13, 6)],
+              [],
+              [(900001, 2024, 13, "apprenticeship", 1), (900002, 2024, 11, "apprenticeship", 2),
+               (900002, 2024, 11, "unknown", 1), (900002, 2024, 11, "unknown", 1),
+               (900002, 2024, 13, "unknown", 5), (900002, 2024, 13, "unknown", 1)]))
 def test_random_small_hubs_leak_nothing(hub, empty_engine, monkeypatch):
     dest, status, people, hand, sust, schools = _frames(hub)
     store = report.store

@@ -418,8 +418,19 @@ def _protect(frame: pd.DataFrame, counts: list[str], percents: dict[str, str | N
         return cells, hidden.reshape(v.shape)
     facts = _Rows(frame, rows_by)
     n_cells = v.size
+    # Every reader knows a percentage's count is at most its base (a rate is at most 100 %):
+    # base ≥ count, the rest unpublished, in every row that has both. Written here for the
+    # counts a percentage stands for alone (NEET + not known); a count published in its own
+    # column is related to its base by the rules, where the relation holds (reach percentages
+    # of places can pass 100 %).
+    within = [
+        Relation(base, (p,), partial=True)
+        for p, base in percents.items()
+        if base is not None and p not in numerators and p in cells.index
+        and cells.index[p] != cells.index[base]
+    ]
     rid_l, cid_l, coef_l, rest_l, offset = [], [], [], [], 0
-    for rel in relations:
+    for rel in (*relations, *within):
         r, c, w, remainder, k = _relation_members(facts, cells, rel, 0)
         rid_l.append(r + offset)
         cid_l.append(c)

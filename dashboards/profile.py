@@ -203,7 +203,7 @@ class SchoolProfile(HubPage):
         return pn.Column(
             pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
             pn.widgets.Select.from_param(self.param.urn, name="School or college"),
-            pn.pane.Markdown(f"Kinds: {', '.join(codes.SCHOOL_KINDS.values())}."),
+            layout.markdown("Kinds: {kinds}.", kinds=", ".join(codes.SCHOOL_KINDS.values())),
         )
 
 

@@ -64,8 +64,8 @@ class Transitions(HubPage):
         handovers = self._handover_rows = self._handovers(scope)
         columns = [self._year_column(table, handovers, yg) for yg in (11, 13)]
         self._body[:] = [
-            pn.pane.Markdown(f"### Leavers of summer {self.cohort}: Year 11 and Year 13 "
-                             "(c = fewer than 6 young people)"),
+            layout.markdown("### Leavers of summer {cohort}: Year 11 and Year 13 "
+                            "(c = fewer than 6 young people)", cohort=self.cohort),
             pn.Row(*columns, sizing_mode="stretch_width"),
             "### Where leavers went in their first autumn",
             self._flow_map(scope),

@@ -290,7 +290,7 @@ def test_lag_histogram_hides_a_bin_when_the_funnel_hides_the_referrals(monkeypat
         "cohort": 2024, "year_group": 11, "handovers": [7, 8],
         "left_on": pd.to_datetime(["2024-06-30", "2024-06-30"]),
         "referred_on": pd.to_datetime(["2024-07-05", "2024-07-20"])})  # 5 and 20 days
-    monkeypatch.setattr(display.store, "handover_dates", lambda engine, scope: rows)
+    monkeypatch.setattr(display.transitions.store, "handover_dates", lambda engine, scope: rows)
     lag = pd.DataFrame({"cohort": [2024], "year_group": [11], "referred": [C]})
     hist = display.lag_histogram(None, ANALYST, cohort=2024, year_group=11, lag=lag)
     assert hist["handovers"].tolist() == [C, 8, 0]  # the smaller bin goes with the total

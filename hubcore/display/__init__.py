@@ -1,0 +1,162 @@
+"""The display layer: every table, chart and map layer the served pages show, as plain data.
+
+Each function takes an engine (and, where a page keeps cached reads, the frames it already
+holds), a :class:`~hubcore.access.Scope` and the page's options, and returns a
+:class:`pandas.DataFrame` whose columns its docstring lists. Disclosure control is applied here,
+through :func:`hubcore.disclosure.apply_spec` with the rules of :data:`RULES`
+(``hubcore.disclosure.rules.PAGE_SPECS``, declared as data, one ``Spec`` per source); the
+transitions figures (destination mix, funnel, lag, NEET) are rows of the protected transitions
+report (:func:`transitions_report`), so the page, the report and the briefing show one value
+and hide the same cells. A page only draws what it is given: no page module suppresses or
+computes a figure itself. Nothing here imports Panel or Bokeh.
+
+Conventions of every frame:
+
+- a count of people that may not be published is the text ``"c"``
+  (:data:`hubcore.disclosure.SUPPRESSED`); counts of schools, employers or events are
+  published as they are;
+- a percentage is rounded to one decimal and is ``"c"`` where its base or the count it is a
+  share of is suppressed, so percentage × base never gives back a suppressed count;
+- where a chart needs numbers, a ``*_value`` column (or ``value``) holds the same figure as a
+  float, NaN where suppressed;
+- ``frame.attrs["display"]`` holds metadata: ``title``, ``units``, and where relevant
+  ``palette`` (a name in :mod:`hubcore.palettes`), ``low``/``high`` (colour range),
+  ``tooltips`` (column → label) and ``note`` (how the figures were protected).
+
+:data:`SOURCES` names every page data source; each can be called as ``SOURCES[name](engine,
+scope)`` with its defaults, which is what the suite's attacker test iterates over.
+
+Modules, named for the page or kind of figure they hold: :mod:`~hubcore.display.base`
+(conventions and shared helpers), :mod:`~hubcore.display.overview`, :mod:`~hubcore.display.maps`,
+:mod:`~hubcore.display.profile`, :mod:`~hubcore.display.transitions`,
+:mod:`~hubcore.display.employers`. Everything public is also importable from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from hubcore.display.base import (
+    FUNNEL_STEPS,
+    LAG_BIN_DAYS,
+    RULES,
+    THRESHOLD,
+    C,
+    benchmarks_at,
+    numeric,
+    protect,
+    schools,
+    text,
+)
+from hubcore.display.employers import (
+    employer_link_segments,
+    employer_points,
+    spare_offers,
+    suggested_matches,
+    what_it_takes,
+)
+from hubcore.display.maps import (
+    LAYERS,
+    area_coverage,
+    area_layer,
+    area_neet,
+)
+from hubcore.display.overview import (
+    overview_schools,
+    overview_summary,
+)
+from hubcore.display.profile import (
+    profile_benchmarks,
+    profile_destination_bars,
+    profile_destinations,
+    profile_encounters,
+    profile_funnel,
+    profile_links,
+    profile_trend,
+)
+from hubcore.display.transitions import (
+    FUNNEL_COLUMNS,
+    cohorts,
+    funnel_bars,
+    lag_histogram,
+    overdue_list,
+    pupil_handovers,
+    transitions_flows,
+    transitions_funnel,
+    transitions_lag,
+    transitions_neet,
+    transitions_report,
+)
+
+#: Every page data source, by name: ``SOURCES[name](engine, scope)`` gives its frame with the
+#: defaults (for the school profile's sources, every school in ``scope`` unless the scope names
+#: one). The overdue list (pupil rows for allowed roles) is not an aggregate and is not here.
+SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
+    "schools": schools,
+    "overview_schools": overview_schools,
+    "area_neet": area_neet,
+    "area_coverage": area_coverage,
+    "area_layer": area_layer,
+    "profile_benchmarks": profile_benchmarks,
+    "profile_trend": profile_trend,
+    "profile_encounters": profile_encounters,
+    "profile_links": profile_links,
+    "profile_destinations": profile_destinations,
+    "profile_destination_bars": profile_destination_bars,
+    "profile_funnel": profile_funnel,
+    "transitions_funnel": transitions_funnel,
+    "transitions_lag": transitions_lag,
+    "lag_histogram": lag_histogram,
+    "transitions_neet": transitions_neet,
+    "transitions_flows": transitions_flows,
+    "employer_points": employer_points,
+    "employer_link_segments": employer_link_segments,
+    "spare_offers": spare_offers,
+    "suggested_matches": suggested_matches,
+    "what_it_takes": what_it_takes,
+}
+
+__all__ = [
+    "C",
+    "FUNNEL_COLUMNS",
+    "FUNNEL_STEPS",
+    "LAG_BIN_DAYS",
+    "LAYERS",
+    "RULES",
+    "THRESHOLD",
+    "area_coverage",
+    "area_layer",
+    "area_neet",
+    "benchmarks_at",
+    "cohorts",
+    "employer_link_segments",
+    "employer_points",
+    "funnel_bars",
+    "lag_histogram",
+    "numeric",
+    "overdue_list",
+    "overview_schools",
+    "overview_summary",
+    "profile_benchmarks",
+    "profile_destination_bars",
+    "profile_destinations",
+    "profile_encounters",
+    "profile_funnel",
+    "profile_links",
+    "profile_trend",
+    "protect",
+    "pupil_handovers",
+    "schools",
+    "spare_offers",
+    "suggested_matches",
+    "text",
+    "transitions_flows",
+    "transitions_funnel",
+    "transitions_lag",
+    "transitions_neet",
+    "transitions_report",
+    "what_it_takes",
+    "SOURCES",
+]

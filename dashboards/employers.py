@@ -13,7 +13,7 @@ from bokeh.models import HoverTool
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, served_page
-from hubcore import display
+from hubcore import defaults, display
 from hubcore.errors import HubcoreError
 
 ROLE_COLOURS = {
@@ -31,10 +31,12 @@ class EmployerSupply(HubPage):
     url_params = {"hub_id": "hub", "benchmark": "bm", "target_pct": "target",
                   "radius_km": "radius"}
 
-    benchmark = param.Selector(default=5, objects=[5, 6], doc="BM5 encounters or BM6 placements")
-    target_pct = param.Number(default=90.0, bounds=(0, 100), step=5,
+    benchmark = param.Selector(default=defaults.BENCHMARK, objects=[5, 6],
+                               doc="BM5 encounters or BM6 placements")
+    target_pct = param.Number(default=defaults.TARGET_PCT, bounds=(0, 100), step=5,
                               doc="share of schools meeting the benchmark to aim for, percent")
-    radius_km = param.Number(default=5.0, bounds=(1, 30), step=1, doc="supplier radius, km")
+    radius_km = param.Number(default=defaults.RADIUS_KM, bounds=(1, 30), step=1,
+                             doc="supplier radius, km")
     roles = param.ListSelector(default=list(ROLE_COLOURS), objects=list(ROLE_COLOURS))
 
     def __init__(self, **params):

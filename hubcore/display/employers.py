@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import metrics, store
+from hubcore import defaults, metrics, store
 from hubcore.access import Scope
 from hubcore.display.base import (
     RULES,
@@ -61,8 +61,9 @@ def suggested_matches(engine: Engine, scope: Scope) -> pd.DataFrame:
     return _meta(out, title="Suggested matches", units={"distance_km": "km"})
 
 
-def what_it_takes(engine: Engine, scope: Scope, benchmark: int = 5, target_pct: float = 90.0,
-                  radius_km: float = 5.0) -> pd.DataFrame:
+def what_it_takes(engine: Engine, scope: Scope, benchmark: int = defaults.BENCHMARK,
+                  target_pct: float = defaults.TARGET_PCT,
+                  radius_km: float = defaults.RADIUS_KM) -> pd.DataFrame:
     """The "what would it take" table (the ``what-it-takes`` report with its disclosure rules):
     a ``level`` = ``summary`` row (``academic_year``, ``schools_measured``, ``meeting_now``,
     ``pct_meeting_now``, ``schools_to_lift``, ``additional_needed``, ``unit``,

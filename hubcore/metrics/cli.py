@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from hubcore import disclosure, store
+from hubcore import defaults, disclosure, store
 from hubcore.access import Scope
 from hubcore.cli_common import add_common, open_engine
 from hubcore.errors import HubcoreError
@@ -45,15 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--benchmark",
         type=int,
-        default=5,
+        default=defaults.BENCHMARK,
         choices=range(1, 9),
-        help="cold spots / what-it-takes: benchmark (default 5)",
+        help=f"cold spots / what-it-takes: benchmark (default {defaults.BENCHMARK})",
     )
     parser.add_argument(
         "--source",
         choices=("coverage", "assessment"),
-        default="coverage",
-        help="cold spots: encounter-log coverage or latest Compass percent",
+        default=defaults.COLDSPOT_SOURCE,
+        help="cold spots: encounter-log coverage or latest Compass percent "
+        f"(default {defaults.COLDSPOT_SOURCE})",
     )
     parser.add_argument(
         "--threshold",
@@ -63,21 +64,23 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--radius-km",
         type=float,
-        default=5.0,
-        help="cold spots / what-it-takes radius in km (default 5)",
+        default=defaults.RADIUS_KM,
+        help=f"cold spots / what-it-takes radius in km (default {defaults.RADIUS_KM:g})",
     )
     parser.add_argument(
         "--target",
         type=float,
-        default=80.0,
-        help="what-it-takes: target percent of schools meeting (default 80)",
+        default=defaults.TARGET_PCT,
+        help="what-it-takes: target percent of schools meeting "
+        f"(default {defaults.TARGET_PCT:g})",
     )
     parser.add_argument("--as-of", type=_date, help="transitions: date for overdue hand-overs")
     parser.add_argument(
         "--overdue-days",
         type=int,
-        default=report.tr.OVERDUE_DAYS,
-        help="transitions: days after leaving a referral is overdue",
+        default=defaults.OVERDUE_DAYS,
+        help="transitions: days after leaving a referral is overdue "
+        f"(default {defaults.OVERDUE_DAYS})",
     )
     parser.set_defaults(func=handle)
     return parser

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import disclosure, store
+from hubcore import defaults, disclosure, store
 from hubcore.access import Scope
 from hubcore.errors import HubcoreError
 from hubcore.metrics import benchmarks as bm
@@ -60,15 +60,16 @@ class Options:
     """Parameters every report may use (each report reads the ones it needs)."""
 
     academic_year: str | None = None
-    benchmark: int = 5
-    source: str = "coverage"  # cold spots: "coverage" (encounter log) or "assessment"
+    benchmark: int = defaults.BENCHMARK
+    # Cold spots: "coverage" (encounter log) or "assessment" (latest Compass percent).
+    source: str = defaults.COLDSPOT_SOURCE
     threshold: float | None = None
-    radius_km: float = 5.0
+    radius_km: float = defaults.RADIUS_KM
     nearest: int = 5
     max_km: float = 25.0
-    target_pct: float = 80.0
+    target_pct: float = defaults.TARGET_PCT
     as_of: dt.date | None = None
-    overdue_days: int = tr.OVERDUE_DAYS
+    overdue_days: int = defaults.OVERDUE_DAYS
     years_after: int = 1
     priority_weights: dict[str, float] = field(default_factory=lambda: dict(prio.DEFAULT_WEIGHTS))
 

@@ -1,5 +1,41 @@
-"""What every dashboard page shares: the database, the hub chooser, the synthetic-data banner
-and the scope its cached data are keyed by."""
+"""What every dashboard page shares: the database, the hub chooser, the synthetic-data banner,
+the scope its cached data are keyed by, its state in the URL, and the DataStore / View shape.
+
+The shape of a page (Panel's DataStore / View guidance)
+-------------------------------------------------------
+**State** — the page class, a :class:`HubPage` subclass, is the page's param-based state
+object (Panel's "DataStore"). It holds:
+
+- the filters, as params; ``url_params`` maps those kept in the URL to their query names.
+  Every filter belongs there, so that a reload or a shared link shows the same view. A filter
+  holding several choices (check boxes) is a :class:`UrlList`; it appears in the URL as
+  ``?types=special,fe_college`` (``none`` for no choice at all).
+- the cached reads: ``self.read(data.schools)`` is ``data.schools(url, key)`` for the user's
+  scope (the functions of :mod:`dashboards.common.data` are ``pn.cache``-d per process and
+  keyed by scope and data version). Views read through the page, never from the database.
+
+**Views** — each part of the body is a :class:`View`: built once (``build`` makes its panes
+and widgets), it names the page params it follows in ``depends`` and refills its panes in
+place in ``update`` (``pane.object = …``, ``tables.show(…)``, ``layout.show(…)``). No view
+rebuilds a layout on a filter change: a replaced layout is sent to the browser again and
+redraws (flicker, lost scroll and zoom).
+
+**Page** — in ``__init__``, after ``super().__init__``:
+
+1. fill the choices that depend on the hub (periods, schools…) — override
+   :meth:`HubPage.on_change` to refill them when ``hub_id`` changes (it runs before the views);
+2. ``self.show(ViewA(self), ViewB(self), …)``: lays the body out **once**, draws every view,
+   and from then on calls ``update()`` of the views whose ``depends`` hold a changed param
+   (under ``pn.io.hold()``: one message to the browser);
+3. ``self._check_link()``: reports the link's values the page could not use.
+
+A page with nothing to show (no hub, no school yet) says why from :meth:`HubPage.empty`;
+the notice is shown and the views hidden, and nothing is laid out again.
+
+**Links that ask for what the page cannot show** fall back visibly: the chooser shows the
+value the page shows, a notice says which value of the link was not used and why, and the
+URL is rewritten to what the page shows (``_check_link``, ``_refused``, ``_rewrite_url``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +51,67 @@ from dashboards.common.context import ALL_HUBS, default_scope, engine_for
 from hubcore import store
 from hubcore.access import Role
 from hubcore.models import HubMembership
+
+#: How an empty :class:`UrlList` is written in a URL (a blank value would be dropped by the
+#: browser's query parsing, and the page would fall back to its default choices).
+NO_CHOICE = "none"
+
+
+class UrlList(param.ListSelector):
+    """A filter holding several of its ``objects`` (check boxes), kept in a URL as the values
+    joined by commas (``special,fe_college``; ``none`` for an empty choice). A link written
+    before, as a JSON list, is read too. Items are matched to ``objects`` by their text, so
+    numbers come back as numbers; an item that is no choice is kept as text, so that
+    validation refuses it and the page says so."""
+
+    def serialize(self, value) -> str:  # param's classmethod, per instance: needs objects
+        if not value:
+            return NO_CHOICE
+        # In the order of the choices, so the same choice always gives the same link.
+        order = {o: i for i, o in enumerate(self.objects or [])}
+        return ",".join(str(v) for v in sorted(value, key=lambda v: order.get(v, len(order))))
+
+    def deserialize(self, value) -> list:
+        if isinstance(value, list | tuple):
+            items = [str(v) for v in value]
+        else:
+            text = str(value).strip()
+            items = [] if text in ("", NO_CHOICE) else [t.strip() for t in text.split(",")]
+        by_text = {str(o): o for o in (self.objects or [])}
+        return [by_text.get(item, item) for item in items if item]
+
+
+class View(pn.viewable.Viewer):
+    """One part of a page's body (Panel's "View"): built once, updated in place.
+
+    Subclasses make their panes in :meth:`build` (returning the layout that shows them), list
+    the page params they follow in ``depends`` (empty: every change) and refill the panes in
+    :meth:`update`, reading the page's state (``self.page``) and cached reads
+    (``self.page.read``)."""
+
+    #: The page's parameters whose change calls :meth:`update` (empty: any of them).
+    depends: tuple[str, ...] = ()
+
+    def __init__(self, page: HubPage, **params):
+        super().__init__(**params)
+        #: The page's state object (a :class:`HubPage`).
+        self.page = page
+        self._layout = self.build()
+
+    def build(self) -> pn.viewable.Viewable:
+        """Make the view's panes and widgets once; return the layout holding them."""
+        raise NotImplementedError
+
+    def update(self) -> None:
+        """Bring the panes up to date with the page's state, in place."""
+        raise NotImplementedError
+
+    def follows(self, changed: set[str] | None) -> bool:
+        """Whether a change of the page params ``changed`` (None: all) concerns this view."""
+        return changed is None or not self.depends or bool(changed & set(self.depends))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
 
 
 class HubPage(pn.viewable.Viewer):
@@ -61,6 +158,69 @@ class HubPage(pn.viewable.Viewer):
                                 asked=asked, shown=self._hub_name())
         # From now on a value outside the chooser is refused (Location.sync reapplies the URL).
         self.param.hub_id.check_on_set = True
+        #: The body's views (:meth:`show`) and the notice shown instead when there is nothing.
+        self._views: list[View] = []
+        self._settling: set[str] | None = None
+        self._empty = pn.pane.Alert("", alert_type="info", visible=False,
+                                    sizing_mode="stretch_width")
+
+    # --- state: cached reads ----------------------------------------------------------------
+
+    def read(self, fn, *args):
+        """``fn(url, key, *args)`` for this page's database and the user's scope: one of the
+        cached reads of :mod:`dashboards.common.data` (shared between sessions of the same
+        scope; treat the result as read-only)."""
+        return fn(self._url, self._key, *args)
+
+    # --- views: laid out once, updated in place ---------------------------------------------
+
+    def show(self, *views: View) -> None:
+        """Lay the body out once with ``views`` (each a :class:`View`) and draw them; from now
+        on a change of a page parameter updates, in place, the views that follow it."""
+        self._views = list(views)
+        self._body[:] = [self._empty, *self._views]
+        names = sorted(set(self.param) - {"name", "db_url"})
+        self.param.watch(self._changed, names)
+        self.refresh()
+
+    def _changed(self, *events: param.parameterized.Event) -> None:
+        names = {e.name for e in events}
+        if self._settling is not None:  # set by on_change: part of the update under way
+            self._settling |= names
+            return
+        self.refresh(names)
+
+    def refresh(self, changed: set[str] | None = None) -> None:
+        """Update the views that follow the params ``changed`` (None: every view), in one
+        message to the browser; show :meth:`empty`'s notice instead when there is nothing."""
+        with pn.io.hold():
+            if changed:
+                self._settling = set()
+                try:
+                    self.on_change(changed)
+                finally:
+                    changed, self._settling = changed | self._settling, None
+            why = self.empty()
+            self._empty.object = why or ""
+            self._empty.visible = why is not None
+            for view in self._views:
+                view._layout.visible = why is None
+            if why is not None:
+                return
+            for view in self._views:
+                if view.follows(changed):
+                    view.update()
+
+    def on_change(self, changed: set[str]) -> None:
+        """Called first when page params ``changed`` (e.g. refill the choices that depend on
+        the hub); assignments made here are part of the same update."""
+
+    def empty(self) -> str | None:
+        """Why the page has nothing to show (Markdown, trusted: pass data through
+        :func:`layout.md`), or None when it has something."""
+        if self.hub_id is None:
+            return "No hub in this database yet."
+        return None
 
     def _hub_name(self) -> str:
         """The name of the hub shown ("All hubs", or "no hub" when there is none)."""

@@ -1,5 +1,11 @@
-"""Small charts drawn directly with Bokeh (bars, grouped and stacked bars, lines, a heat map,
-a histogram), and the map figure the employer and flow maps share.
+"""Small charts drawn directly with Bokeh (grouped and stacked bars, horizontal bars, lines, a
+heat map, a histogram), and the map figure the employer and flow maps share.
+
+Each chart is a view built once: a class holding its figure (``.fig``) and data sources, whose
+``update(frame)`` replaces every source's data and resets every range, so a page changes what
+is drawn without building new models (the browser keeps its canvases) and nothing of the
+previous school or hub is left behind. Legends sit outside the plotting area (below it), and
+numeric ranges are padded so that no point or bar is clipped at an edge.
 
 HoloViews builds each of these through several layers of options and plotting classes: about a
 quarter of a second per chart on the server and more models for the browser to lay out. The
@@ -18,9 +24,11 @@ from bokeh.models import (
     ColumnDataSource,
     FactorRange,
     HoverTool,
+    LabelSet,
     Legend,
     LegendItem,
     LinearColorMapper,
+    Range1d,
 )
 from bokeh.palettes import Blues9, Category20
 from bokeh.plotting import figure
@@ -28,11 +36,50 @@ from bokeh.plotting import figure
 from hubcore import geo
 
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+#: Share of a numeric range's span added at each end, so markers at the extremes stay whole.
+PAD = 0.05
 
 
 def source(frame: pd.DataFrame, columns: Sequence[str]) -> ColumnDataSource:
     """A data source holding ``columns`` of ``frame`` (without its index)."""
-    return ColumnDataSource({c: frame[c].to_numpy() for c in columns})
+    return ColumnDataSource(columns_of(frame, columns))
+
+
+def columns_of(frame: pd.DataFrame, columns: Sequence[str]) -> dict:
+    """``columns`` of ``frame`` as a data source's ``data`` (a new dict: assigning it replaces
+    every column at once, so no row of the previous data survives)."""
+    return {c: frame[c].to_numpy() for c in columns}
+
+
+def padded(low: float, high: float, pad: float = PAD, floor: float | None = None
+           ) -> tuple[float, float]:
+    """``(low, high)`` widened by ``pad`` of its span at each end (one unit each way when the
+    span is zero), never below ``floor`` if given: a bar chart passes ``floor=0`` so its bars
+    stand on the axis, a line chart none so a point at the minimum is not cut in half."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        low, high = 0.0, 1.0
+    span = high - low
+    margin = span * pad if span > 0 else 1.0
+    start, end = low - margin, high + margin
+    if floor is not None:
+        start = max(start, floor) if low >= floor else start
+    return float(start), float(end)
+
+
+def value_range(values, pad: float = PAD, floor: float | None = 0.0,
+                least: float = 1.0) -> tuple[float, float]:
+    """:func:`padded` range of ``values`` (NaN ignored) including ``floor``, at least
+    ``least`` high: the range of a chart's numeric axis."""
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    high = max(float(values.max()) if len(values) else 0.0, least)
+    low = min(float(values.min()) if len(values) else 0.0, floor if floor is not None else 0.0)
+    return padded(low, high, pad, floor)
+
+
+def set_range(rng: Range1d, bounds: tuple[float, float]) -> None:
+    """Set a numeric range's ``start`` and ``end`` in one change (also after a user zoomed)."""
+    rng.update(start=bounds[0], end=bounds[1], reset_start=bounds[0], reset_end=bounds[1])
 
 
 def chart(height: int = 320, title: str | None = None, x_range=None, **options):
@@ -46,130 +93,252 @@ def chart(height: int = 320, title: str | None = None, x_range=None, **options):
     return fig
 
 
-def bars(frame: pd.DataFrame, x: str, y: str, color: str, title: str | None = None,
-         height: int = 260, y_range: tuple | None = None):
-    """One bar per row of ``frame`` (category ``x``, height ``y``)."""
-    source = ColumnDataSource({"x": [str(v) for v in frame[x]],
-                               "y": pd.to_numeric(frame[y], errors="coerce").to_numpy(float)})
-    fig = chart(height, title, x_range=list(source.data["x"]),
-                y_range=y_range)
-    fig.vbar(x="x", top="y", width=0.8, source=source, color=color)
-    fig.add_tools(HoverTool(tooltips=[(x, "@x"), (y, "@y{0.0}")]))
-    fig.yaxis.axis_label = y
-    fig.y_range.start = 0
-    return fig
-
-
-def grouped_bars(frame: pd.DataFrame, x: str, group: str, y: str, colours: Sequence[str],
-                 height: int = 320, y_range: tuple = (0, 105)):
-    """Bars of ``y`` for each ``x`` and, side by side within it, each ``group`` (with a
-    legend)."""
-    groups = list(dict.fromkeys(frame[group]))
-    factors = [(str(a), str(b)) for a, b in zip(frame[x], frame[group], strict=True)]
-    source = ColumnDataSource({
-        "factor": factors, "x": [str(v) for v in frame[x]], "group": list(frame[group]),
-        "y": pd.to_numeric(frame[y], errors="coerce").to_numpy(float),
-        "colour": [colours[groups.index(g) % len(colours)] for g in frame[group]],
-    })
-    fig = chart(height, x_range=FactorRange(*factors), y_range=y_range)
-    fig.vbar(x="factor", top="y", width=0.9, source=source, fill_color="colour",
-             line_color="white", legend_field="group")
-    fig.xaxis.major_label_text_font_size = "0pt"  # the group names are in the legend
-    fig.xaxis.group_text_font_size = "10pt"
-    fig.xaxis.major_tick_line_color = None
-    legend = fig.legend[0]
+def legend_below(fig, legend: Legend | None = None) -> Legend | None:
+    """Put the figure's legend (or ``legend``) below the plotting area, in one row, so it never
+    covers data; returns it."""
+    if legend is None:
+        if not fig.legend:
+            return None
+        legend = fig.legend[0]
     legend.orientation = "horizontal"
-    fig.center = [r for r in fig.center if r is not legend]
-    fig.add_layout(legend, "above")
-    fig.yaxis.axis_label = y
-    fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@group"), (y, "@y{0.0}")]))
-    return fig
+    legend.location = "top_left"
+    legend.click_policy = "hide"
+    legend.border_line_alpha = 0
+    for side in ("center", "above", "left", "right"):
+        setattr(fig, side, [r for r in getattr(fig, side) if r is not legend])
+    if legend not in fig.below:
+        fig.add_layout(legend, "below")
+    return legend
 
 
-def stacked_bars(frame: pd.DataFrame, x: str, stack: str, y: str, height: int = 320,
-                 y_label: str | None = None):
-    """Bars of ``y`` for each ``x``, stacked by ``stack`` (NaN counts as nothing).
+def legend_outside(fig) -> None:
+    """Move the figure's legend to its right and let a click hide a layer."""
+    if fig.legend:
+        legend = fig.legend[0]
+        legend.click_policy = "hide"
+        fig.center = [r for r in fig.center if r is not legend]
+        fig.add_layout(legend, "right")
+
+
+class GroupedBars:
+    """Bars of ``y`` for each ``x`` and, side by side within it, each ``group`` (legend
+    below). ``colours`` go to the groups in order of first appearance."""
+
+    def __init__(self, x: str, group: str, y: str, colours: Sequence[str], height: int = 320,
+                 y_label: str | None = None, y_max: float | None = None):
+        self.x, self.group, self.y, self.colours, self.y_max = x, group, y, colours, y_max
+        self.source = ColumnDataSource({"factor": [], "x": [], "group": [], "y": [],
+                                        "colour": []})
+        self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
+        self.fig.vbar(x="factor", top="y", width=0.9, source=self.source, fill_color="colour",
+                      line_color="white", legend_field="group")
+        self.fig.xaxis.major_label_text_font_size = "0pt"  # the group names are in the legend
+        self.fig.xaxis.group_text_font_size = "10pt"
+        self.fig.xaxis.major_tick_line_color = None
+        self.fig.yaxis.axis_label = y_label or y
+        legend_below(self.fig)
+        self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@group"), (y, "@y{0.0}")]))
+
+    def update(self, frame: pd.DataFrame) -> None:
+        groups = list(dict.fromkeys(frame[self.group]))
+        factors = [(str(a), str(b)) for a, b in zip(frame[self.x], frame[self.group],
+                                                    strict=True)]
+        values = pd.to_numeric(frame[self.y], errors="coerce").to_numpy(float)
+        self.fig.x_range.factors = factors
+        self.source.data = {
+            "factor": factors, "x": [str(v) for v in frame[self.x]],
+            "group": [str(g) for g in frame[self.group]], "y": values,
+            "colour": [self.colours[groups.index(g) % len(self.colours)]
+                       for g in frame[self.group]],
+        }
+        high = self.y_max if self.y_max is not None else values
+        set_range(self.fig.y_range, value_range(high))
+
+
+class StackedBars:
+    """Bars of ``y`` for each ``x``, stacked by ``stack`` (NaN counts as nothing), legend
+    below.
 
     One glyph draws every segment (its colour a column) rather than one glyph per layer as
     Bokeh's ``vbar_stack`` does: ten layers were ten renderers, each with its own glyphs,
     view and legend entry, for the server to build and the browser to lay out."""
-    wide = frame.pivot_table(index=x, columns=stack, values=y, aggfunc="sum", sort=False)
-    wide = wide.fillna(0.0)
-    layers = [str(c) for c in wide.columns]
-    colours = (Category20[20] * (len(layers) // 20 + 1))[: len(layers)]
-    values = wide.to_numpy(float)  # rows: x; columns: layers, in stacking order
-    tops = values.cumsum(axis=1)
-    xs = [str(v) for v in wide.index]
-    source = ColumnDataSource({
-        "x": np.repeat(xs, len(layers)).tolist(),
-        "layer": layers * len(xs),
-        "bottom": (tops - values).ravel(),
-        "top": tops.ravel(),
-        "value": values.ravel(),
-        "colour": list(colours) * len(xs),
-    })
-    fig = chart(height, x_range=xs)
-    bars = fig.vbar(x="x", bottom="bottom", top="top", width=0.8, source=source,
-                    fill_color="colour", line_color="white")
-    if len(xs):
+
+    def __init__(self, x: str, stack: str, y: str, height: int = 320,
+                 y_label: str | None = None):
+        self.x, self.stack, self.y = x, stack, y
+        self.source = ColumnDataSource({"x": [], "layer": [], "bottom": [], "top": [],
+                                        "value": [], "colour": []})
+        self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
+        self.bars = self.fig.vbar(x="x", bottom="bottom", top="top", width=0.8,
+                                  source=self.source, fill_color="colour", line_color="white")
+        self.legend = Legend(items=[])
+        legend_below(self.fig, self.legend)
+        self.fig.yaxis.axis_label = y_label or y
+        self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@layer"),
+                                               (y, "@value{0.0}")]))
+
+    def update(self, frame: pd.DataFrame) -> None:
+        wide = frame.pivot_table(index=self.x, columns=self.stack, values=self.y,
+                                 aggfunc="sum", sort=False, dropna=False).fillna(0.0)
+        layers = [str(c) for c in wide.columns]
+        colours = (Category20[20] * (len(layers) // 20 + 1))[: len(layers)]
+        values = wide.to_numpy(float)  # rows: x; columns: layers, in stacking order
+        tops = values.cumsum(axis=1)
+        xs = [str(v) for v in wide.index]
+        self.fig.x_range.factors = xs
+        self.source.data = {
+            "x": np.repeat(xs, len(layers)).tolist(),
+            "layer": layers * len(xs),
+            "bottom": (tops - values).ravel(),
+            "top": tops.ravel(),
+            "value": values.ravel(),
+            "colour": list(colours) * len(xs),
+        }
         # Legend entries pick their colour from the first bar's segment of each layer.
-        fig.add_layout(Legend(items=[LegendItem(label=layer, renderers=[bars], index=i)
-                                     for i, layer in enumerate(layers)]), "right")
-    fig.y_range.start = 0
-    fig.yaxis.axis_label = y_label or y
-    fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@layer"), (y, "@value{0.0}")]))
-    return fig
+        self.legend.items = [LegendItem(label=layer, renderers=[self.bars], index=i)
+                             for i, layer in enumerate(layers)] if xs else []
+        set_range(self.fig.y_range, value_range(tops[:, -1] if len(xs) else [], floor=0.0))
 
 
-def lines(series: dict[str, pd.DataFrame], x: str, y: str, colours: Sequence[str],
-          height: int = 320, y_range: tuple | None = None):
-    """One line with markers per entry of ``series`` (label → frame), x a date."""
-    fig = chart(height, x_axis_type="datetime", y_range=y_range)
-    for (label, frame), colour in zip(series.items(), colours, strict=False):
-        source = ColumnDataSource({"x": frame[x].to_numpy(), "y": frame[y].to_numpy(float)})
-        fig.line("x", "y", source=source, color=colour, line_width=2, legend_label=label)
-        fig.scatter("x", "y", source=source, color=colour, size=7, legend_label=label)
-    fig.legend.location = "bottom_right"
-    fig.add_tools(HoverTool(tooltips=[("assessed", "@x{%d %b %Y}"), (y, "@y")],
-                            formatters={"@x": "datetime"}))
-    return fig
+class HBars:
+    """One horizontal bar per row (category ``label`` on the y axis, length ``value``), the
+    value written at the bar's end; a row with no value draws no bar and shows its ``note``
+    there instead, so an empty comparator says why it is empty."""
+
+    def __init__(self, x_label: str, colour: str, height: int = 200,
+                 title: str | None = None):
+        self.source = ColumnDataSource({"label": [], "value": [], "text": [], "at": []})
+        self.fig = chart(height, title, y_range=FactorRange(), x_range=Range1d(0, 1))
+        self.fig.hbar(y="label", right="value", left=0, height=0.7, source=self.source,
+                      color=colour)
+        self.fig.add_layout(LabelSet(x="at", y="label", text="text", source=self.source,
+                                     x_offset=4, y_offset=-6, text_font_size="9pt"))
+        self.fig.xaxis.axis_label = x_label
+        self.fig.ygrid.visible = False
+        self.fig.xgrid.visible = True
+        self.fig.add_tools(HoverTool(tooltips=[("", "@label"), (x_label, "@text")]))
+
+    def update(self, frame: pd.DataFrame) -> None:
+        """``frame``: ``label``, ``value`` (float, NaN for no bar), ``text`` (what to write)."""
+        values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(float)
+        labels = [str(v) for v in frame["label"]]
+        # Categories run top to bottom in the frame's order.
+        self.fig.y_range.factors = list(reversed(labels))
+        self.source.data = {"label": labels, "value": values,
+                            "text": [str(t) for t in frame["text"]],
+                            "at": np.nan_to_num(values, nan=0.0)}
+        # Room on the right for the written values.
+        low, high = value_range(values, pad=0.25)
+        set_range(self.fig.x_range, (0.0, high))
 
 
-def heat_map(frame: pd.DataFrame, x: str, y: str, value: str, extra: str | None = None,
-             height: int = 320, x_label: str | None = None):
-    """A grid of ``value`` by categories ``x`` and ``y``, shaded in blues with a colour bar."""
-    xs = [str(v) for v in sorted(frame[x].unique())]
-    ys = [str(v) for v in sorted(frame[y].unique())]
-    values = pd.to_numeric(frame[value], errors="coerce").to_numpy(float)
-    source = ColumnDataSource({"x": [str(v) for v in frame[x]], "y": [str(v) for v in frame[y]],
-                               "value": values,
-                               "extra": frame[extra].tolist() if extra else [""] * len(frame)})
-    mapper = LinearColorMapper(palette=list(reversed(Blues9)), low=0,
-                               high=float(np.nanmax(values)) if len(values) else 1)
-    fig = chart(height, x_range=xs, y_range=ys)
-    fig.rect("x", "y", 1, 1, source=source, line_color="white",
-             fill_color={"field": "value", "transform": mapper})
-    fig.add_layout(ColorBar(color_mapper=mapper, width=10), "right")
-    fig.xaxis.axis_label = x_label or x
-    tips = [(x_label or x, "@x"), (y, "@y"), (value, "@value")]
-    if extra:
-        tips.append((extra, "@extra"))
-    fig.add_tools(HoverTool(tooltips=tips))
-    return fig
+class Lines:
+    """One line with markers per series (a fixed list of labels, each with its colour and a
+    legend entry below the plot, hidden while the series is empty), x a date."""
+
+    def __init__(self, labels: Sequence[str], colours: Sequence[str], y: str,
+                 height: int = 320, y_bounds: tuple[float, float] | None = None,
+                 x_label: str | None = None, y_label: str | None = None):
+        self.labels = list(labels)
+        self.y_bounds = y_bounds
+        self.fig = chart(height, x_axis_type="datetime", x_range=Range1d(0, 1),
+                         y_range=Range1d(0, 1))
+        self.sources = {}
+        items = []
+        for label, colour in zip(self.labels, colours, strict=False):
+            src = self.sources[label] = ColumnDataSource({"x": [], "y": []})
+            line = self.fig.line("x", "y", source=src, color=colour, line_width=2)
+            dots = self.fig.scatter("x", "y", source=src, color=colour, size=7)
+            items.append(LegendItem(label=label, renderers=[line, dots]))
+        self.legend = Legend(items=items)
+        legend_below(self.fig, self.legend)
+        self.fig.xaxis.axis_label = x_label
+        self.fig.yaxis.axis_label = y_label or y
+        self.fig.add_tools(HoverTool(tooltips=[("assessed", "@x{%d %b %Y}"), (y, "@y")],
+                                     formatters={"@x": "datetime"}))
+
+    def update(self, series: dict[str, pd.DataFrame], x: str, y: str) -> None:
+        """``series``: label → frame with date column ``x`` and value column ``y``; labels not
+        given are emptied."""
+        xs, ys = [], []
+        for label, src in self.sources.items():
+            frame = series.get(label)
+            if frame is None or frame.empty:
+                src.data = {"x": np.array([], "datetime64[ns]"), "y": np.array([], float)}
+                continue
+            dates = pd.to_datetime(frame[x]).to_numpy("datetime64[ns]")
+            values = frame[y].to_numpy(float)
+            src.data = {"x": dates, "y": values}
+            xs.append(dates)
+            ys.append(values)
+        for item, label in zip(self.legend.items, self.sources, strict=True):
+            item.visible = len(self.sources[label].data["x"]) > 0
+        if xs:
+            ms = np.concatenate(xs).astype("datetime64[ms]").astype(np.int64).astype(float)
+            set_range(self.fig.x_range, padded(ms.min(), ms.max()))
+        every = np.concatenate(ys) if ys else np.array([])
+        if self.y_bounds is not None:
+            every = np.append(every, self.y_bounds)
+        set_range(self.fig.y_range, value_range(every, floor=None))
 
 
-def histogram(edges: np.ndarray, heights: Sequence[float], title: str, x_label: str,
-              y_label: str, colour: str, height: int = 220):
-    """Bars between consecutive ``edges``."""
-    source = ColumnDataSource({"left": edges[:-1], "right": edges[1:],
-                               "top": np.asarray(heights, float)})
-    fig = chart(height, title)
-    fig.quad(left="left", right="right", top="top", bottom=0, source=source, color=colour,
-             line_color="white")
-    fig.xaxis.axis_label, fig.yaxis.axis_label = x_label, y_label
-    fig.add_tools(HoverTool(tooltips=[("from", "@left"), ("to", "@right"),
-                                      (y_label, "@top")]))
-    return fig
+class HeatMap:
+    """A grid of ``value`` by categories ``x`` and ``y``, shaded in blues with a colour bar
+    (NaN cells, e.g. suppressed, left blank); ``extra`` is shown in the hover."""
+
+    def __init__(self, x_label: str, y_label: str, value: str, extra: str | None = None,
+                 height: int = 320):
+        self.source = ColumnDataSource({"x": [], "y": [], "value": [], "extra": []})
+        self.mapper = LinearColorMapper(palette=list(reversed(Blues9)), low=0, high=1,
+                                        nan_color="#ffffff")
+        self.fig = chart(height, x_range=FactorRange(), y_range=FactorRange())
+        self.fig.rect("x", "y", 1, 1, source=self.source, line_color="#dddddd",
+                      fill_color={"field": "value", "transform": self.mapper})
+        self.fig.add_layout(ColorBar(color_mapper=self.mapper, width=10, title=value), "right")
+        self.fig.xaxis.axis_label = x_label
+        self.fig.yaxis.axis_label = y_label
+        tips = [(x_label, "@x"), (y_label, "@y"), (value, "@value")]
+        if extra:
+            tips.append((extra, "@extra"))
+        self.fig.add_tools(HoverTool(tooltips=tips))
+
+    def update(self, frame: pd.DataFrame, x: str, y: str, value: str,
+               extra: str | None = None) -> None:
+        values = pd.to_numeric(frame[value], errors="coerce").to_numpy(float)
+        self.fig.x_range.factors = [str(v) for v in sorted(frame[x].unique())]
+        self.fig.y_range.factors = [str(v) for v in sorted(frame[y].astype(str).unique(),
+                                                          reverse=True)]
+        self.source.data = {"x": [str(v) for v in frame[x]], "y": [str(v) for v in frame[y]],
+                            "value": values,
+                            "extra": [str(v) for v in frame[extra]] if extra
+                            else [""] * len(frame)}
+        finite = values[np.isfinite(values)]
+        self.mapper.high = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+
+
+class Histogram:
+    """Bars between bin edges ``left_days``…``right_days`` (a frame's columns), height
+    ``value``."""
+
+    def __init__(self, x_label: str, y_label: str, colour: str, height: int = 220):
+        self.source = ColumnDataSource({"left": [], "right": [], "top": [], "shown": []})
+        self.fig = chart(height, x_range=Range1d(0, 1), y_range=Range1d(0, 1))
+        self.fig.quad(left="left", right="right", top="top", bottom=0, source=self.source,
+                      color=colour, line_color="white")
+        self.fig.xaxis.axis_label, self.fig.yaxis.axis_label = x_label, y_label
+        self.fig.add_tools(HoverTool(tooltips=[("from", "@left"), ("to", "@right"),
+                                               (y_label, "@shown")]))
+
+    def update(self, frame: pd.DataFrame, left: str, right: str, value: str,
+               shown: str | None = None) -> None:
+        tops = pd.to_numeric(frame[value], errors="coerce").to_numpy(float)
+        lefts = frame[left].to_numpy(float)
+        rights = frame[right].to_numpy(float)
+        self.source.data = {"left": lefts, "right": rights, "top": tops,
+                            "shown": [str(v) for v in frame[shown if shown else value]]}
+        if len(lefts):
+            set_range(self.fig.x_range, padded(float(lefts.min()), float(rights.max()), 0.02))
+        set_range(self.fig.y_range, value_range(tops))
 
 
 def map_figure(height: int = 520, outlines: gpd.GeoDataFrame | None = None):
@@ -183,15 +352,6 @@ def map_figure(height: int = 520, outlines: gpd.GeoDataFrame | None = None):
         xs, ys = plain_paths(outlines)
         fig.multi_line(xs, ys, line_color="#333333", line_width=1.5)
     return fig
-
-
-def legend_outside(fig) -> None:
-    """Move the figure's legend to its right and let a click hide a layer."""
-    if fig.legend:
-        legend = fig.legend[0]
-        legend.click_policy = "hide"
-        fig.center = [r for r in fig.center if r is not legend]
-        fig.add_layout(legend, "right")
 
 
 def plain_paths(gdf: gpd.GeoDataFrame) -> tuple[list, list]:

@@ -20,6 +20,9 @@ from hubcore.display.base import (
 from hubcore.display.transitions import FUNNEL_COLUMNS, _section, transitions_report
 from hubcore.metrics import report
 
+#: The trend's lines, one per Compass framework (new criteria from September 2025).
+TREND_SERIES = ("2014 framework", "2024 framework")
+
 # --- the school profile ----------------------------------------------------------------------
 
 
@@ -67,12 +70,16 @@ def profile_trend(engine: Engine, scope: Scope, urn: int | None = None,
                   assessments: pd.DataFrame | None = None) -> pd.DataFrame:
     """A school's assessments over time: ``urn``, ``assessed_on``, ``framework``,
     ``achieved`` (benchmarks fully achieved, 0–8), ``change_achieved`` (NaN across a change of
-    framework)."""
+    framework) and ``series`` (the line it belongs to, one per framework: "2014 framework", as
+    in :data:`TREND_SERIES`); ``attrs["display"]["y_bounds"]`` is the axis's fixed extent
+    (0–8 benchmarks)."""
     if assessments is None:
         assessments = store.assessments(engine, scope)
     mine = metrics.assessment_changes(_only(assessments, _urns(scope, urn)))
     out = mine[["urn", "assessed_on", "framework", "achieved", "change_achieved"]]
+    out = out.assign(series=out["framework"].astype(str) + " framework")
     return _meta(out.reset_index(drop=True), title="Trend across assessments",
+                 y_bounds=(0, len(BENCHMARKS)),
                  units={"achieved": "benchmarks (0–8)"},
                  note="The 2024 framework (from September 2025) has new criteria: the two "
                       "frameworks are not one series.")

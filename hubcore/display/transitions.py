@@ -237,3 +237,109 @@ def overdue_list(engine: Engine, scope: Scope, cohort: int | None = None,
     keep = [c for c in ("leaver_key", "from_urn", "to_org_type", "reason", "left_on",
                         "days_waiting") if c in late]
     return _meta(late[keep], title="Overdue hand-overs", units={"days_waiting": "days"})
+
+
+#: Where the flow map puts the receiving organisations that have no location: metres east of
+#: the easternmost school (the NCS) and west of the westernmost (LA tracking), and the NCS's
+#: rise above the schools' mean northing (so the two labels never share a line).
+NODE_OFFSET_M = 6000.0
+NCS_RISE_M = 4000.0
+#: Flow map line widths, pixels: the thinnest flow and the extra width of the largest.
+FLOW_WIDTH_PX = (1.0, 6.0)
+
+
+def flow_nodes(school_list: pd.DataFrame) -> pd.DataFrame:
+    """The flow map's receiving organisations without a location, placed beside the schools:
+    ``category`` (as in :func:`transitions_flows`), ``label`` ("NCS", "LA tracking"),
+    ``easting``, ``northing`` (BNG metres). Empty when no school has a location."""
+    xy = school_list[["easting", "northing"]].dropna()
+    if xy.empty:
+        return pd.DataFrame(columns=["category", "label", "easting", "northing"])
+    mid = float(xy["northing"].mean())
+    return pd.DataFrame({
+        "category": ["handed over: ncs", "handed over: la_tracking"],
+        "label": ["NCS", "LA tracking"],
+        "easting": [float(xy["easting"].max()) + NODE_OFFSET_M,
+                    float(xy["easting"].min()) - NODE_OFFSET_M],
+        "northing": [mid + NCS_RISE_M, mid],
+    })
+
+
+def flow_segments(flows: pd.DataFrame, school_list: pd.DataFrame) -> pd.DataFrame:
+    """:func:`transitions_flows` as lines for the flow map: ``year_group``, ``x0``, ``y0``
+    (the school), ``x1``, ``y1`` (the provider, or the NCS / LA tracking node of
+    :func:`flow_nodes`; BNG metres), ``leavers`` (young people, as published), ``to`` (the
+    destination) and ``width`` (pixels, growing with the square root of ``leavers`` up to the
+    largest flow).
+
+    Suppressed flows (``value`` NaN: fewer than 6 young people) are not drawn, nor flows to a
+    provider that is the school itself or has no location: only published counts are drawn."""
+    columns = ["year_group", "x0", "y0", "x1", "y1", "leavers", "to", "width"]
+    xy = school_list.set_index("urn")[["easting", "northing"]].dropna()
+    nodes = flow_nodes(school_list).set_index("category")
+    shown = flows[flows["value"].notna() & flows["urn"].isin(xy.index)]
+    rows = []
+    for r in shown.itertuples():
+        x0, y0 = xy.loc[r.urn]
+        if r.category in nodes.index:
+            x1, y1 = nodes.loc[r.category, ["easting", "northing"]]
+        elif pd.notna(r.provider_urn) and int(r.provider_urn) in xy.index \
+                and int(r.provider_urn) != r.urn:
+            x1, y1 = xy.loc[int(r.provider_urn)]
+        else:
+            continue
+        rows.append((int(r.year_group), float(x0), float(y0), float(x1), float(y1),
+                     float(r.value), str(r.category)))
+    out = pd.DataFrame(rows, columns=columns[:-1])
+    thin, extra = FLOW_WIDTH_PX
+    biggest = max(float(out["leavers"].max()) if len(out) else 1.0, 1.0)
+    out["width"] = thin + extra * np.sqrt(out["leavers"].astype(float) / biggest)
+    return _meta(out[columns], title="Where leavers went in their first autumn",
+                 units={"leavers": "leavers", "width": "pixels"},
+                 note="Flows of fewer than 6 are not drawn.")
+
+
+#: Why a NEET comparator has no bar: LAs publish 16–17 rates only.
+NO_LA_RATE_Y13 = "LAs publish NEET rates for ages 16–17 only, so there is no LA figure for Year 13"
+NO_LA_RATE = "no rate published for this hub's LAs in the data"
+NO_FIGURE = "no figure published"
+
+
+def _short_who(who: str) -> str:
+    """A comparator's name short enough for a chart's axis ("England", "LA E06000001")."""
+    if who.startswith("England"):
+        return "England"
+    if who.startswith("LA "):
+        return who.split(" (")[0]
+    return who
+
+
+def neet_bars(neet: pd.DataFrame, year_group: int) -> pd.DataFrame:
+    """One year group's rows of :func:`transitions_neet` as bars, with a reason for every
+    empty one: ``label`` (who, short: "this hub", "LA <code>", "England"), ``value`` (percent,
+    NaN for no bar), ``text`` (written at the bar: the value with "%", ``c`` where suppressed,
+    or "no figure") and ``note`` (the comparator's full name, and why it has no bar).
+
+    The LA comparator always has a row: where no LA rate is published for the leavers' age
+    (Year 13: LAs publish 16–17 only) the row says so rather than leaving an unexplained gap.
+    Values are the display layer's, already protected."""
+    rows = neet[pd.to_numeric(neet["year_group"]) == year_group]
+    out = []
+    for r in rows.itertuples():
+        value = numeric(pd.Series([r.neet_nk_pct])).iat[0]
+        who = str(r.who)
+        if pd.notna(value):
+            text, note = f"{float(value):.1f}%", who
+        elif str(r.neet_nk_pct) == C:
+            text, note = C, f"{who}: hidden, fewer than 6 young people"
+        else:
+            text, note = "no figure", f"{who}: {NO_FIGURE}"
+        out.append((_short_who(who), float(value) if pd.notna(value) else np.nan, text, note))
+    frame = pd.DataFrame(out, columns=["label", "value", "text", "note"])
+    if len(frame) and not frame["label"].str.startswith("LA ").any():
+        why = NO_LA_RATE_Y13 if year_group == 13 else NO_LA_RATE
+        gap = pd.DataFrame([("LA (published)", np.nan, "no figure", f"LA (published): {why}")],
+                           columns=frame.columns)
+        frame = pd.concat([frame.iloc[:1], gap, frame.iloc[1:]], ignore_index=True)
+    return _meta(frame, title=f"NEET and not known, Year {year_group}, first year after leaving",
+                 units={"value": "percent"})

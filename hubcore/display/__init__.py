@@ -29,7 +29,8 @@ scope)`` with its defaults, which is what the suite's attacker test iterates ove
 Modules, named for the page or kind of figure they hold: :mod:`~hubcore.display.base`
 (conventions and shared helpers), :mod:`~hubcore.display.overview`, :mod:`~hubcore.display.maps`,
 :mod:`~hubcore.display.profile`, :mod:`~hubcore.display.transitions`,
-:mod:`~hubcore.display.employers`. Everything public is also importable from here.
+:mod:`~hubcore.display.employers`, :mod:`~hubcore.display.briefing` (what a briefing pack
+prints). Everything public is also importable from here.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ from hubcore.display.base import (
     protect,
     schools,
     text,
+)
+from hubcore.display.briefing import (
+    BriefingFrames,
+    briefing_benchmarks,
+    briefing_cold_spots,
+    briefing_coverage_gaps,
+    briefing_frames,
+    briefing_funnel,
+    briefing_key_figures,
+    briefing_lag,
+    briefing_neet,
+    briefing_priority,
+    briefing_supply,
 )
 from hubcore.display.employers import (
     employer_link_segments,
@@ -119,9 +133,19 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
     "spare_offers": spare_offers,
     "suggested_matches": suggested_matches,
     "what_it_takes": what_it_takes,
+    "briefing_benchmarks": briefing_benchmarks,
+    "briefing_key_figures": briefing_key_figures,
+    "briefing_coverage_gaps": briefing_coverage_gaps,
+    "briefing_priority": briefing_priority,
+    "briefing_supply": briefing_supply,
+    "briefing_cold_spots": briefing_cold_spots,
+    "briefing_funnel": briefing_funnel,
+    "briefing_lag": briefing_lag,
+    "briefing_neet": briefing_neet,
 }
 
 __all__ = [
+    "BriefingFrames",
     "C",
     "FUNNEL_COLUMNS",
     "FUNNEL_STEPS",
@@ -133,6 +157,16 @@ __all__ = [
     "area_layer",
     "area_neet",
     "benchmarks_at",
+    "briefing_benchmarks",
+    "briefing_cold_spots",
+    "briefing_coverage_gaps",
+    "briefing_frames",
+    "briefing_funnel",
+    "briefing_key_figures",
+    "briefing_lag",
+    "briefing_neet",
+    "briefing_priority",
+    "briefing_supply",
     "cohorts",
     "employer_link_segments",
     "employer_points",

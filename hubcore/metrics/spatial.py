@@ -2,18 +2,23 @@
 straight-line distance is ``hypot(Δe, Δn) / 1000`` km (the grid's scale error is under 0.04 %
 across England, far below what a school-to-employer distance needs).
 
-:func:`pairs_within` finds every pair of points closer than a radius without scipy: the second
-set is bucketed into square cells one radius wide, and each point of the first set only looks
-in its own cell and the eight around it (found by binary search on sorted cell numbers), so the
-work grows with the pairs actually near each other, not with the product of the two sets.
+:func:`pairs_within` finds every pair of points closer than a radius with shapely's STRtree
+(``query(..., predicate="dwithin")``): the work grows with the pairs actually near each other,
+not with the product of the two sets. It replaced a hand-written grid search that was no faster
+(``benchmarks/spatial_speed.py``; figures in ``docs/performance.md``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 #: Metres per kilometre, for the km columns every metric reports.
 M_PER_KM = 1000.0
+#: Extra metres on the tree's search distance. GEOS and numpy may round a distance differently
+#: in the last bit; the tree is asked for slightly more and numpy's distance decides, so a pair
+#: exactly at the radius is kept by the same formula that reports its distance.
+_SLACK_M = 1e-6
 
 
 def distance_km(e1: np.ndarray, n1: np.ndarray, e2: np.ndarray, n2: np.ndarray) -> np.ndarray:
@@ -28,60 +33,26 @@ def pairs_within(
     be: np.ndarray,
     bn: np.ndarray,
     radius_km: float,
-    chunk: int = 4096,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``(i, j)`` with point ``a[i]`` within ``radius_km`` of point ``b[j]``
-    (distance ≤ radius, km, BNG). Returns ``(i, j, distance_km)`` as arrays; points with a
-    missing coordinate take part in no pair.
+    (distance ≤ radius, km, BNG metres in). Returns ``(i, j, distance_km)`` as arrays, ordered
+    by ``i``; points with a missing coordinate take part in no pair, and a negative radius
+    gives none.
     """
     ae, an = np.asarray(ae, float), np.asarray(an, float)
     be, bn = np.asarray(be, float), np.asarray(bn, float)
     radius_m = float(radius_km) * M_PER_KM
     a_ok = np.flatnonzero(np.isfinite(ae) & np.isfinite(an))
     b_ok = np.flatnonzero(np.isfinite(be) & np.isfinite(bn))
-    if len(a_ok) == 0 or len(b_ok) == 0 or radius_m < 0:
+    if len(a_ok) == 0 or len(b_ok) == 0 or not radius_m >= 0:
         return _no_pairs()
-    cell = max(radius_m, 1.0)
-    origin_e = min(ae[a_ok].min(), be[b_ok].min())
-    origin_n = min(an[a_ok].min(), bn[b_ok].min())
-
-    def cells(e: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Offset by one so the neighbours of column/row 0 are never negative.
-        return (np.floor((e - origin_e) / cell).astype(np.int64) + 1,
-                np.floor((n - origin_n) / cell).astype(np.int64) + 1)  # fmt: skip
-
-    bx, by = cells(be[b_ok], bn[b_ok])
-    # One cell number per (column, row): rows_span exceeds every row (and its neighbour) of
-    # either set, so no two cells share a number.
-    rows_span = int(max(by.max(), cells(ae[a_ok], an[a_ok])[1].max())) + 2
-    b_key = bx * rows_span + by
-    order = np.argsort(b_key, kind="stable")
-    b_sorted_key, b_index = b_key[order], b_ok[order]
-    out_i, out_j, out_d = [], [], []
-    for start in range(0, len(a_ok), chunk):
-        idx = a_ok[start : start + chunk]
-        ax, ay = cells(ae[idx], an[idx])
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                key = (ax + dx) * rows_span + (ay + dy)
-                lo = np.searchsorted(b_sorted_key, key, side="left")
-                hi = np.searchsorted(b_sorted_key, key, side="right")
-                counts = hi - lo
-                total = int(counts.sum())
-                if total == 0:
-                    continue
-                # Expand each a-point's [lo, hi) run into explicit candidate positions.
-                rep_i = np.repeat(idx, counts)
-                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-                cand = b_index[np.repeat(lo, counts) + offsets]
-                dist = np.hypot(ae[rep_i] - be[cand], an[rep_i] - bn[cand])
-                keep = dist <= radius_m
-                out_i.append(rep_i[keep])
-                out_j.append(cand[keep])
-                out_d.append(dist[keep] / M_PER_KM)
-    if not out_i:
-        return _no_pairs()
-    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+    tree = shapely.STRtree(shapely.points(be[b_ok], bn[b_ok]))
+    found_a, found_b = tree.query(shapely.points(ae[a_ok], an[a_ok]), predicate="dwithin",
+                                  distance=radius_m + _SLACK_M)
+    i, j = a_ok[found_a], b_ok[found_b]
+    dist = np.hypot(ae[i] - be[j], an[i] - bn[j])
+    keep = dist <= radius_m
+    return i[keep], j[keep], dist[keep] / M_PER_KM
 
 
 def _no_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

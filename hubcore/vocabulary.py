@@ -567,6 +567,35 @@ def _display_column(series: pd.Series, column: str, names: Mapping[str, str]) ->
     return series
 
 
+def display_values(frame: pd.DataFrame,
+                   names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`for_display` without the renaming: the same words and rounded numbers under the
+    original column names (a ``<column>_label`` beside its ``<column>`` is dropped). For
+    tables that put titles on the columns themselves (``dashboards.common.tables``)."""
+    names = dict(names or {})
+    # A "<code column>_label" column repeats its code column in words: the code column now
+    # is words, so the copy goes.
+    frame = frame.drop(columns=[c for c in frame.columns if str(c).endswith("_label")
+                                and str(c)[: -len("_label")] in frame.columns])
+    out = pd.DataFrame(index=frame.index)
+    for i, column in enumerate(frame.columns):
+        out[i] = _display_column(frame.iloc[:, i], str(column), names)
+    out.columns = frame.columns
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def unique_titles(columns) -> list[str]:
+    """:func:`title` of each column, a repeated title numbered ("Employer", "Employer [2]")."""
+    titles: list[str] = []
+    seen: dict[str, int] = {}
+    for column in columns:
+        text = title(str(column))
+        seen[text] = seen.get(text, 0) + 1
+        titles.append(text if seen[text] == 1 else f"{text} [{seen[text]}]")
+    return titles
+
+
 def for_display(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``frame`` as a person reads it: codes in code columns as words (:func:`label`; area
     codes through ``names``, e.g. ``{"X06000001": "Eastmere"}``), yes/no for true/false,
@@ -574,20 +603,6 @@ def for_display(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> 
     days; whole numbers for counts; ``"c"`` and ``"low"`` kept), columns renamed by
     :func:`title` (made unique); a ``<column>_label`` beside its ``<column>`` is dropped.
     ``frame`` itself is left unchanged; ``frame.attrs`` are kept."""
-    names = dict(names or {})
-    # A "<code column>_label" column repeats its code column in words: the code column now
-    # is words, so the copy goes.
-    frame = frame.drop(columns=[c for c in frame.columns if str(c).endswith("_label")
-                                and str(c)[: -len("_label")] in frame.columns])
-    out = pd.DataFrame(index=frame.index)
-    titles: list[str] = []
-    seen: dict[str, int] = {}
-    for i, column in enumerate(frame.columns):
-        name = str(column)
-        out[i] = _display_column(frame.iloc[:, i], name, names)
-        text = title(name)
-        seen[text] = seen.get(text, 0) + 1
-        titles.append(text if seen[text] == 1 else f"{text} [{seen[text]}]")
-    out.columns = titles
-    out.attrs = dict(frame.attrs)
+    out = display_values(frame, names)
+    out.columns = unique_titles(out.columns)
     return out

@@ -18,8 +18,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 
 from dashboards.common import charts, data, layout
 from dashboards.common.context import default_scope
-from dashboards.common.page import HubPage, served_page
-from hubcore import display
+from dashboards.common.page import HubPage, View, served_page
+from hubcore import defaults, display, vocabulary
 from hubcore.errors import AccessDenied, HubcoreError
 
 YEAR_GROUPS = (11, 13)
@@ -28,13 +28,12 @@ FLOW_COLOURS = {11: "#2171b5", 13: "#cb181d"}
 _PANE = {"sizing_mode": "stretch_width"}
 
 
-class YearColumn(pn.viewable.Viewer):
-    """One year group's funnel, referral lag, NEET comparison and overdue list, built once."""
+class YearColumn:
+    """One year group's funnel, referral lag and NEET comparison: panes built once."""
 
-    def __init__(self, year_group: int, **params):
-        super().__init__(**params)
+    def __init__(self, year_group: int):
         self.year_group = year_group
-        self.funnel = charts.GroupedBars("step", "to", "value", FUNNEL_COLOURS,
+        self.funnel = charts.GroupedBars("step_label", "to", "value", FUNNEL_COLOURS,
                                          y_label="young people (c = fewer than 6: not drawn)")
         self.funnel_pane = pn.pane.Bokeh(self.funnel.fig, **_PANE)
         self.funnel_empty = layout.empty_state(f"No Year {year_group} hand-overs.")
@@ -49,17 +48,18 @@ class YearColumn(pn.viewable.Viewer):
         self.neet_note = pn.pane.Markdown("", **_PANE)
         self.neet_part = pn.Column(self.neet_title, pn.pane.Bokeh(self.neet.fig, **_PANE),
                                    self.neet_note, **_PANE)
-        self.overdue_heading = pn.pane.Markdown("", **_PANE)
-        self.overdue_table = layout.table(height=220)
-        self.overdue_refused = layout.empty_state(
-            "The overdue list holds pupil-level rows; your role sees the counts above only.")
-        self._layout = pn.Column(
-            f"#### Year {year_group}", self.funnel_empty, self.funnel_pane, self.lag,
-            self.neet_part, self.overdue_refused, self.overdue_heading, self.overdue_table,
-            **_PANE)
+        self.layout = pn.Column(f"#### Year {year_group}", self.funnel_empty,
+                                self.funnel_pane, self.lag, self.neet_part, **_PANE)
 
-    def __panel__(self) -> pn.Column:
-        return self._layout
+    @staticmethod
+    def _lag_sentence(row: dict) -> str:
+        if display.C in (str(row["median_days"]), str(row["referred"])):
+            return layout.md("Days from leaving to referral, {to}: not shown (fewer than 6 "
+                             "referred, or hidden with them).", to=row["handed_to_label"])
+        return layout.md(
+            "Days from leaving to referral, {to}: median **{median}**, 90th percentile "
+            "**{p90}** ({referred} referred).", to=row["handed_to_label"],
+            median=row["median_days"], p90=row["p90_days"], referred=row["referred"])
 
     def update(self, frames: dict[str, pd.DataFrame]) -> None:
         """Show one cohort's ``frames`` (:func:`dashboards.common.data.transitions`)."""
@@ -71,11 +71,8 @@ class YearColumn(pn.viewable.Viewer):
         lag = frames["lag"][pd.to_numeric(frames["lag"]["year_group"]) == yg]
         self.lag.visible = not lag.empty
         if not lag.empty:
-            self.lag_text.object = "\n\n".join(layout.md(
-                "Days from leaving to referral, {to}: median **{median}**, 90th percentile "
-                "**{p90}** ({referred} referred).", to=row["handed_to_label"],
-                median=row["median_days"], p90=row["p90_days"], referred=row["referred"])
-                for row in lag.to_dict("records"))
+            self.lag_text.object = "\n\n".join(self._lag_sentence(row)
+                                                for row in lag.to_dict("records"))
             hist = frames[f"histogram_{yg}"]
             self.histogram_title.object = layout.md("{title}",
                                                     title=hist.attrs["display"]["title"])
@@ -89,22 +86,13 @@ class YearColumn(pn.viewable.Viewer):
             self.neet_note.object = "\n".join(
                 layout.md("- {note}", note=n) for n in neet["note"] if n != "this hub")
 
-    def show_overdue(self, overdue: pd.DataFrame | None, days: int) -> None:
-        """The overdue list (``None``: the role may not see pupil rows)."""
-        self.overdue_refused.visible = overdue is None
-        self.overdue_heading.visible = self.overdue_table.visible = overdue is not None
-        if overdue is None:
-            return
-        self.overdue_heading.object = (f"Overdue: no referral {days}+ days after leaving "
-                                       f"({len(overdue)}; pseudonymous keys)")
-        layout.show(self.overdue_table, overdue)
 
-
-class FlowMap(pn.viewable.Viewer):
+class FlowMap(View):
     """Where leavers went in their first autumn: a map built once, its sources replaced."""
 
-    def __init__(self, **params):
-        super().__init__(**params)
+    depends = ("hub_id",)
+
+    def build(self) -> pn.Column:
         self.fig = charts.map_figure(520)
         self.outlines = ColumnDataSource({"xs": [], "ys": []})
         self.fig.multi_line("xs", "ys", source=self.outlines, line_color="#333333",
@@ -134,12 +122,14 @@ class FlowMap(pn.viewable.Viewer):
         charts.legend_outside(self.fig)
         self.empty = layout.empty_state("No destinations recorded yet.")
         self.pane = pn.pane.Bokeh(self.fig, **_PANE)
+        return pn.Column("### Where leavers went in their first autumn", self.empty, self.pane,
+                         **_PANE)
 
-    def __panel__(self) -> pn.Column:
-        return pn.Column(self.empty, self.pane, **_PANE)
-
-    def update(self, flows: pd.DataFrame, schools: pd.DataFrame, outlines) -> None:
+    def update(self) -> None:
         """Replace every source (nothing of the previous hub stays drawn)."""
+        page = self.page
+        flows, schools = page.read(data.flows), page.read(data.schools)
+        outlines = page.read(data.boundaries, "lad")
         self.empty.visible, self.pane.visible = flows.empty, not flows.empty
         xs, ys = charts.plain_paths(outlines) if outlines is not None and len(outlines) \
             else ([], [])
@@ -154,6 +144,9 @@ class FlowMap(pn.viewable.Viewer):
                                             ["easting", "northing", "label"])
 
 
+# --- the state --------------------------------------------------------------------------------
+
+
 class Transitions(HubPage):
     """The transitions page as a component (served page or notebook cell)."""
 
@@ -162,86 +155,57 @@ class Transitions(HubPage):
 
     cohort = param.Selector(default=None, objects=[], allow_None=True,
                             doc="summer of leaving")
-    overdue_days = param.Integer(default=30, bounds=(7, 180),
+    overdue_days = param.Integer(default=defaults.OVERDUE_DAYS, bounds=(7, 180),
                                  doc="days after leaving with no referral before a hand-over "
                                      "counts as overdue")
 
     def __init__(self, **params):
         super().__init__(**params)
+        #: Why the hub has no transitions to show (None: it has).
+        self._problem: str | None = None
         #: Pupil-level hand-overs of the hub (``None`` where the role may not see them), read
         #: once per hub and filtered again for each cohort and threshold.
-        self._handover_rows: pd.DataFrame | None = None
-        self._build_views()
-        self._on_hub()
+        self.handover_rows: pd.DataFrame | None = None
+        with param.discard_events(self):
+            self._hub_choices()
+        self.show(Heading(self), YearCharts(self), OverdueLists(self), FlowMap(self))
         self._check_link()
 
-    def _build_views(self) -> None:
-        self._nothing = layout.empty_state("No hub in this database yet.")
-        self._heading = pn.pane.Markdown("", **_PANE)
-        self._years = {yg: YearColumn(yg) for yg in YEAR_GROUPS}
-        self._flows = FlowMap()
-        self._content = pn.Column(
-            self._heading, pn.Row(*self._years.values(), **_PANE),
-            "### Where leavers went in their first autumn", self._flows, **_PANE)
-        self._body[:] = [self._nothing, self._content]
-
-    def _show_nothing(self, message: str, **values) -> None:
-        self._nothing.object = layout.md(message, **values) if values else message
-        self._nothing.visible, self._content.visible = True, False
-
-    @param.depends("hub_id", watch=True)
-    def _on_hub(self) -> None:
+    def _hub_choices(self) -> None:
+        """The hub's cohorts in the chooser (keeping the chosen one if the hub has it) and its
+        pupil-level hand-overs where the role may see them."""
+        self._problem, self.handover_rows = None, None
         if self.hub_id is None:
-            self._show_nothing("No hub in this database yet.")
             return
-        self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
         try:
-            cohorts = data.cohorts(self._url, self._key)
+            cohorts = self.read(data.cohorts)
         except HubcoreError as exc:
-            self._show_nothing("{message}", message=exc)
+            self._problem = layout.md("{message}", message=exc)
             return
         if not cohorts:
-            self._show_nothing("No leavers recorded for this hub yet.")
+            self._problem = "No leavers recorded for this hub yet."
             return
-        self._handover_rows = self._handovers()
-        with param.discard_events(self):
-            self.param.cohort.objects = cohorts
-            if self.cohort not in cohorts:
-                self.cohort = cohorts[-1]
-        self._flows.update(data.flows(self._url, self._key), data.schools(self._url, self._key),
-                           data.boundaries(self._url, self._key, "lad"))
-        self._on_cohort()
-
-    def _handovers(self) -> pd.DataFrame | None:
-        """Pupil-level hand-overs where the scope may see them, else ``None``."""
+        self.param.cohort.objects = cohorts
+        if self.cohort not in cohorts:
+            self.cohort = cohorts[-1]
         try:
-            return display.pupil_handovers(self._engine, default_scope(self._engine,
-                                                                       self.hub_id))
+            self.handover_rows = display.pupil_handovers(
+                self._engine, default_scope(self._engine, self.hub_id))
         except AccessDenied:
-            return None
+            self.handover_rows = None
 
-    @param.depends("cohort", watch=True)
-    def _on_cohort(self) -> None:
-        if self.hub_id is None or self.cohort is None:
-            return
-        self._nothing.visible, self._content.visible = False, True
-        self._heading.object = layout.md(
-            "### Leavers of summer {cohort}: Year 11 and Year 13 (c = fewer than 6 young "
-            "people)", cohort=self.cohort)
-        frames = data.transitions(self._url, self._key, self.cohort)
-        for column in self._years.values():
-            column.update(frames)
-        self._on_overdue()
+    def on_change(self, changed: set[str]) -> None:
+        if "hub_id" in changed:
+            self._hub_choices()
 
-    @param.depends("overdue_days", watch=True)
-    def _on_overdue(self) -> None:
-        if self.cohort is None:
-            return
-        for yg, column in self._years.items():
-            overdue = None if self._handover_rows is None else display.overdue_list(
-                self._engine, None, self.cohort, yg, self.overdue_days,
-                rows=self._handover_rows)
-            column.show_overdue(overdue, self.overdue_days)
+    def empty(self) -> str | None:
+        if self.hub_id is None:
+            return "No hub in this database yet."
+        return self._problem
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The chosen cohort's frames (:func:`dashboards.common.data.transitions`)."""
+        return self.read(data.transitions, self.cohort)
 
     def controls(self) -> pn.Column:
         return pn.Column(
@@ -250,6 +214,71 @@ class Transitions(HubPage):
             pn.widgets.IntSlider.from_param(self.param.overdue_days, name="Overdue after (days)"),
         )
 
+
+# --- the views --------------------------------------------------------------------------------
+
+
+class Heading(View):
+    depends = ("hub_id", "cohort")
+
+    def build(self) -> pn.pane.Markdown:
+        self.pane = pn.pane.Markdown("", **_PANE)
+        return self.pane
+
+    def update(self) -> None:
+        page = self.page
+        page._banner.visible = bool(page._hubs.loc[page.hub_id, "synthetic"])
+        self.pane.object = layout.md(
+            "### Leavers of summer {cohort}: Year 11 and Year 13 (c = fewer than 6 young "
+            "people)", cohort=page.cohort)
+
+
+class YearCharts(View):
+    """Each year group's funnel, lag and NEET comparison, side by side."""
+
+    depends = ("hub_id", "cohort")
+
+    def build(self) -> pn.Row:
+        self.columns = [YearColumn(yg) for yg in YEAR_GROUPS]
+        return pn.Row(*(c.layout for c in self.columns), **_PANE)
+
+    def update(self) -> None:
+        frames = self.page.frames()
+        for column in self.columns:
+            column.update(frames)
+
+
+class OverdueLists(View):
+    """Each year group's overdue hand-overs (pupil rows: only roles allowed them)."""
+
+    depends = ("hub_id", "cohort", "overdue_days")
+
+    def build(self) -> pn.Row:
+        self.parts = {}
+        for yg in YEAR_GROUPS:
+            heading = pn.pane.Markdown("", **_PANE)
+            table = layout.table(height=220)
+            self.parts[yg] = (heading, table)
+        self.refused = layout.empty_state(
+            "The overdue lists hold pupil-level rows; your role sees the counts above only.")
+        return pn.Column(self.refused, pn.Row(*(pn.Column(*p, **_PANE)
+                                                for p in self.parts.values()), **_PANE),
+                         **_PANE)
+
+    def update(self) -> None:
+        page = self.page
+        rows = page.handover_rows
+        self.refused.visible = rows is None
+        for yg, (heading, table) in self.parts.items():
+            heading.visible = table.visible = rows is not None
+            if rows is None:
+                continue
+            # The rows read once per hub are filtered again for each threshold.
+            overdue = display.overdue_list(page._engine, None, page.cohort, yg,
+                                           page.overdue_days, rows=rows)
+            heading.object = (f"#### Year {yg} overdue: no referral {page.overdue_days}+ days "
+                              f"after leaving ({len(overdue)}; pseudonymous keys)")
+            layout.show(table, vocabulary.for_display(overdue))
 
 if pn.state.served:
     served_page(Transitions).servable()

@@ -93,14 +93,16 @@ def chart(height: int = 320, title: str | None = None, x_range=None, **options):
     return fig
 
 
-def legend_below(fig, legend: Legend | None = None) -> Legend | None:
-    """Put the figure's legend (or ``legend``) below the plotting area, in one row, so it never
-    covers data; returns it."""
+def legend_below(fig, legend: Legend | None = None, columns: int = 4) -> Legend | None:
+    """Put the figure's legend (or ``legend``) below the plotting area, in rows of at most
+    ``columns`` entries (a long single row would widen the page), so it never covers data;
+    returns it."""
     if legend is None:
         if not fig.legend:
             return None
         legend = fig.legend[0]
     legend.orientation = "horizontal"
+    legend.ncols = columns
     legend.location = "top_left"
     legend.click_policy = "hide"
     legend.border_line_alpha = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import metrics, store
+from hubcore import metrics, store, vocabulary
 from hubcore.access import Scope
 from hubcore.benchmarks import BENCHMARKS
 from hubcore.disclosure import rules
@@ -88,8 +88,8 @@ def profile_trend(engine: Engine, scope: Scope, urn: int | None = None,
 def profile_encounters(engine: Engine, scope: Scope, urn: int | None = None) -> pd.DataFrame:
     """Encounters in each school's latest academic year by kind and year group (the heat map):
     ``urn``, ``academic_year``, ``kind``, ``year_from`` (year group), ``encounters`` (events),
-    ``participants`` (pupils reached: ``c`` under 6) and ``value`` (participants as a float,
-    NaN where suppressed)."""
+    ``participants`` (pupils reached: ``c`` under 6), ``value`` (participants as a float,
+    NaN where suppressed) and ``kind_label`` (the kind in words)."""
     urn = _urns(scope, urn)
     totals = _only(store.encounter_totals(
         engine, scope, by=("urn", "academic_year", "kind", "year_from")), urn)
@@ -97,6 +97,7 @@ def profile_encounters(engine: Engine, scope: Scope, urn: int | None = None) -> 
     frame = totals[totals["academic_year"] == latest].reset_index(drop=True)
     out = protect(frame, RULES["profile_encounters"])
     out["value"] = numeric(out["participants"])
+    out["kind_label"] = out["kind"].map(vocabulary.label).astype(object)
     return _meta(out, title="Pupils reached by kind and year group",
                  units={"participants": "pupils", "encounters": "events"},
                  note="c: fewer than 6 pupils.")
@@ -143,7 +144,8 @@ def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None,
 def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = None,
                              table: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`profile_destinations` in long form for the stacked bars: ``urn``, ``cohort``,
-    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed). ``table`` is a
+    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed) and
+    ``destination_label`` (the destination in words). ``table`` is a
     :func:`profile_destinations` frame."""
     if table is None:
         table = profile_destinations(engine, scope, urn)
@@ -151,6 +153,8 @@ def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = Non
     long = table.melt(["urn", "cohort", "year_group"], pct, "destination", "percent")
     long["percent"] = numeric(long["percent"])
     long["destination"] = long["destination"].str.removeprefix("pct_")
+    long["destination_label"] = long["destination"].map(
+        lambda d: vocabulary.label(d, "destination")).astype(object)
     return _meta(long, title="Destinations one year after leaving",
                  units={"percent": "% of leavers"})
 

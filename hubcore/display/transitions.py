@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import metrics, store
+from hubcore import metrics, store, vocabulary
 from hubcore.access import Scope
 from hubcore.disclosure import rules
 from hubcore.display.base import (
@@ -90,7 +90,8 @@ def transitions_funnel(engine: Engine, scope: Scope, cohort: int | None = None,
 def funnel_bars(funnel_table: pd.DataFrame, year_group: int) -> pd.DataFrame:
     """One year group's rows of a funnel frame as grouped bars: ``step``
     (:data:`FUNNEL_STEPS`), ``to`` (the receiving organisation's label), ``young_people`` (as
-    shown, ``c`` where suppressed) and ``value`` (float, NaN where suppressed)."""
+    shown, ``c`` where suppressed), ``value`` (float, NaN where suppressed) and ``step_label``
+    (the step in words, "Hand-overs")."""
     rows = funnel_table[pd.to_numeric(funnel_table["year_group"]) == year_group]
     parts = [pd.DataFrame({"step": list(FUNNEL_STEPS), "to": r["handed_to_label"],
                            "young_people": [r[s] for s in FUNNEL_STEPS]})
@@ -98,6 +99,7 @@ def funnel_bars(funnel_table: pd.DataFrame, year_group: int) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["step", "to", "young_people"])
     out["value"] = numeric(out["young_people"])
+    out["step_label"] = out["step"].map(vocabulary.title).astype(object)
     return _meta(out, title="Hand-over funnel", units={"value": "young people"})
 
 
@@ -265,6 +267,14 @@ def flow_nodes(school_list: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _flow_words(category: str) -> str:
+    """A flow's destination in words ("Handed over to National Careers Service")."""
+    prefix = "handed over: "
+    if category.startswith(prefix):
+        return "Handed over to " + vocabulary.label(category.removeprefix(prefix))
+    return vocabulary.label(category, "destination")
+
+
 def flow_segments(flows: pd.DataFrame, school_list: pd.DataFrame) -> pd.DataFrame:
     """:func:`transitions_flows` as lines for the flow map: ``year_group``, ``x0``, ``y0``
     (the school), ``x1``, ``y1`` (the provider, or the NCS / LA tracking node of
@@ -289,7 +299,7 @@ def flow_segments(flows: pd.DataFrame, school_list: pd.DataFrame) -> pd.DataFram
         else:
             continue
         rows.append((int(r.year_group), float(x0), float(y0), float(x1), float(y1),
-                     float(r.value), str(r.category)))
+                     float(r.value), _flow_words(str(r.category))))
     out = pd.DataFrame(rows, columns=columns[:-1])
     thin, extra = FLOW_WIDTH_PX
     biggest = max(float(out["leavers"].max()) if len(out) else 1.0, 1.0)

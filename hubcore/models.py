@@ -82,7 +82,7 @@ class Area(SQLModel, table=True):
     """A boundary: a small area (LSOA), a local authority district or upper-tier LA.
 
     Geometry is WKB in British National Grid (EPSG:27700); ``hubcore.geo`` turns it into
-    GeoDataFrames and caches simplified copies for display.
+    GeoDataFrames and simplifies them for display (the pages cache those copies per process).
     """
 
     __tablename__ = "area"

@@ -1,4 +1,4 @@
-"""Boundary files (GeoJSON, Shapefile, TopoJSON; any CRS) and the display cache."""
+"""Boundary files (GeoJSON, Shapefile, TopoJSON; any CRS) and their display copies."""
 
 from __future__ import annotations
 
@@ -11,18 +11,13 @@ import shapely
 from shapely.geometry import Polygon
 from sqlalchemy import select
 
-from hubcore import geocache
+from hubcore import geo
 from hubcore.errors import HubcoreError
 from hubcore.ingest import import_file
 from hubcore.ingest.boundaries import read_areas
 from hubcore.models import Area
 
 LSOA = "boundaries/lsoa2011_leeds_E08000035_bgc.geojson"
-
-
-@pytest.fixture(autouse=True)
-def cache_in_tmp(tmp_path, monkeypatch):
-    monkeypatch.setenv(geocache.ENV_CACHE, str(tmp_path / "geocache"))
 
 
 def areas(engine) -> pd.DataFrame:
@@ -42,15 +37,11 @@ def test_leeds_lsoas_are_stored_in_bng_and_repaired(engine, shared_data, tmp_pat
     assert 400_000 < minx < maxx < 460_000 and 420_000 < miny < maxy < 460_000  # metres, Leeds
     again = import_file(engine, "boundaries", shared_data / LSOA)
     assert again.unchanged == 482
-    # Display copies were simplified once per scale and cached on disk.
-    cached = sorted(p.name for p in (tmp_path / "geocache").glob("*.gpkg"))
-    assert [name.split("_")[1] for name in cached] == ["100m.gpkg", "20m.gpkg", "500m.gpkg"]
 
 
 def test_lsoa_parent_from_stored_district(engine, shared_data):
-    import_file(engine, "boundaries", shared_data / "boundaries" / "lad_may2024_uk_bsc.geojson",
-                warm_cache=False)
-    import_file(engine, "boundaries", shared_data / LSOA, warm_cache=False)
+    import_file(engine, "boundaries", shared_data / "boundaries" / "lad_may2024_uk_bsc.geojson")
+    import_file(engine, "boundaries", shared_data / LSOA)
     stored = areas(engine)
     lsoas = stored[stored["kind"] == "lsoa"]
     # Generalised boundaries disagree slightly at the edge, so a handful may fall outside.
@@ -60,12 +51,12 @@ def test_lsoa_parent_from_stored_district(engine, shared_data):
 
 def test_shapefile_in_bng_and_topojson_layer(engine, shared_data):
     shp = shared_data / "boundaries" / "ctyua_may2023_uk_buc_shp" / "CTYUA_MAY_2023_UK_BUC.shp"
-    report = import_file(engine, "boundaries", shp, warm_cache=False)
+    report = import_file(engine, "boundaries", shp)
     assert (report.accepted, report.skipped) == (153, 65)
     topo = shared_data / "boundaries" / "ons_uk_admin_2014_2025.topo.json"
     with pytest.raises(HubcoreError, match="has 8 layers .*choose one with --layer"):
         import_file(engine, "boundaries", topo)
-    report = import_file(engine, "boundaries", topo, layer="utla", year=2025, warm_cache=False)
+    report = import_file(engine, "boundaries", topo, layer="utla", year=2025)
     assert report.accepted == 153
     assert "no CRS declared; coordinates read as EPSG:4326" in report.notes
     codes = set(areas(engine)["code"])
@@ -85,7 +76,7 @@ def test_mixed_crs_and_self_intersecting_features(engine, shared_data, tmp_path)
     gdf.loc[3, "geometry"] = None
     path = tmp_path / "mixed.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    report = import_file(engine, "boundaries", path, warm_cache=False)
+    report = import_file(engine, "boundaries", path)
     assert report.rejects[["row", "rule"]].values.tolist() == [
         [4, "outside_great_britain"], [5, "empty_geometry"]
     ]
@@ -112,19 +103,21 @@ def test_boundary_file_without_code_column_or_empty(engine, shared_data, tmp_pat
         import_file(engine, "boundaries", zero)
 
 
-def test_display_boundaries_cache_is_reused_and_keyed_by_content(engine, shared_data, tmp_path):
-    import_file(engine, "boundaries", shared_data / LSOA, warm_cache=False, parent="E08000035")
-    full = geocache.stored_boundaries(engine, "lsoa")
-    coarse = geocache.display_boundaries(engine, "lsoa", "E08000035", "national")
-    fine = geocache.display_boundaries(engine, "lsoa", "E08000035", 20)
+def test_display_copies_are_simplified_by_tolerance_and_stay_valid(engine, shared_data):
+    # The one simplification path (geo.simplify, called per scope by the pages' cached
+    # boundaries): coarser tolerance, fewer vertices; every area kept, valid, with its code.
+    import_file(engine, "boundaries", shared_data / LSOA, parent="E08000035")
+    with engine.connect() as conn:
+        full = geo.from_wkb(pd.read_sql(select(Area.__table__), conn))
+    fine, coarse = geo.simplify(full, 20.0), geo.simplify(full, 500.0)
     vertices = [shapely.get_num_coordinates(g.geometry.to_numpy()).sum()
                 for g in (full, fine, coarse)]
     assert vertices[0] > vertices[1] > vertices[2]
-    files = list((tmp_path / "geocache").glob("*_500m.gpkg"))
-    assert len(files) == 1
-    stamp = files[0].stat().st_mtime_ns
-    again = geocache.display_boundaries(engine, "lsoa", "E08000035", "national")
-    assert files[0].stat().st_mtime_ns == stamp and len(again) == len(coarse) == 482
+    assert fine["code"].tolist() == coarse["code"].tolist() == full["code"].tolist()
+    # At the small-area display tolerance every area stays valid. (At 250 m and more one Leeds
+    # area comes back with one part inside another: GEOS keeps each part valid on its own.)
+    assert shapely.is_valid(fine.geometry.to_numpy()).all()
+    assert geo.simplify(full, 0) is full  # no tolerance: the stored geometry as it is
 
 
 def test_read_areas_for_the_demo(shared_data):

@@ -280,7 +280,7 @@ def test_bng_declared_but_degrees_is_refused(engine, tmp_path):
     path = write_geojson(tmp_path / "deg.geojson", lsoas(squares(LEEDS_DEGREES, 0.01)),
                          "urn:ogc:def:crs:EPSG::27700")
     with pytest.raises(HubcoreError) as err:
-        import_file(engine, "boundaries", path, warm_cache=False)
+        import_file(engine, "boundaries", path)
     text = str(err.value)
     assert "contradict the declared coordinate system" in text
     assert "EPSG:27700 is in metres" in text and "look like degrees" in text
@@ -291,14 +291,14 @@ def test_lonlat_declared_but_metres_is_refused(engine, tmp_path):
         path = write_geojson(tmp_path / "m.geojson", lsoas(squares(LEEDS_METRES, 500)),
                              crs_name)
         with pytest.raises(HubcoreError, match=r"beyond ±180/±90"):
-            import_file(engine, "boundaries", path, warm_cache=False)
+            import_file(engine, "boundaries", path)
 
 
 def test_one_degrees_feature_in_a_bng_file_is_rejected_the_rest_kept(engine, tmp_path):
     geoms = squares(LEEDS_METRES, 500) + squares(LEEDS_DEGREES[:1], 0.01)
     path = write_geojson(tmp_path / "mixed.geojson", lsoas(geoms),
                          "urn:ogc:def:crs:EPSG::27700")
-    report = import_file(engine, "boundaries", path, warm_cache=False)
+    report = import_file(engine, "boundaries", path)
     assert (report.accepted, report.rejected) == (2, 1)
     assert report.rejects[["row", "rule"]].values.tolist() == [[4, "outside_great_britain"]]
     assert "look like degrees" in report.rejects["message"].iloc[0]

@@ -105,8 +105,7 @@ def test_read_schools_for_the_demo(shared_data):
 
 def test_imd_2019_updates_stored_lsoas(engine, shared_data, tmp_path):
     import_file(engine, "boundaries",
-                shared_data / "boundaries" / "lsoa2011_leeds_E08000035_bgc.geojson",
-                warm_cache=False)
+                shared_data / "boundaries" / "lsoa2011_leeds_E08000035_bgc.geojson")
     report = import_file(engine, "imd",
                          shared_data / "deprivation" / "imd2019_file1_lsoa11_england.csv",
                          rejects_path=tmp_path / "r.csv")

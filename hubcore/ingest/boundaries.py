@@ -12,7 +12,8 @@ geographic one such as EPSG:4326) is refused. Areas outside England are skipped 
 
 An LSOA's ``parent_code`` (its district) comes from a ``LADxxCD`` column when the file has one,
 else from ``parent`` when given, else from the stored district (or upper-tier LA) that contains
-the LSOA's representative point. Importing warms the display cache (:mod:`hubcore.geocache`).
+the LSOA's representative point. Display copies are simplified when a page first needs them
+(``dashboards.common.data.boundaries``), not at import.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from hubcore import codes, geocache
+from hubcore import codes
 from hubcore.errors import HubcoreError
-from hubcore.geo import BNG, WGS84
+from hubcore.geo import BNG, WGS84, from_wkb
 from hubcore.ingest.base import finish
 from hubcore.ingest.reader import Table
 from hubcore.ingest.report import ImportReport
@@ -272,10 +273,18 @@ def _polygonal(geom):
     return shapely.union_all(parts)
 
 
+def _stored_boundaries(engine, kind: str) -> gpd.GeoDataFrame:
+    """Stored areas of ``kind`` that have a geometry (EPSG:27700)."""
+    t = Area.__table__
+    query = t.select().where(t.c.kind == kind, t.c.geometry.is_not(None))
+    with engine.connect() as conn:
+        return from_wkb(pd.read_sql(query, conn))
+
+
 def _parents_from_store(engine, areas: gpd.GeoDataFrame) -> pd.Series:
     """District (or upper-tier LA) containing each LSOA's representative point."""
     for parent_kind in ("lad", "utla"):
-        stored = geocache.stored_boundaries(engine, parent_kind)
+        stored = _stored_boundaries(engine, parent_kind)
         if stored.empty:
             continue
         points = gpd.GeoDataFrame(
@@ -311,7 +320,6 @@ def import_boundaries(
     kind: str | None = None,
     parent: str | None = None,
     all_nations: bool = False,
-    warm_cache: bool = True,
     rejects_path: Path | None = None,
     dry_run: bool = False,
     progress: bool = False,
@@ -349,10 +357,4 @@ def import_boundaries(
         return upsert(conn, table_, rows, ["code"], compare=compare)
 
     finish(engine, report, checker, write, rejects_path, dry_run)
-    if warm_cache and not dry_run and len(good):
-        for scale in geocache.DISPLAY_SCALES:
-            kinds = set(good["kind"])
-            for k in kinds:
-                geocache.display_boundaries(engine, k, None, scale)
-        notes.append(f"display copies cached in {geocache.cache_dir()}")
     return report

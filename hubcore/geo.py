@@ -1,8 +1,9 @@
 """Geography: boundaries as GeoDataFrames in British National Grid, points from
-easting/northing, and polygon paths ready for drawing without GeoViews' per-render reprojection.
+easting/northing, and polygon paths ready for drawing as they are (already projected).
 
 All distance and area work is in EPSG:27700 (metres). Boundaries are stored as WKB in the
-``area`` table and simplified here, once per display tolerance, with the result cached per process.
+``area`` table; :func:`simplify` is the one place display copies are simplified (the pages call
+it per scope and cache the result per process, ``dashboards.common.data.boundaries``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def from_wkb(frame: pd.DataFrame, column: str = "geometry") -> gpd.GeoDataFrame:
 
 
 def simplify(gdf: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
-    """Simplify polygons by ``tolerance_m`` metres, keeping topology valid."""
+    """Simplify polygons by ``tolerance_m`` metres (Douglas–Peucker, topology-preserving per
+    polygon: each part stays valid; at coarse tolerances, 250 m and more, a multipart area can
+    come back with one part inside another). ``tolerance_m`` ≤ 0 returns ``gdf`` itself."""
     if tolerance_m <= 0:
         return gdf
     out = gdf.copy()

@@ -1,10 +1,13 @@
 """The hand-drawn Bokeh pieces the pages share: values checked against small data worked out by
-hand."""
+hand. Each chart is a view built once; ``update`` must replace all of its data (nothing of the
+previous school left), reset its ranges, pad them so nothing is clipped, and keep its legend
+outside the plotting area."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 pytest.importorskip("panel")
@@ -16,14 +19,90 @@ from shapely.geometry import MultiPolygon, Polygon  # noqa: E402
 from dashboards.common import charts  # noqa: E402
 
 
+def _legends_inside(fig) -> list:
+    return [r for r in fig.center if isinstance(r, Legend)]
+
+
+def _legends_below(fig) -> list:
+    return [r for r in fig.below if isinstance(r, Legend)]
+
+
+# --- ranges -----------------------------------------------------------------------------------
+
+
+def test_padded_widens_by_five_percent_each_way():
+    # span 8: 0.4 each way
+    assert charts.padded(0, 8) == pytest.approx((-0.4, 8.4))
+    # bars stand on the axis: the floor holds at 0, the top gets 5 of 100
+    assert charts.padded(0, 100, floor=0) == pytest.approx((0.0, 105.0))
+    # a single value (no span) gets one unit each way rather than a zero-height range
+    assert charts.padded(5, 5) == pytest.approx((4.0, 6.0))
+    # a floor below the data does not cut the padding under it
+    assert charts.padded(2, 12, floor=0) == pytest.approx((1.5, 12.5))
+
+
+def test_value_range_ignores_nan_and_starts_at_zero():
+    # NaN (suppressed) ignored; 0 included; top 10 + 5% of 10
+    assert charts.value_range([np.nan, 3.0, 10.0]) == pytest.approx((0.0, 10.5))
+    # nothing to draw: a range of at least one unit, never a zero-height one
+    assert charts.value_range([]) == pytest.approx((0.0, 1.05))
+
+
+def test_trend_point_at_zero_is_not_cut_by_the_axis():
+    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved",
+                         y_bounds=(0, 8))
+    dates = pd.to_datetime(["2025-12-31", "2026-03-31", "2026-07-31"])
+    chart.update({"2024 framework": pd.DataFrame({"d": dates, "v": [0.0, 3.0, 5.0]})},
+                 "d", "v")
+    y = chart.fig.y_range
+    # 0..8 padded by 0.4: a point at 0 sits 0.4 above the bottom edge, at 8 0.4 below the top.
+    assert (y.start, y.end) == pytest.approx((-0.4, 8.4))
+    # the x range runs 5% of the 212 days past the first and last assessment
+    x = chart.fig.x_range
+    first, last = dates[0].value / 1e6, dates[-1].value / 1e6  # milliseconds
+    margin = (last - first) * 0.05
+    assert (x.start, x.end) == pytest.approx((first - margin, last + margin))
+
+
+# --- legends ----------------------------------------------------------------------------------
+
+
+def test_legends_sit_below_the_plot_not_over_the_data():
+    lines = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
+    bars = charts.GroupedBars("benchmark", "who", "percent", ["#000", "#999"])
+    stacked = charts.StackedBars("cohort", "destination", "percent")
+    for fig in (lines.fig, bars.fig, stacked.fig):
+        assert _legends_inside(fig) == []
+        assert len(_legends_below(fig)) == 1
+
+
+def test_legend_below_moves_a_legend_out_of_the_plot_area():
+    fig = charts.chart()
+    fig.line([1, 2], [1, 2], legend_label="a")
+    assert len(_legends_inside(fig)) == 1  # Bokeh's default: over the data
+    charts.legend_below(fig, columns=3)
+    assert _legends_inside(fig) == [] and _legends_below(fig)[0].ncols == 3
+
+
+def test_an_empty_series_leaves_the_legend():
+    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
+    chart.update({"2014 framework": pd.DataFrame({"d": pd.to_datetime(["2024-03-31"]),
+                                                  "v": [5.0]})}, "d", "v")
+    assert [i.visible for i in chart.legend.items] == [True, False]
+
+
+# --- updated in place: nothing left over ------------------------------------------------------
+
+
 def test_stacked_bars_one_glyph_with_hand_computed_segments():
     frame = pd.DataFrame({
         "cohort": [2024, 2024, 2024, 2025, 2025],
         "destination": ["education", "employment", "neet", "education", "neet"],
         "percent": [70.0, 20.0, 10.0, 80.0, float("nan")],
     })
-    fig = charts.stacked_bars(frame, "cohort", "destination", "percent")
-    renderers = [r for r in fig.renderers if isinstance(r, GlyphRenderer)]
+    chart = charts.StackedBars("cohort", "destination", "percent")
+    chart.update(frame)
+    renderers = [r for r in chart.fig.renderers if isinstance(r, GlyphRenderer)]
     assert len(renderers) == 1
     data = renderers[0].data_source.data
     rows = list(zip(data["x"], data["layer"], data["bottom"], data["top"], strict=True))
@@ -35,11 +114,80 @@ def test_stacked_bars_one_glyph_with_hand_computed_segments():
         ("2025", "employment", 80.0, 80.0),  # none recorded: an empty segment
         ("2025", "neet", 80.0, 80.0),  # NaN (suppressed) counts as nothing
     ]
-    legend = next(r for r in fig.right if isinstance(r, Legend))
-    assert [(i.label.value, i.index) for i in legend.items] == [
+    assert [(i.label.value, i.index) for i in chart.legend.items] == [
         ("education", 0), ("employment", 1), ("neet", 2)]
     # Each layer keeps one colour across the bars.
     assert data["colour"][0] == data["colour"][3] != data["colour"][1]
+    # Tallest bar 100: the axis from 0 to 105.
+    assert (chart.fig.y_range.start, chart.fig.y_range.end) == pytest.approx((0, 105))
+
+
+def test_stacked_bars_update_leaves_nothing_of_the_previous_school():
+    chart = charts.StackedBars("cohort", "destination", "percent")
+    chart.update(pd.DataFrame({"cohort": [2023, 2024, 2025], "destination": ["a", "b", "c"],
+                               "percent": [10.0, 20.0, 30.0]}))
+    fig_before, source_before = chart.fig, chart.source
+    chart.update(pd.DataFrame({"cohort": [2026], "destination": ["a"], "percent": [40.0]}))
+    assert chart.fig is fig_before and chart.source is source_before  # same models
+    # One bar with one layer: no segment of the three earlier cohorts, no stray factor.
+    assert list(chart.source.data["x"]) == ["2026"]
+    assert list(chart.fig.x_range.factors) == ["2026"]
+    assert [i.label.value for i in chart.legend.items] == ["a"]
+    assert chart.fig.y_range.end == pytest.approx(42.0)
+
+
+def test_lines_update_empties_a_series_the_new_school_lacks():
+    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
+    old = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2021-01-01"]), "v": [2.0, 3.0]})
+    chart.update({"2014 framework": old, "2024 framework": old}, "d", "v")
+    new = pd.DataFrame({"d": pd.to_datetime(["2026-01-01", "2026-07-01"]), "v": [6.0, 7.0]})
+    chart.update({"2024 framework": new}, "d", "v")
+    assert len(chart.sources["2014 framework"].data["x"]) == 0
+    assert list(chart.sources["2024 framework"].data["y"]) == [6.0, 7.0]
+    # The x range follows the new dates only: nothing drawn at the left from 2020.
+    assert chart.fig.x_range.start > pd.Timestamp("2025-12-01").value / 1e6
+
+
+def test_grouped_bars_and_heat_map_replace_their_factors():
+    bars = charts.GroupedBars("step", "to", "value", ["#000", "#999"])
+    bars.update(pd.DataFrame({"step": ["a", "a", "b"], "to": ["x", "y", "x"],
+                              "value": [5.0, np.nan, 40.0]}))
+    assert list(bars.fig.x_range.factors) == [("a", "x"), ("a", "y"), ("b", "x")]
+    assert bars.fig.y_range.end == pytest.approx(42.0)  # 40 + 5 %
+    bars.update(pd.DataFrame({"step": ["c"], "to": ["y"], "value": [10.0]}))
+    assert list(bars.fig.x_range.factors) == [("c", "y")]
+    assert list(bars.source.data["colour"]) == ["#000"]  # first group, first colour
+
+    heat = charts.HeatMap("year group", "kind", "pupils")
+    heat.update(pd.DataFrame({"year": [7, 8], "kind": ["Talk", "Visit"], "v": [10.0, 30.0]}),
+                "year", "kind", "v")
+    heat.update(pd.DataFrame({"year": [12], "kind": ["Mentoring"], "v": [np.nan]}),
+                "year", "kind", "v")
+    assert list(heat.fig.x_range.factors) == ["12"]
+    assert list(heat.fig.y_range.factors) == ["Mentoring"]
+    assert heat.mapper.high == 1.0  # nothing shown: a valid colour range, not NaN
+
+
+def test_hbars_write_why_an_empty_bar_is_empty():
+    bars = charts.HBars("NEET %", "#d94801")
+    bars.update(pd.DataFrame({"label": ["this hub", "LA (published)", "England"],
+                              "value": [4.5, np.nan, 5.6],
+                              "text": ["4.5%", "no figure", "5.6%"]}))
+    data = bars.source.data
+    assert list(data["text"]) == ["4.5%", "no figure", "5.6%"]
+    assert list(data["at"]) == [4.5, 0.0, 5.6]  # the note sits at the axis
+    assert list(bars.fig.y_range.factors) == ["England", "LA (published)", "this hub"]
+    # Room for the written values: 5.6 + 25 % of 5.6
+    assert (bars.fig.x_range.start, bars.fig.x_range.end) == pytest.approx((0.0, 7.0))
+
+
+def test_histogram_range_covers_every_bin():
+    hist = charts.Histogram("days", "hand-overs", "#000")
+    hist.update(pd.DataFrame({"l": [0, 14, 28], "r": [14, 28, 42], "v": [3.0, 0.0, 9.0],
+                              "s": [3, "c", 9]}), "l", "r", "v", shown="s")
+    # 0..42 padded by 2 % of 42 each way
+    assert (hist.fig.x_range.start, hist.fig.x_range.end) == pytest.approx((-0.84, 42.84))
+    assert list(hist.source.data["shown"]) == ["3", "c", "9"]
 
 
 def test_plain_paths_are_whole_metres_with_nan_between_parts():

@@ -206,11 +206,6 @@ NCCIS_LABELS: dict[int, str] = {
 }
 
 
-def nccis_category(code: int) -> str:
-    """Category of an NCCIS activity code; ``KeyError`` for a code that does not exist."""
-    return NCCIS_CATEGORY[int(code)]
-
-
 # --- Hub-kept records ------------------------------------------------------------------------
 
 HOST_BODY_TYPES = ("LA", "CA", "GLA", "other")

@@ -216,12 +216,6 @@ class Table:
     #: False when no cell can have spaces around it (lets validators skip stripping).
     needs_strip: bool = True
 
-    def row_numbers(self, index: pd.Index | None = None) -> pd.Series:
-        """Spreadsheet row numbers (1-based, header counted) for positions in ``frame``."""
-        idx = self.frame.index if index is None else index
-        return pd.Series(idx.to_numpy() + self.first_row, index=idx)
-
-
 def normalise(name: str) -> str:
     """``"Assessed On "`` → ``"assessed_on"``: lower case, runs of non-alphanumerics as ``_``."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")

@@ -89,16 +89,6 @@ def normalise(series: pd.Series, sql_type) -> pd.Series:
     return obj.where(obj.notna(), None)
 
 
-def row_hash(frame: pd.DataFrame, columns: Sequence[str], table: Table) -> np.ndarray:
-    """A 64-bit hash per row of ``columns`` (normalised by ``table``'s column types)."""
-    if not columns:
-        return np.zeros(len(frame), dtype=np.uint64)
-    norm = pd.DataFrame(
-        {c: normalise(frame[c], table.c[c].type) for c in columns}, index=frame.index
-    )
-    return pd.util.hash_pandas_object(norm, index=False).to_numpy()
-
-
 def python_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts of plain Python values, ``None`` for missing (what DB-API drivers want)."""
     columns = _python_columns(frame, None)

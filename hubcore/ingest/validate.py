@@ -161,12 +161,6 @@ class Checker:
 
     # --- parsers ---------------------------------------------------------------------------
 
-    def require(self, column: str, values: pd.Series | None = None) -> pd.Series:
-        """Text of a column that must not be blank."""
-        text = self.text(column) if values is None else values
-        self.reject(text == "", column, "required", f"{column} must be filled in")
-        return text
-
     def _require(self, column: str, d: Distinct) -> None:
         self.reject(d.spread(d.values.to_numpy() == ""), column, "required",
                     f"{column} must be filled in")

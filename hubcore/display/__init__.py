@@ -72,10 +72,12 @@ from hubcore.display.employers import (
     what_it_takes,
 )
 from hubcore.display.maps import (
+    CATEGORICAL,
     LAYERS,
     area_coverage,
     area_layer,
     area_neet,
+    school_points,
 )
 from hubcore.display.overview import (
     overview_schools,
@@ -116,6 +118,7 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
     "area_neet": area_neet,
     "area_coverage": area_coverage,
     "area_layer": area_layer,
+    "school_points": school_points,
     "profile_benchmarks": profile_benchmarks,
     "profile_trend": profile_trend,
     "profile_encounters": profile_encounters,
@@ -147,6 +150,7 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
 __all__ = [
     "BriefingFrames",
     "C",
+    "CATEGORICAL",
     "FUNNEL_COLUMNS",
     "FUNNEL_STEPS",
     "LAG_BIN_DAYS",
@@ -188,6 +192,7 @@ __all__ = [
     "profile_trend",
     "protect",
     "pupil_handovers",
+    "school_points",
     "schools",
     "spare_offers",
     "suggested_matches",

@@ -1,12 +1,35 @@
-"""Map layers of small areas (deprivation, NEET, coverage gap, cold spots)."""
+"""Map layers as plain data: small areas (deprivation, NEET + not known, coverage gap, cold
+spots) as polygons and schools as points, each a :class:`geopandas.GeoDataFrame` in British
+National Grid (EPSG:27700, metres) with its drawing metadata in ``attrs["display"]``.
+
+Every layer has the same documented shape, so a page, a briefing map or an analyst's notebook
+draws it the same way:
+
+- ``value``: float to colour by; NaN where there is no value or it is suppressed;
+- ``shown``: the value as text, as a hover shows it (``"c"`` where suppressed, ``"low"`` where
+  a rate's base is too small, ``"–"`` where there is none); never the number behind a ``c``;
+- ``name`` (the area's or school's name) and the hover's other columns, as text;
+- ``geometry``: polygons (areas) or points (schools), EPSG:27700; empty where the area has no
+  boundary in the database.
+
+``attrs["display"]`` holds ``title``, ``units`` (column → unit), ``palette`` (a name in
+:mod:`hubcore.palettes`) and ``colours`` (its hex colours), ``kind`` (``"continuous"`` or
+``"categorical"``), ``low``/``high`` (the value range the colours span), ``categories`` (for a
+categorical layer: a list of ``{"value", "label", "colour"}``), ``tooltips`` (column → label)
+and ``note`` (how the figures were protected).
+
+For a HoloViews object: ``hv.Polygons(layer.reset_index(), vdims=["value", "shown"])`` (with
+GeoViews imported, which registers GeoDataFrames) or ``layer.hvplot(c="value")``.
+"""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import metrics, store
+from hubcore import geo, metrics, palettes, store
 from hubcore.access import Scope
 from hubcore.display.base import (
     RULES,
@@ -75,6 +98,34 @@ def area_coverage(engine: Engine, scope: Scope, benchmark: int = 5,
 
 
 LAYERS = ("deprivation", "neet", "gap", "cold")
+#: Layers whose value is a category rather than a quantity (drawn with a legend of swatches,
+#: never a colour bar).
+CATEGORICAL = frozenset({"cold"})
+#: Columns every map layer has, besides its hover columns (see the module note).
+LAYER_COLUMNS = ("name", "value", "shown", "geometry")
+
+
+def _layer(values: pd.DataFrame, areas: gpd.GeoDataFrame | None, **meta) -> gpd.GeoDataFrame:
+    """``values`` (indexed by area code) as a GeoDataFrame with each area's name and boundary
+    (empty where ``areas`` has none) and the layer's metadata (see the module note)."""
+    # An area without a boundary (or a name) keeps its row: its figure is still true.
+    names = pd.Series(values.index.to_numpy(), index=values.index, dtype=object)
+    geometry = gpd.GeoSeries([None] * len(values), index=values.index, crs=geo.BNG)
+    if areas is not None and len(areas):
+        known = areas.drop_duplicates("code").set_index("code")
+        geometry = known.geometry.reindex(values.index)
+        if "name" in known:
+            found = known["name"].reindex(values.index).astype(object)
+            names = found.where(found.notna(), names)
+    out = values.copy()
+    out.insert(0, "name", names.astype(str).to_numpy())
+    out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geometry.to_numpy(), index=values.index,
+                                                       crs=geo.BNG), crs=geo.BNG)
+    palette = meta["palette"]
+    meta["colours"] = list(getattr(palettes, palette))
+    meta.setdefault("kind", "continuous")
+    out.attrs["display"] = meta
+    return out
 
 
 def area_layer(
@@ -83,42 +134,115 @@ def area_layer(
     layer: str = "neet",
     benchmark: int = 5,
     *,
-    areas: pd.DataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
     neet: pd.DataFrame | None = None,
     coverage: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The overview map's area layer: indexed by area ``code``, a ``value`` column to shade
-    (float, NaN = no value or suppressed), ``shown`` (the value as the hover shows it: text,
-    ``c`` where suppressed) and the hover's other columns named in
-    ``attrs["display"]["tooltips"]`` (as text). ``layer`` is one of :data:`LAYERS`.
-    Cached inputs may be passed: ``areas`` (LSOA boundaries with ``imd_decile``), ``neet``
-    (:func:`area_neet`), ``coverage`` (:func:`area_coverage`)."""
+) -> gpd.GeoDataFrame:
+    """One small-area map layer as a GeoDataFrame in EPSG:27700, indexed by area ``code``, with
+    the columns and ``attrs["display"]`` of the module note. ``layer`` is one of
+    :data:`LAYERS`:
+
+    - ``deprivation``: IMD decile (1 = most deprived), every area in scope; not about people
+      the suite holds, so nothing is suppressed;
+    - ``neet``: NEET + not known one year after leaving, percent, per home area
+      (:func:`area_neet`; areas with leavers only), with ``leavers`` in the hover; ``c`` as
+      :func:`area_neet` hides it, ``value`` NaN there;
+    - ``gap``: percent of the schools within 5 km below the benchmark's threshold
+      (:func:`area_coverage`), with ``schools_nearby`` and ``schools_below`` in the hover;
+    - ``cold``: cold spot (every school within 5 km below threshold), ``value`` 1.0 = yes,
+      0.0 = no, ``shown`` "yes"/"no"; categorical.
+
+    Cached inputs may be passed: ``areas`` (LSOA boundaries with ``name`` and ``imd_decile``,
+    as :func:`hubcore.store.areas` gives them, simplified or not), ``neet`` (:func:`area_neet`),
+    ``coverage`` (:func:`area_coverage`).
+    """
+    if layer not in LAYERS:
+        raise HubcoreError(f"unknown map layer {layer!r}; choose from {', '.join(LAYERS)}")
+    if areas is None:
+        areas = store.areas(engine, scope, kind="lsoa")
     if layer == "deprivation":
-        if areas is None:
-            areas = store.areas(engine, scope, kind="lsoa")
         value = pd.to_numeric(areas["imd_decile"]).astype("float64")
         out = pd.DataFrame({"value": value.to_numpy(), "shown": text(value).to_numpy()},
                            index=pd.Index(areas["code"].to_numpy(), name="code"))
-        return _meta(out, title="IMD decile (1 = most deprived)", palette="DEPRIVATION",
-                     low=0.5, high=10.5, tooltips={}, units={"value": "decile"})
+        return _layer(out, areas, title="IMD decile (1 = most deprived)", palette="DEPRIVATION",
+                      low=0.5, high=10.5, tooltips={}, units={"value": "decile"},
+                      note="Published deprivation ranks: nothing suppressed.")
     if layer == "neet":
         frame = area_neet(engine, scope) if neet is None else neet
-        out = frame.set_index("code")[["value"]].assign(
-            shown=text(frame["neet_nk_pct"]).to_numpy(),
-            leavers=text(frame["leavers"]).to_numpy())
-        return _meta(out, **{**frame.attrs["display"], "tooltips": {"leavers": "leavers"}})
-    if layer not in ("gap", "cold"):
-        raise HubcoreError(f"unknown map layer {layer!r}; choose from {', '.join(LAYERS)}")
+        out = pd.DataFrame({
+            "value": numeric(frame["neet_nk_pct"]).to_numpy(),
+            "shown": text(frame["neet_nk_pct"]).to_numpy(),
+            "leavers": text(frame["leavers"]).to_numpy(),
+        }, index=pd.Index(frame["code"].astype(str).to_numpy(), name="code"))
+        meta = frame.attrs.get("display", {})
+        return _layer(out, areas, title=meta.get("title", "NEET + not known, %"),
+                      palette="RATE", low=0, high=15, tooltips={"leavers": "leavers"},
+                      units={"value": "percent", "leavers": "leavers"},
+                      note=meta.get("note", ""))
     frame = area_coverage(engine, scope, benchmark, areas) if coverage is None else coverage
     tips = {"schools_nearby": "schools within 5 km", "schools_below": "below threshold"}
     out = pd.DataFrame({c: text(frame[c]).to_numpy() for c in tips},
-                       index=pd.Index(frame["code"].to_numpy(), name="code"))
+                       index=pd.Index(frame["code"].astype(str).to_numpy(), name="code"))
+    note = "Counts of schools, not people: nothing suppressed."
     if layer == "gap":
         out.insert(0, "value", numeric(frame["pct_below"]).to_numpy())
         out.insert(1, "shown", text(frame["pct_below"]).to_numpy())
-        return _meta(out, title=f"BM{benchmark}: % of schools within 5 km below threshold",
-                     palette="RATE", low=0, high=100, tooltips=tips, units={"value": "percent"})
-    out.insert(0, "value", frame["cold_spot"].astype(float).to_numpy())
-    out.insert(1, "shown", np.where(frame["cold_spot"].astype(bool), "yes", "no"))
-    return _meta(out, title=f"BM{benchmark} cold spot (1 = every school nearby below)",
-                 palette="COLD", low=-0.5, high=1.5, tooltips=tips, units={"value": "yes/no"})
+        return _layer(out, areas, title=f"BM{benchmark}: % of schools within 5 km below "
+                      "threshold", palette="RATE", low=0, high=100, tooltips=tips,
+                      units={"value": "percent"}, note=note)
+    cold = frame["cold_spot"].astype(bool).to_numpy()
+    out.insert(0, "value", cold.astype(float))
+    out.insert(1, "shown", np.where(cold, "yes", "no"))
+    colours = palettes.COLD
+    return _layer(out, areas, title=f"BM{benchmark} cold spot (every school within 5 km below "
+                  "threshold)", palette="COLD", low=-0.5, high=1.5, tooltips=tips,
+                  units={"value": "yes/no"}, note=note, kind="categorical", categories=[
+                      {"value": 0.0, "label": "not a cold spot", "colour": colours[0]},
+                      {"value": 1.0, "label": "cold spot", "colour": colours[1]}])
+
+
+def school_points(
+    engine: Engine,
+    scope: Scope,
+    benchmark: int = 0,
+    period: str | None = None,
+    *,
+    table: pd.DataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The scope's schools and colleges as points (EPSG:27700, from easting/northing; schools
+    without a location are left out), coloured by benchmarks fully achieved (``benchmark``
+    0, 0–8) or one benchmark's percent of criteria met (1–8) at ``period``
+    (:func:`hubcore.display.overview_schools`, which may be passed as ``table``).
+
+    Columns: ``urn``, ``name``, ``type``, ``pupils`` (text), ``value`` (float, NaN where not
+    assessed), ``shown`` (text, ``–`` where not assessed), ``geometry``; metadata as the
+    module note. Schools' assessments are published figures, not counts of people.
+    """
+    from hubcore.display.overview import overview_schools
+
+    frame = overview_schools(engine, scope, period) if table is None else table
+    frame = frame[frame["easting"].notna() & frame["northing"].notna()]
+    column = "achieved" if benchmark == 0 else f"bm{benchmark}"
+    raw = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
+    out = pd.DataFrame({
+        "urn": frame["urn"].to_numpy(),
+        "name": frame["name"].astype(str).to_numpy(),
+        "type": frame["type"].astype(object).fillna("–").astype(str).to_numpy(),
+        "pupils": text(pd.to_numeric(frame["pupils"], errors="coerce")).to_numpy(),
+        "value": numeric(raw).to_numpy(),
+        "shown": text(raw).to_numpy(),
+        "easting": frame["easting"].to_numpy(float),
+        "northing": frame["northing"].to_numpy(float),
+    })
+    points = geo.points_frame(out).drop(columns=["easting", "northing"])
+    if benchmark == 0:
+        meta = {"title": "Benchmarks fully achieved", "palette": "ACHIEVED", "low": -0.5,
+                "high": 8.5, "units": {"value": "benchmarks (0–8)"}}
+    else:
+        meta = {"title": f"BM{benchmark} %", "palette": "ACHIEVED", "low": 0, "high": 100,
+                "units": {"value": "percent"}}
+    points.attrs["display"] = {
+        **meta, "colours": list(palettes.ACHIEVED), "kind": "continuous",
+        "tooltips": {"urn": "URN", "type": "type", "pupils": "pupils"},
+        "note": "Published assessments of schools: nothing suppressed."}
+    return points

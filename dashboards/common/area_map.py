@@ -1,24 +1,46 @@
-"""The area map drawn directly with Bokeh: small areas as one ``patches`` glyph and schools as
-one ``scatter`` glyph, both in British National Grid metres with no basemap.
+"""The area map drawn directly with Bokeh: small areas, LA outlines and schools, all in British
+National Grid metres with no basemap.
 
-The geometry is sent to the browser once per session; a filter change only sends the columns
-that changed (``ColumnDataSource.data.update``: the area values and tooltip columns, or the
-schools' values when the same schools stay shown) and the colour scales. Replacing the whole
-``data`` dict would send every polygon again, and HoloViews would
-rebuild every polygon as its own element, which costs seconds for a few hundred areas.
+Two ways of drawing the small areas, chosen by how many there are:
+
+- **polygons** (a hub, or a zoomed-in national map): one ``patches`` glyph. The geometry is sent
+  once; a filter change only sends the columns that changed (``ColumnDataSource.data.update``:
+  values and hover text) and the colour scale.
+- **raster** (national zoom, :data:`RASTER_ABOVE` areas or more, or when the page says so):
+  the areas are rasterised once per process with Datashader into a pixel → area table
+  (:class:`PixelIndex`), and each layer is drawn as a Bokeh ``image`` whose pixel is the
+  area-weighted mean of the *shown* values of the areas under it (suppressed areas are left out
+  of the mean, never filled in). A filter change recomputes the image from the table
+  (a few milliseconds) instead of rasterising again. Hovering over a pixel reports that mean,
+  the number of areas under it and how many of them have a shown value. Zooming in until at most
+  :data:`POLYGONS_IN_VIEW` areas are in view swaps the raster for those areas' polygons; zooming
+  out swaps back.
+
+Why Datashader straight into a Bokeh ``image`` rather than HoloViews ``rasterize``: the page's
+map is a plain Bokeh figure updated in place (see ``benchmarks/national_map.py`` for the
+measured comparison); HoloViews would rebuild the plot on every filter change.
+
+A categorical layer (``attrs["display"]["kind"] == "categorical"``, e.g. cold spots) gets a
+legend of swatches outside the plot, never a colour bar.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from bokeh.events import RangesUpdate
 from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     HoverTool,
+    Legend,
+    LegendItem,
     LinearColorMapper,
     OpenURL,
     TapTool,
@@ -28,40 +50,166 @@ from bokeh.plotting import figure
 from dashboards.common import charts
 
 NO_VALUE = "#d9d9d9"
+#: Scopes with at least this many small areas are drawn as a raster at first.
+RASTER_ABOVE = 3000
+#: Zoomed in until at most this many areas are in view, the raster gives way to polygons.
+POLYGONS_IN_VIEW = 2500
+#: The longer side of the raster, pixels (about 1 km pixels over England).
+RASTER_PIXELS = 640
+#: Sub-pixels per pixel side when finding which areas lie under a pixel (weights of the mean).
+SUPERSAMPLE = 3
+#: Swatches a categorical legend can hold.
+MAX_CATEGORIES = 4
+
+
+class PixelIndex:
+    """Which small areas lie under each pixel of a ``width`` × ``height`` raster over
+    ``x_range`` × ``y_range`` (metres, EPSG:27700), and by how much: rasterised once with
+    Datashader at :data:`SUPERSAMPLE` × the resolution, each sub-pixel holding the area its
+    centre falls in, plus each area's representative point (so an area smaller than a sub-pixel
+    still counts in its pixel).
+
+    ``pixel``, ``area`` and ``weight`` are parallel arrays: area ``area[i]`` covers
+    ``weight[i]`` sub-pixels of flat pixel ``pixel[i]`` (row-major from the bottom row)."""
+
+    def __init__(self, areas: gpd.GeoDataFrame, x_range: tuple[float, float],
+                 y_range: tuple[float, float], width: int, height: int):
+        import datashader as ds
+
+        self.x_range, self.y_range = x_range, y_range
+        self.width, self.height = width, height
+        self.count = len(areas)
+        frame = gpd.GeoDataFrame({"idx": np.arange(self.count, dtype="float64")},
+                                 geometry=areas.geometry.to_numpy(), crs=areas.crs)
+        frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+        s = SUPERSAMPLE
+        canvas = ds.Canvas(plot_width=width * s, plot_height=height * s,
+                           x_range=x_range, y_range=y_range)
+        sub = canvas.polygons(frame, geometry="geometry", agg=ds.max("idx")).to_numpy()
+        rows, cols = np.nonzero(~np.isnan(sub))
+        sub_area = sub[rows, cols].astype(np.int64)
+        sub_pixel = (rows // s) * width + cols // s
+        # Each area's representative point counts once in its pixel, however small the area.
+        points = shapely.point_on_surface(frame.geometry.to_numpy())
+        px = np.floor((shapely.get_x(points) - x_range[0]) / (x_range[1] - x_range[0]) * width)
+        py = np.floor((shapely.get_y(points) - y_range[0]) / (y_range[1] - y_range[0]) * height)
+        inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
+        point_pixel = (py[inside] * width + px[inside]).astype(np.int64)
+        point_area = frame["idx"].to_numpy()[inside].astype(np.int64)
+        keys = np.concatenate([sub_pixel * self.count + sub_area,
+                               point_pixel * self.count + point_area])
+        unique, weight = np.unique(keys, return_counts=True)
+        self.pixel, self.area = np.divmod(unique, self.count)
+        self.weight = weight.astype("float64")
+        self.areas_per_pixel = self._sum(np.ones(len(self.pixel)))
+
+    def _sum(self, per_pair: np.ndarray) -> np.ndarray:
+        return np.bincount(self.pixel, weights=per_pair,
+                           minlength=self.width * self.height).reshape(self.height, self.width)
+
+    def aggregate(self, values: np.ndarray, top: float | None = None) -> dict[str, np.ndarray]:
+        """Per pixel, from ``values`` (one float per area, NaN = no shown value): ``image``
+        (area-weighted mean of the shown values, NaN where none), ``areas`` (areas under the
+        pixel), ``shown`` (of them, with a shown value) and, when ``top`` is given, ``top``
+        (of them, with value ``top``: the categorical layer's last category). Float32 arrays
+        of shape (height, width), bottom row first."""
+        values = np.asarray(values, dtype="float64")
+        has = ~np.isnan(values)
+        pair_has = has[self.area]
+        weights = self.weight * pair_has
+        total = self._sum(weights)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self._sum(weights * np.where(has, values, 0.0)[self.area]) / total
+        out = {"image": np.where(total > 0, mean, np.nan).astype("float32"),
+               "areas": self.areas_per_pixel.astype("float32"),
+               "shown": self._sum(pair_has.astype("float64")).astype("float32")}
+        if top is not None:
+            out["top"] = self._sum((values == top)[self.area].astype("float64")).astype("float32")
+        return out
+
+
+_INDEX_LOCK = threading.Lock()
+_INDEXES: OrderedDict[tuple, PixelIndex] = OrderedDict()
+
+
+def pixel_index(areas: gpd.GeoDataFrame, width: int, height: int,
+                x_range: tuple[float, float], y_range: tuple[float, float]) -> PixelIndex:
+    """A :class:`PixelIndex`, built once per process for the same areas and raster (the pages
+    share their cached boundaries, so every session after the first reuses it)."""
+    codes = areas["code"].to_numpy()
+    key = (len(areas), str(codes[0]) if len(codes) else "", str(codes[-1]) if len(codes) else "",
+           tuple(np.round(areas.total_bounds, 1)), width, height, x_range, y_range)
+    with _INDEX_LOCK:
+        found = _INDEXES.get(key)
+        if found is None:
+            found = _INDEXES[key] = PixelIndex(areas, x_range, y_range, width, height)
+            while len(_INDEXES) > 8:
+                _INDEXES.popitem(last=False)
+        _INDEXES.move_to_end(key)
+        return found
+
+
+def prepare(areas: gpd.GeoDataFrame) -> PixelIndex | None:
+    """Build the national raster's pixel table for ``areas`` now (at server start), so the
+    first session finds it cached and Datashader's code already compiled."""
+    if not len(areas):
+        return None
+    width, height, xr, yr = raster_shape(areas.total_bounds)
+    return pixel_index(areas, width, height, xr, yr)
+
+
+def raster_shape(bounds: np.ndarray, pixels: int = RASTER_PIXELS
+                 ) -> tuple[int, int, tuple[float, float], tuple[float, float]]:
+    """Width, height and x/y ranges (metres) of a raster of square pixels over ``bounds``
+    (minx, miny, maxx, maxy), its longer side ``pixels``."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    size = max(maxx - minx, maxy - miny, 1.0) / pixels
+    width = max(1, int(np.ceil((maxx - minx) / size)))
+    height = max(1, int(np.ceil((maxy - miny) / size)))
+    return width, height, (minx, minx + width * size), (miny, miny + height * size)
 
 
 class AreaMap:
-    """A map of one set of small areas, LA outlines and schools, restyled in place."""
+    """A map of one set of small areas, LA outlines and schools, restyled in place.
+
+    ``raster``: draw the areas as a raster at first (national zoom); ``None`` decides by the
+    number of areas (:data:`RASTER_ABOVE`)."""
 
     def __init__(self, areas: gpd.GeoDataFrame, las: gpd.GeoDataFrame, hub_id: str | None,
-                 height: int = 620):
+                 height: int = 620, raster: bool | None = None):
+        self.all_areas = areas
         self.codes = areas["code"].tolist() if len(areas) else []
-        xs, ys = charts.plain_paths(areas) if len(areas) else ([], [])
+        self.raster = bool(len(areas)) and (len(areas) >= RASTER_ABOVE if raster is None
+                                            else raster)
         self.figure = figure(
             height=height, sizing_mode="stretch_width", match_aspect=True,
             tools="pan,wheel_zoom,box_zoom,reset,save", active_scroll="wheel_zoom",
             toolbar_location="above", x_axis_type=None, y_axis_type=None,
         )
         self.figure.grid.visible = False
-        self.area_source = ColumnDataSource(
-            {"xs": xs, "ys": ys, "code": self.codes,
-             "name": areas["name"].tolist() if len(areas) else [],
-             "value": [np.nan] * len(self.codes), "shown": [""] * len(self.codes),
-             "a": [""] * len(self.codes),
-             "b": [""] * len(self.codes)}
-        )
+        # The current layer per area (aligned with self.codes), drawn by either glyph.
+        n = len(self.codes)
+        self._values = np.full(n, np.nan)
+        self._text = {"shown": np.full(n, "", dtype=object), "a": np.full(n, "", dtype=object),
+                      "b": np.full(n, "", dtype=object)}
+        self._top: float | None = None
+        self._label = ""
+        self._in_view = np.arange(n) if not self.raster else np.arange(0)
+        xs, ys = charts.plain_paths(areas.iloc[self._in_view]) if len(self._in_view) else ([], [])
+        self.area_source = ColumnDataSource(self._polygon_data(xs, ys))
         self.area_mapper = LinearColorMapper(palette=["#ffffff"], low=0, high=1,
                                              nan_color=NO_VALUE)
         self.areas = self.figure.patches(
             "xs", "ys", source=self.area_source, line_color="white", line_width=0.4,
             fill_alpha=0.85, fill_color={"field": "value", "transform": self.area_mapper},
-            visible=bool(len(self.codes)),
+            visible=bool(n) and not self.raster,
         )
         self.area_hover = HoverTool(renderers=[self.areas], tooltips=[("area", "@name")])
         self.area_bar = ColorBar(color_mapper=self.area_mapper, title="", location=(0, 0),
-                                 orientation="horizontal", height=12,
-                                 visible=bool(len(self.codes)))
+                                 orientation="horizontal", height=12, visible=bool(n))
         self.figure.add_layout(self.area_bar, "below")
+        self._build_raster()
+        self._build_legend()
         if len(las):
             lx, ly = charts.plain_paths(las)
             self.figure.multi_line(lx, ly, line_color="#333333", line_width=1.5)
@@ -72,8 +220,8 @@ class AreaMap:
         self.school_mapper = LinearColorMapper(palette=["#000000"], low=0, high=1,
                                                nan_color="#bdbdbd")
         self.schools = self.figure.scatter(
-            "easting", "northing", source=self.school_source, size=12, line_color="black",
-            fill_color={"field": "value", "transform": self.school_mapper},
+            "easting", "northing", source=self.school_source, size=12 if not self.raster else 6,
+            line_color="black", fill_color={"field": "value", "transform": self.school_mapper},
         )
         self.school_hover = HoverTool(renderers=[self.schools], tooltips=[
             ("school", "@name"), ("URN", "@urn"), ("type", "@type"), ("pupils", "@pupils"),
@@ -82,35 +230,219 @@ class AreaMap:
         tap = TapTool(renderers=[self.schools],
                       callback=OpenURL(url=f"profile?hub={quote(str(hub_id), safe='')}&urn=@urn",
                                        same_tab=True))
-        self.figure.add_tools(self.area_hover, self.school_hover, tap)
+        self.figure.add_tools(self.area_hover, self.raster_hover, self.school_hover, tap)
         self.school_bar = ColorBar(color_mapper=self.school_mapper, title="", width=12)
         self.figure.add_layout(self.school_bar, "right")
+        if self.raster:
+            # Zooming in far enough swaps the raster for polygons (see _on_ranges).
+            self.figure.on_event(RangesUpdate, self._on_ranges)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _polygon_data(self, xs: list, ys: list) -> dict:
+        idx = self._in_view
+        return {"xs": xs, "ys": ys, "code": [self.codes[i] for i in idx],
+                "name": self.all_areas["name"].to_numpy()[idx].tolist() if len(idx) else [],
+                "value": self._values[idx],
+                **{k: v[idx].tolist() for k, v in self._text.items()}}
+
+    def _build_raster(self) -> None:
+        """The raster glyphs (hidden unless :attr:`raster`): a grey image of every pixel with
+        an area under it, and above it the layer's image with its hover."""
+        self.pixels: PixelIndex | None = None
+        place: dict[str, list] = {"x": [], "y": [], "dw": [], "dh": []}
+        land: list[np.ndarray] = []
+        layer: dict[str, list] = {"image": [], "areas": [], "shown": [], "top": []}
+        if self.raster:
+            self.pixels = prepare(self.all_areas)
+            width, height = self.pixels.width, self.pixels.height
+            xr, yr = self.pixels.x_range, self.pixels.y_range
+            place = {"x": [xr[0]], "y": [yr[0]], "dw": [xr[1] - xr[0]], "dh": [yr[1] - yr[0]]}
+            counts = self.pixels.areas_per_pixel.astype("float32")
+            land = [np.where(counts > 0, 1.0, np.nan).astype("float32")]
+            blank = np.full((height, width), np.nan, dtype="float32")
+            layer = {"image": [blank], "areas": [counts], "shown": [counts * 0],
+                     "top": [counts * 0]}
+        self.land_source = ColumnDataSource({"image": land, **place})
+        self.land = self.figure.image(
+            "image", x="x", y="y", dw="dw", dh="dh", source=self.land_source,
+            color_mapper=LinearColorMapper(palette=[NO_VALUE], low=0, high=2,
+                                           nan_color="rgba(0, 0, 0, 0)"),
+            visible=self.raster)
+        # The layer's own mapper: transparent where no area has a shown value (the grey image
+        # below shows where there are areas).
+        self.raster_mapper = LinearColorMapper(palette=["#ffffff"], low=0, high=1,
+                                               nan_color="rgba(0, 0, 0, 0)")
+        self.raster_source = ColumnDataSource({**layer, **place})
+        self.raster_image = self.figure.image(
+            "image", x="x", y="y", dw="dw", dh="dh", source=self.raster_source,
+            color_mapper=self.raster_mapper, global_alpha=0.85, visible=self.raster)
+        self.raster_hover = HoverTool(renderers=[self.raster_image], tooltips=[])
+
+    def _build_legend(self) -> None:
+        """Swatches for a categorical layer, outside the plot (below it), hidden until one is
+        shown. Each swatch is an empty square-marker glyph: it draws nothing on the map."""
+        self._swatches = [
+            self.figure.scatter(x=[], y=[], marker="square", size=12, fill_color="#ffffff",
+                                line_color="#555555")
+            for _ in range(MAX_CATEGORIES)]
+        self.legend = Legend(
+            items=[LegendItem(label="", renderers=[r], visible=False) for r in self._swatches],
+            orientation="horizontal", location="center", visible=False, title="",
+            click_policy="none")
+        self.figure.add_layout(self.legend, "below")
+
+    # --- showing a layer --------------------------------------------------------------------
+
+    def show_layer(self, layer: gpd.GeoDataFrame | pd.DataFrame | None) -> None:
+        """Shade the areas by a layer of ``hubcore.display.area_layer`` (indexed by area code,
+        ``value``/``shown`` and hover columns, metadata in ``attrs["display"]``). ``None`` hides
+        the area layer."""
+        if layer is None:
+            self.show_areas(None, "", [], 0, 1)
+            return
+        meta = layer.attrs.get("display", {})
+        self.show_areas(layer, meta.get("title", ""), list(meta.get("colours", ["#ffffff"])),
+                        meta.get("low", 0), meta.get("high", 1), meta.get("tooltips") or {},
+                        categories=meta.get("categories") if meta.get("kind") == "categorical"
+                        else None)
 
     def show_areas(self, values: pd.DataFrame | None, label: str, palette: list[str],
-                   low: float, high: float, extra: dict[str, str] | None = None) -> None:
+                   low: float, high: float, extra: dict[str, str] | None = None,
+                   categories: list[dict] | None = None) -> None:
         """Shade the areas by ``values['value']`` (indexed by area code, a layer of
         ``hubcore.display.area_layer``); the hover shows ``values['shown']``, the disclosed text
         (``c`` where suppressed), and ``extra`` maps up to two more columns of ``values`` to
-        tooltip labels. ``None`` hides the area layer."""
+        tooltip labels. ``categories`` (``{"value", "label", "colour"}`` each) makes the layer
+        categorical: a legend of swatches instead of a colour bar. ``None`` hides the area
+        layer."""
         if values is None or not self.codes:
-            self.areas.visible = self.area_bar.visible = False
+            for glyph in (self.areas, self.raster_image, self.land):
+                glyph.visible = False
+            self.area_bar.visible = self.legend.visible = False
             return
         aligned = values.reindex(self.codes)
-        changed = {"value": pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)}
+        self._values = pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
         if "shown" in aligned:
             # The disclosed text, never the number behind a "c".
-            changed["shown"] = aligned["shown"].astype(object).fillna("–").tolist()
+            self._text["shown"] = aligned["shown"].astype(object).fillna("–").to_numpy()
             tooltips = [("area", "@name"), (label, "@shown")]
         for slot, (column, title) in zip("ab", (extra or {}).items(), strict=False):
-            changed[slot] = aligned[column].astype(str).fillna("").tolist()
+            self._text[slot] = aligned[column].astype(object).fillna("").astype(str).to_numpy()
             tooltips.append((title, f"@{slot}"))
+        self._label = label
+        self._top = float(categories[-1]["value"]) if categories else None
+        self.area_hover.tooltips = tooltips
+        self.area_mapper.update(palette=palette, low=low, high=high)
+        if categories:
+            # One colour per category for the pixels' majority (mean ≥ ½ is the last one).
+            self.raster_mapper.update(palette=[c["colour"] for c in categories[:2]],
+                                      low=float(categories[0]["value"]),
+                                      high=float(categories[-1]["value"]))
+        else:
+            self.raster_mapper.update(palette=palette, low=low, high=high)
+        self._show_legend(label, categories)
+        self._redraw()
+
+    def _show_legend(self, label: str, categories: list[dict] | None) -> None:
+        # The colour bar keeps the layer's title (what the page's tests and benchmarks read),
+        # but a categorical layer shows swatches instead: a bar would invent values between.
+        self.area_bar.title = label
+        self.area_bar.visible = not categories
+        self.legend.visible = bool(categories)
+        if not categories:
+            return
+        self.legend.title = label
+        for item, swatch, category in zip(self.legend.items, self._swatches,
+                                          [*categories, *[None] * MAX_CATEGORIES], strict=False):
+            item.visible = category is not None
+            if category is not None:
+                item.label = {"value": str(category["label"])}
+                swatch.glyph.fill_color = category["colour"]
+
+    def _redraw(self) -> None:
+        """Draw the current layer as polygons (the areas in view) or as the raster."""
+        if self.raster and self._polygons_off():
+            self._draw_raster()
+        else:
+            self._draw_polygons()
+
+    def _polygons_off(self) -> bool:
+        return not len(self._in_view)
+
+    def _draw_polygons(self) -> None:
+        idx = self._in_view
+        changed = {"value": self._values[idx],
+                   **{k: v[idx].tolist() for k, v in self._text.items()}}
         # Only the changed columns travel to the browser; the polygons stay where they are.
         _update(self.area_source, changed)
-        self.area_mapper.update(palette=palette, low=low, high=high)
-        self.area_bar.title = label
-        self.area_hover.tooltips = tooltips
-        self.areas.visible = self.area_bar.visible = True
+        self.areas.visible = True
+        self.raster_image.visible = self.land.visible = False
+
+    def _draw_raster(self) -> None:
+        assert self.pixels is not None
+        agg = self.pixels.aggregate(self._values, self._top)
+        changed = {"image": [agg["image"]], "shown": [agg["shown"]]}
+        if self._top is not None:
+            changed["top"] = [agg["top"]]
+            tooltips = [(self._label, "@top of @shown areas here"),
+                        ("small areas under this pixel", "@areas")]
+        else:
+            tooltips = [(f"{self._label}, mean of the areas shown", "@image{0.0}"),
+                        ("small areas under this pixel", "@areas"),
+                        ("of them with a shown value", "@shown")]
+        self.raster_source.data.update(changed)
+        self.raster_hover.tooltips = tooltips
+        self.areas.visible = False
+        self.raster_image.visible = self.land.visible = True
+
+    # --- zoom -------------------------------------------------------------------------------
+
+    def _on_ranges(self, event: RangesUpdate) -> None:
+        """After a pan or zoom: polygons when few enough areas are in view, else the raster."""
+        if None in (event.x0, event.x1, event.y0, event.y1):
+            return
+        self.zoom_to(event.x0, event.x1, event.y0, event.y1)
+
+    def zoom_to(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        """Show what a view of ``x0``–``x1`` × ``y0``–``y1`` metres needs: the polygons of the
+        areas in it when at most :data:`POLYGONS_IN_VIEW`, otherwise the raster."""
+        if not self.raster:
+            return
+        tree = self._tree()
+        found = np.sort(tree.query(shapely.box(min(x0, x1), min(y0, y1), max(x0, x1),
+                                               max(y0, y1))))
+        if 0 < len(found) <= POLYGONS_IN_VIEW:
+            if not np.array_equal(found, self._in_view):
+                self._in_view = found
+                xs, ys = charts.plain_paths(self.all_areas.iloc[found])
+                self.area_source.data = self._polygon_data(xs, ys)
+            self._draw_polygons()
+        else:
+            if len(self._in_view):
+                self._in_view = np.arange(0)
+                self.area_source.data = self._polygon_data([], [])
+            self._draw_raster()
+
+    def _tree(self) -> shapely.STRtree:
+        if getattr(self, "_strtree", None) is None:
+            self._strtree = shapely.STRtree(self.all_areas.geometry.to_numpy())
+        return self._strtree
+
+    # --- schools ----------------------------------------------------------------------------
+
+    def show_school_layer(self, points: gpd.GeoDataFrame | pd.DataFrame) -> None:
+        """Place and colour the schools from ``hubcore.display.school_points`` (points in
+        EPSG:27700 with ``value``/``shown`` and metadata in ``attrs["display"]``)."""
+        meta = points.attrs.get("display", {})
+        frame = pd.DataFrame({
+            "urn": points["urn"].to_numpy(), "name": points["name"].to_numpy(),
+            "type": points["type"].to_numpy(), "pupils": points["pupils"].to_numpy(),
+            "value": points["value"].to_numpy(float), "shown": points["shown"].to_numpy(),
+            "easting": points.geometry.x.to_numpy(), "northing": points.geometry.y.to_numpy()})
+        self._place_schools(frame, meta.get("title", ""), list(meta.get("colours", [])),
+                            meta.get("low", 0), meta.get("high", 1))
 
     def show_schools(self, schools: pd.DataFrame, value: str, label: str, palette: list[str],
                      low: float, high: float) -> None:
@@ -118,21 +450,28 @@ class AreaMap:
         located = schools[schools["easting"].notna()]
         numbers = pd.to_numeric(located[value], errors="coerce") if value in located else \
             pd.Series(np.nan, index=located.index)
-        values = {
+        frame = pd.DataFrame({
+            "urn": located["urn"].to_numpy(), "name": located["name"].to_numpy(),
+            "type": located["type"].to_numpy(),
+            "pupils": located["pupils"].fillna(0).astype(int).to_numpy(),
             "value": numbers.to_numpy(float),
             "shown": [("–" if pd.isna(v) else f"{v:g}") for v in numbers],
-        }
-        if list(self.school_source.data["urn"]) == located["urn"].tolist():
+            "easting": located["easting"].to_numpy(float),
+            "northing": located["northing"].to_numpy(float)})
+        self._place_schools(frame, label, palette, low, high)
+
+    def _place_schools(self, frame: pd.DataFrame, label: str, palette: list[str],
+                       low: float, high: float) -> None:
+        values = {"value": frame["value"].to_numpy(float), "shown": frame["shown"].tolist()}
+        if list(self.school_source.data["urn"]) == frame["urn"].tolist():
             # The same schools: recolour them without sending their places again.
             _update(self.school_source, values)
         else:
             self.school_source.data = {
-                "easting": located["easting"].to_numpy(float),
-                "northing": located["northing"].to_numpy(float),
-                "name": located["name"].tolist(),
-                "urn": located["urn"].tolist(),
-                "type": located["type"].tolist(),
-                "pupils": located["pupils"].fillna(0).astype(int).tolist(),
+                "easting": frame["easting"].to_numpy(float),
+                "northing": frame["northing"].to_numpy(float),
+                "name": frame["name"].tolist(), "urn": frame["urn"].tolist(),
+                "type": frame["type"].tolist(), "pupils": frame["pupils"].tolist(),
                 **values,
             }
         self.school_mapper.update(palette=palette, low=low, high=high)

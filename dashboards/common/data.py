@@ -19,8 +19,9 @@ from hubcore import data_version, display, store
 from hubcore.access import Role, Scope
 from hubcore.metrics import report
 
-#: Scopes spanning more LAs than this are drawn at national zoom (LA outlines, no small areas):
-#: a browser cannot usefully show tens of thousands of polygons at once.
+#: Scopes spanning more LAs than this are drawn at national zoom (the small areas as a raster
+#: until zoomed in, ``area_map.AreaMap``): a browser cannot usefully show tens of thousands of
+#: polygons at once.
 MAX_DETAILED_LAS = 12
 #: Simplification per display scale, metres: small areas for a hub; LAs at national zoom.
 SIMPLIFY_M = {"lsoa": 25.0, "lad": 250.0}
@@ -136,11 +137,12 @@ def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
 def area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFrame:
     """The overview map's area layer (``hubcore.display.area_layer``) from the cached frames."""
     engine, scope = engine_for(url), _scope(key)
+    areas = boundaries(url, key, "lsoa")  # each layer carries its areas' (cached) geometry
     if layer == "deprivation":
-        return display.area_layer(engine, scope, layer, areas=boundaries(url, key, "lsoa"))
+        return display.area_layer(engine, scope, layer, areas=areas)
     if layer == "neet":
-        return display.area_layer(engine, scope, layer, neet=area_neet(url, key))
-    return display.area_layer(engine, scope, layer, benchmark,
+        return display.area_layer(engine, scope, layer, areas=areas, neet=area_neet(url, key))
+    return display.area_layer(engine, scope, layer, benchmark, areas=areas,
                               coverage=area_measure(url, key, benchmark))
 
 
@@ -197,6 +199,7 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     """Fill this process's cache with what the pages' first sessions read for ``key`` (called
     when the server starts, so a hub lead's first page does not pay the cold reads). Each call
     is made exactly as the pages make it, so the cache keys match."""
+    from dashboards.common import area_map
     from dashboards.employers import EmployerSupply
     from hubcore.errors import HubcoreError
 
@@ -204,7 +207,11 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     jobs = EmployerSupply.param
     calls = [
         lambda: boundaries(url, key, "lad"),
-        lambda: None if national_zoom(url, key) else boundaries(url, key, "lsoa"),
+        lambda: boundaries(url, key, "lsoa"),
+        # National zoom draws the small areas as a raster: its pixel table (and Datashader's
+        # compiled code) is built here, not in the first session.
+        lambda: area_map.prepare(boundaries(url, key, "lsoa")) if national_zoom(url, key)
+        else None,
         lambda: [overview_schools(url, key, p) for p in list(periods(url, key).values())[:1]],
         lambda: area_neet(url, key),
         lambda: flows(url, key),
@@ -212,8 +219,7 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
         lambda: suggested_matches(url, key),
         lambda: what_it_takes(url, key, jobs.benchmark.default, jobs.target_pct.default,
                               jobs.radius_km.default),
-        *(lambda b=b: None if national_zoom(url, key) else area_measure(url, key, b)
-          for b in benchmarks),
+        *(lambda b=b: area_measure(url, key, b) for b in benchmarks),
     ]
     for call in calls:
         try:

@@ -1,0 +1,212 @@
+"""Map layers as plain data (``hubcore.display.maps``) and the area map that draws them
+(``dashboards.common.area_map``): GeoDataFrames in British National Grid with the documented
+columns and disclosed text, the legend each kind of layer gets, the raster's per-pixel mean
+worked out by hand on awkward shapes, and the swap between raster and polygons on zoom.
+
+The NEET figures reuse the small hub of ``tests/test_display.py`` (its hand-worked cases:
+12 leavers with one in custody and two NEET; 7 with none NEET; 8 with 7 NEET), here given
+boundaries: three boxes in one LA and a fourth area in another LA outside the hub.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from hubcore import display, models, palettes
+from tests.test_display import ANALYST, HOME_1, HOME_2, HOME_3, _rows, small_hub  # noqa: F401
+
+C = "c"
+BNG = "EPSG:27700"
+OUTSIDE = "E01000009"
+#: The hub's three areas: 1 km boxes side by side, deciles 3, 7 and 1; one area elsewhere.
+BOXES = {HOME_1: box(400000, 300000, 401000, 301000), HOME_2: box(401000, 300000, 402000, 301000),
+         HOME_3: box(402000, 300000, 403000, 301000), OUTSIDE: box(500000, 300000, 501000, 301000)}
+DECILES = {HOME_1: 3, HOME_2: 7, HOME_3: 1, OUTSIDE: 5}
+
+
+@pytest.fixture
+def mapped_hub(small_hub):  # noqa: F811 - the fixture imported above
+    _rows(small_hub, models.Area, [
+        {"code": code, "kind": "lsoa", "name": f"Area {code[-1]}",
+         "parent_code": "E06000009" if code == OUTSIDE else "E06000001",
+         "imd_decile": DECILES[code], "imd_rank": 1000 * DECILES[code],
+         "geometry": shapely.to_wkb(geom)} for code, geom in BOXES.items()])
+    return small_hub
+
+
+# --- the display layer ------------------------------------------------------------------------
+
+
+def test_neet_layer_is_a_geodataframe_in_bng_with_the_disclosed_text(mapped_hub):
+    layer = display.area_layer(mapped_hub, ANALYST, "neet")
+    assert layer.crs == BNG
+    assert layer.index.name == "code"
+    assert {"name", "value", "shown", "leavers", "geometry"} <= set(layer.columns)
+    assert layer["value"].dtype == "float64"
+    # Area 1: base 11 with 2 NEET (rate would give 2 back): "c", NaN. Area 2: 0 of 7, a true
+    # zero. Area 3: 7 of 8 NEET: "c" (the one who is not would follow).
+    assert layer.loc[HOME_1, "shown"] == C and np.isnan(layer.loc[HOME_1, "value"])
+    assert layer.loc[HOME_2, "shown"] == "0" and layer.loc[HOME_2, "value"] == 0.0
+    assert layer.loc[HOME_3, "shown"] == C and np.isnan(layer.loc[HOME_3, "value"])
+    assert layer.loc[HOME_1, "leavers"] == "11"
+    # Each row carries its own boundary and name from the area table.
+    assert layer.loc[HOME_2, "geometry"].equals(BOXES[HOME_2])
+    assert layer.loc[HOME_3, "name"] == "Area 3"
+    meta = layer.attrs["display"]
+    assert meta["kind"] == "continuous" and meta["colours"] == palettes.RATE
+    assert meta["tooltips"] == {"leavers": "leavers"}
+    assert "fewer than 6" in meta["note"]
+
+
+def test_deprivation_layer_holds_every_area_of_the_hub_and_only_those(mapped_hub):
+    layer = display.area_layer(mapped_hub, ANALYST, "deprivation")
+    assert layer.crs == BNG
+    assert sorted(layer.index) == [HOME_1, HOME_2, HOME_3]  # not the other LA's area
+    assert layer["value"].to_dict() == {HOME_1: 3.0, HOME_2: 7.0, HOME_3: 1.0}
+    assert layer["shown"].to_dict() == {HOME_1: "3", HOME_2: "7", HOME_3: "1"}
+    assert layer.attrs["display"]["kind"] == "continuous"
+    assert round(float(layer.geometry.area.sum())) == 3_000_000  # three 1 km² boxes
+
+
+def _coverage() -> pd.DataFrame:
+    # By hand: area 1 has 3 schools near, all below (cold); area 2 has 2, one below; area 3
+    # has none (not a cold spot: nothing to be below).
+    return pd.DataFrame({"code": [HOME_1, HOME_2, HOME_3], "schools_nearby": [3, 2, 0],
+                         "schools_below": [3, 1, 0], "pct_below": [100.0, 50.0, np.nan],
+                         "cold_spot": [True, False, False]})
+
+
+def test_cold_spot_layer_is_categorical_yes_no(mapped_hub):
+    layer = display.area_layer(mapped_hub, ANALYST, "cold", coverage=_coverage())
+    assert layer.crs == BNG
+    assert layer["value"].tolist() == [1.0, 0.0, 0.0]
+    assert layer["shown"].tolist() == ["yes", "no", "no"]
+    assert layer["schools_nearby"].tolist() == ["3", "2", "0"]
+    meta = layer.attrs["display"]
+    assert meta["kind"] == "categorical"
+    assert [(c["value"], c["label"]) for c in meta["categories"]] == [
+        (0.0, "not a cold spot"), (1.0, "cold spot")]
+    gap = display.area_layer(mapped_hub, ANALYST, "gap", coverage=_coverage())
+    assert gap["shown"].tolist() == ["100", "50", "–"]
+    assert np.isnan(gap.loc[HOME_3, "value"])
+    assert gap.attrs["display"]["kind"] == "continuous"
+
+
+def test_school_points_are_points_in_bng(mapped_hub):
+    table = pd.DataFrame({"urn": [100001, 100002, 100003], "name": ["Alpha", "Beta", "Gamma"],
+                          "type": ["Secondary", "Secondary", None], "pupils": [900, 450, 10],
+                          "easting": [400000.0, 405000.0, np.nan],
+                          "northing": [300000.0, 302000.0, np.nan],
+                          "achieved": [5.0, np.nan, 8.0], "bm5": [100.0, 75.0, np.nan]})
+    points = display.school_points(mapped_hub, ANALYST, table=table)
+    assert points.crs == BNG
+    assert points["urn"].tolist() == [100001, 100002]  # Gamma has no location
+    assert points.geometry.iloc[1].equals(shapely.Point(405000, 302000))
+    assert points["shown"].tolist() == ["5", "–"]
+    assert np.isnan(points["value"].iloc[1])
+    bm5 = display.school_points(mapped_hub, ANALYST, 5, table=table)
+    assert bm5["value"].tolist() == [100.0, 75.0] and bm5.attrs["display"]["high"] == 100
+
+
+def test_map_layers_are_page_sources():
+    # The attacker test iterates display.SOURCES: the map layers must be there.
+    assert display.SOURCES["area_layer"] is display.area_layer
+    assert display.SOURCES["school_points"] is display.school_points
+
+
+# --- the area map -----------------------------------------------------------------------------
+
+
+def _gdf(codes, geometries, **columns):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame({"code": codes, "name": [f"n{c}" for c in codes], **columns},
+                            geometry=geometries, crs=BNG)
+
+
+@pytest.mark.parametrize("layer", ["deprivation", "neet", "gap", "cold"])
+def test_categorical_layers_get_a_legend_and_continuous_ones_a_colour_bar(mapped_hub, layer):
+    from dashboards.common.area_map import AreaMap
+
+    frame = display.area_layer(mapped_hub, ANALYST, layer, coverage=_coverage())
+    areas = _gdf(list(BOXES)[:3], list(BOXES.values())[:3])
+    amap = AreaMap(areas, areas.iloc[0:0], "H1")
+    amap.show_layer(frame)
+    categorical = layer == "cold"  # yes/no: the only categorical layer
+    assert amap.legend.visible is categorical
+    assert amap.area_bar.visible is (not categorical)
+    if categorical:
+        shown = [item.label["value"] for item in amap.legend.items if item.visible]
+        assert shown == ["not a cold spot", "cold spot"]
+        colours = [s.glyph.fill_color for s in amap._swatches[:2]]
+        assert colours == palettes.COLD
+        # The legend sits outside the plot, never over the data.
+        assert amap.legend in amap.figure.below
+    # Either way the bar keeps the layer's title (what the page's browser tests read).
+    assert amap.area_bar.title == frame.attrs["display"]["title"]
+
+
+def _pixel_areas():
+    # A raster of 2 × 1 pixels of 20 × 10 m over x 0–40, y 0–10; 3 × 3 sub-pixels each, centres
+    # at x = 3.3, 10, 16.7 | 23.3, 30, 36.7 and y = 1.7, 5, 8.3.
+    # Area 0 (x 0–15): 6 sub-pixel centres in pixel 0, plus its own point: weight 7.
+    # Area 1 (x 15–22): 3 sub-pixel centres (x = 16.7) in pixel 0, plus its point (x 18.5): 4.
+    # Area 2 (a 0.5 m box at x 30.5): no sub-pixel centre; its point puts it in pixel 1: 1.
+    return _gdf(["A0", "A1", "A2"], [box(0, 0, 15, 10), box(15, 0, 22, 10),
+                                     box(30.5, 4.5, 31, 5)])
+
+
+def test_pixel_mean_is_weighted_by_area_and_leaves_suppressed_areas_out():
+    from dashboards.common.area_map import PixelIndex
+
+    index = PixelIndex(_pixel_areas(), (0.0, 40.0), (0.0, 10.0), 2, 1)
+    agg = index.aggregate(np.array([10.0, 20.0, 50.0]))
+    assert agg["image"].shape == (1, 2)
+    assert agg["image"][0, 0] == pytest.approx((7 * 10 + 4 * 20) / 11)  # 13.64
+    assert agg["image"][0, 1] == pytest.approx(50.0)
+    assert agg["areas"].tolist() == [[2, 1]] and agg["shown"].tolist() == [[2, 1]]
+    # Area 1 suppressed (NaN): the pixel shows area 0's value alone, never a filled-in one.
+    hidden = index.aggregate(np.array([10.0, np.nan, np.nan]))
+    assert hidden["image"][0, 0] == pytest.approx(10.0)
+    assert np.isnan(hidden["image"][0, 1])  # only a suppressed area: no value, drawn grey
+    assert hidden["areas"].tolist() == [[2, 1]] and hidden["shown"].tolist() == [[1, 0]]
+    # A yes/no layer: how many areas under each pixel are "yes".
+    yes = index.aggregate(np.array([1.0, 0.0, 1.0]), top=1.0)
+    assert yes["top"].tolist() == [[1, 1]]
+
+
+def test_raster_carries_numbers_only_and_zooming_in_swaps_to_polygons(monkeypatch):
+    from dashboards.common import area_map
+
+    areas = _pixel_areas()
+    layer = pd.DataFrame({"value": [10.0, np.nan, 50.0], "shown": ["10", C, "50"]},
+                         index=pd.Index(["A0", "A1", "A2"], name="code"))
+    layer.attrs["display"] = {"title": "rate", "colours": ["#fff", "#000"], "low": 0,
+                              "high": 100, "tooltips": {}, "kind": "continuous"}
+    amap = area_map.AreaMap(areas, areas.iloc[0:0], "H1", raster=True)
+    amap.show_layer(layer)
+    assert amap.raster_image.visible and amap.land.visible and not amap.areas.visible
+    assert amap.area_source.data["code"] == []  # no polygon sent at national zoom
+    for name, column in amap.raster_source.data.items():  # no text, so no "c" to leak
+        assert all(np.asarray(v).dtype.kind in "fi" for v in column), name
+    hover = dict(amap.raster_hover.tooltips)
+    assert hover["small areas under this pixel"] == "@areas"
+    # Zoom in on areas 0 and 1: their polygons, with the disclosed text in the hover.
+    monkeypatch.setattr(area_map, "POLYGONS_IN_VIEW", 2)
+    amap.zoom_to(0, 21, 0, 10)
+    assert amap.areas.visible and not amap.raster_image.visible
+    assert amap.area_source.data["code"] == ["A0", "A1"]
+    assert amap.area_source.data["shown"] == ["10", C]
+    # A filter change while zoomed in recolours the polygons in place.
+    amap.show_layer(layer.assign(value=[30.0, np.nan, 40.0], shown=["30", C, "40"]))
+    assert amap.area_source.data["shown"] == ["30", C]
+    # Zoom out: more areas in view than polygons allowed, so the raster again.
+    amap.zoom_to(-100, 100, -50, 50)
+    assert amap.raster_image.visible and not amap.areas.visible
+    # The new values, area 1's pixels (only suppressed) without one: 30 and 40, never 20.
+    image = amap.raster_source.data["image"][0]
+    assert sorted(np.unique(image[~np.isnan(image)]).tolist()) == [30.0, 40.0]

@@ -23,10 +23,14 @@ PAGES = {
 def page_factories(url: str) -> dict[str, Callable]:
     """One factory per page, each building a fresh page over ``url`` for every session."""
     from dashboards.common.page import served_page
+    from dashboards.index import Landing
 
     # Functions, not partials: Panel serves a function's result but would display a partial.
-    return {name: (lambda component=component: served_page(component, url))
-            for name, component in components().items()}
+    # "/" is the suite's own landing page (instead of Panel's index of apps, which fetches
+    # fonts and scripts from other hosts).
+    return {"/": lambda: served_page(Landing, url),
+            **{name: (lambda component=component: served_page(component, url))
+               for name, component in components().items()}}
 
 
 def components() -> dict[str, type]:
@@ -80,7 +84,7 @@ def serve(
         announce(f"  Cache not warmed ({type(exc).__name__}: {exc}); pages will read on demand")
     announce(
         f"Serving the Careers Hub dashboards over {db.describe(url)}\n"
-        f"  Open http://{host}:{port}/overview   (Ctrl+C to stop)"
+        f"  Open http://{host}:{port}/   (Ctrl+C to stop)"
     )
     server = pn.serve(
         page_factories(url),

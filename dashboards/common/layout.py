@@ -11,11 +11,10 @@ import pandas as pd
 import panel as pn
 import param
 
+from hubcore import notices
+
 ACCENT = "#1f4e79"
-SYNTHETIC_NOTICE = (
-    "**Synthetic demonstration data.** Every school, employer and young person on this page is "
-    "generated; no real person or place is described."
-)
+SYNTHETIC_NOTICE = notices.synthetic_notice_markdown()  # worded once, in hubcore.notices
 
 
 #: The page around every dashboard: a header bar, the filters in a column on the left and the

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import defaults, store
+from hubcore import defaults, notices, store
 from hubcore.access import Role, Scope
 from hubcore.benchmarks import (
     ENGLAND_NEET_NK_PERCENT_2025,
@@ -29,7 +29,8 @@ from hubcore.benchmarks import (
     benchmark_name,
 )
 from hubcore.display import briefing as shown
-from hubcore.display.briefing import ID, cell
+from hubcore.display.base import plural
+from hubcore.display.briefing import COMPASS, ENCOUNTER_LOG, ID, cell
 from hubcore.display.briefing import MISSING as MISSING  # noqa: F401  (re-exported: renderers, tests)
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
@@ -46,10 +47,7 @@ SOURCES_COMMON = (
     "Encounters, employer offers, destinations and hand-overs: the hub's own records.",
     "England NEET/not-known, ages 16-17, 2025: DfE NEET and participation statistics.",
 )
-SYNTHETIC_NOTICE = (
-    "SYNTHETIC DATA - this briefing is generated from a fictional demo hub. "
-    "No figure describes a real school, employer or young person."
-)
+SYNTHETIC_NOTICE = notices.SYNTHETIC_NOTICE  # worded once, in hubcore.notices
 DISCLOSURE_NOTE = (
     "Disclosure control: counts of people under 6 are shown as 'c', as are percentages and "
     "statistics whose base is under 6; percentages to 1 decimal place."
@@ -198,6 +196,8 @@ def _benchmark_table(frame: pd.DataFrame) -> Table:
     meta = frame.attrs["display"]
     frameworks, compared = meta["frameworks"], meta["compared"]
     note = (
+        f"Source: each school's latest {COMPASS}; coverage of benchmarks 5-8 on the maps "
+        f"is measured {ENCOUNTER_LOG} instead, so the two can differ. "
         "Frameworks are never mixed: each column is one framework and academic year. "
         + ("Both 2014 and 2024 frameworks are present. " if len(frameworks) > 1 else "")
         + "National figures (CEC) exist for the 2014 framework only"
@@ -230,11 +230,12 @@ def _benchmark_table(frame: pd.DataFrame) -> Table:
         for b in range(1, 9):
             rows[b - 1].append(cell(rec[f"pct_bm{b}"], 1))
         for i, col in enumerate(extra):
-            text = cell(rec[col], {"schools": 0, "pct_all_eight": 1}.get(col, 2))
+            text = cell(rec[col], 0 if col == "schools" else 1)
             if col in ("national_mean_achieved", "vs_national") and not rec["national_published"]:
                 text = NOT_PUBLISHED
             rows[8 + i].append(text)
-    return Table(meta["title"], tuple(columns), tuple(map(tuple, rows)), (), note)
+    title = f"{meta['title']} ({COMPASS})"
+    return Table(title, tuple(columns), tuple(map(tuple, rows)), (), note)
 
 
 def _transitions(
@@ -262,7 +263,8 @@ def _transitions(
             "pct_open_of_referred": ("% still open", 1),
         },
         counts=("leavers", "referred"),
-        note="Leavers: young people in the cohort. Referred: hand-overs with a referral date, "
+        note="Leavers: everyone in the cohort and year group, custody included (the NEET "
+        "table's base leaves custody out). Referred: hand-overs with a referral date, "
         "as a % of leavers; contacted, engaged, lost and still open are % of referred (lost "
         "includes those never contacted; engaged + lost + still open + closed = 100). Year 11 "
         "and Year 13 apart; hand-overs to the National Careers Service and to LA tracking are "
@@ -291,12 +293,7 @@ def _transitions(
         note=f"Overdue: not referred more than {tr.OVERDUE_DAYS} days after leaving, "
         f"as of {frames.as_of.isoformat()}. NCS and LA tracking apart.",
     )
-    la_period = neet.attrs["display"]["la_period"]
-    la_note = (
-        "LA published rate not available for this area"
-        if la_period is None
-        else f"LA rate: latest published, ages 16-17 ({la_period}), Year 11 rows only"
-    )
+    la_note = neet.attrs["display"]["la_note"]
     neet_t = _table(
         neet.attrs["display"]["title"],
         neet,
@@ -304,7 +301,7 @@ def _transitions(
             "cohort": ("Cohort", ID),
             "year_group": ("Year", ID),
             "measured": ("Measured", None),
-            "denominator": ("Leavers", None),
+            "denominator": ("Leavers outside custody", 0),
             "neet_pct": ("NEET %", 1),
             "not_known_pct": ("Not known %", 1),
             "neet_nk_pct": ("NEET + NK %", 1),
@@ -314,8 +311,9 @@ def _transitions(
             "vs_england_neet": ("NEET vs England (pp)", 1),
         },
         counts=("denominator",),
-        note=f"Each leaver counted once, by the record current at the end of December, January "
-        "and February (their average, as DfE publishes), else on the snapshot date named; "
+        note=f"{neet.attrs['display']['note']} Each leaver counted once, by the record "
+        "current at the end of December, January and February (their average, as DfE "
+        "publishes), else on the snapshot date named; "
         "leavers with no record count as not known; custody is left out of the base. "
         f"{la_note}. England for Year 11 leavers (age 16): 2025 Dec-Feb, ages 16-17, NEET "
         f"{ENGLAND_NEET_PERCENT_2025}%, not known {ENGLAND_NOT_KNOWN_PERCENT_2025}%, both "
@@ -358,13 +356,14 @@ def gather(
         {
             "urn": ("URN", ID),
             "name": ("School", None),
-            "kind": ("Type", None),
+            "kind_label": ("Type", None),
             "coverage": ("Value", 2),
         },
         note=(
-            f"Academic year {year}. {gaps_meta['below']} of {gaps_meta['schools']} schools "
-            "below threshold. Thresholds follow the school's kind of institution (school, "
-            "college, special school) and the framework in force that year."
+            f"Academic year {year}, {ENCOUNTER_LOG}. {gaps_meta['below']} of "
+            f"{plural(gaps_meta['schools'], 'school')} below threshold. Thresholds follow "
+            "the school's kind of institution (school, college, special school) and the "
+            "framework in force that year."
             if has_encounters
             else f"{cov.NOTE_NO_ENCOUNTERS.capitalize()} for these schools: coverage of "
             "benchmarks 5-8 cannot be measured."
@@ -409,7 +408,8 @@ def gather(
             "nearest_km": ("Nearest km", 2),
         },
         note=(
-            f"{len(spots)} cold spot(s) of {spots.attrs['display']['areas']} small areas."
+            f"{plural(len(spots), 'cold spot')} of "
+            f"{plural(spots.attrs['display']['areas'], 'small area')}."
             if has_encounters
             else f"{cov.NOTE_NO_ENCOUNTERS.capitalize()}: cold spots cannot be measured."
         ),

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from hubcore import palettes
+from hubcore import notices, palettes
 from hubcore.briefing import style
 from hubcore.briefing.content import Briefing, MapLayers, Table
 
@@ -378,7 +378,7 @@ def page_frame(fig: Figure, briefing: Briefing, heading: str, page: int | None =
         fig.text(
             0.97,
             0.955,
-            "SYNTHETIC DATA",
+            notices.SYNTHETIC_TAG,
             fontsize=11,
             fontweight="bold",
             ha="right",

@@ -11,6 +11,7 @@ import io
 
 from matplotlib.backends.backend_pdf import PdfPages
 
+from hubcore import notices
 from hubcore.briefing import pages, style
 from hubcore.briefing.content import Briefing
 
@@ -19,7 +20,8 @@ def metadata(briefing: Briefing) -> dict[str, object]:
     """PDF document information: fixed, no creation date (it would change every build)."""
     return {
         "Title": f"Careers Hub briefing: {briefing.title} ({briefing.as_of.isoformat()})",
-        "Subject": briefing.scope_label + (" - SYNTHETIC DATA" if briefing.synthetic else ""),
+        "Subject": briefing.scope_label
+        + (f" - {notices.SYNTHETIC_TAG}" if briefing.synthetic else ""),
         "Creator": "hubcore briefing",
         "Producer": "hubcore briefing (matplotlib)",
         "CreationDate": None,

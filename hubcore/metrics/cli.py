@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from hubcore import defaults, disclosure, store
+from hubcore import defaults, disclosure, notices, store
 from hubcore.access import Scope
 from hubcore.cli_common import add_common, open_engine
 from hubcore.errors import HubcoreError
@@ -112,6 +112,7 @@ def handle(args: argparse.Namespace) -> int:
             "report": args.kind,
             "hub": hub_id,
             "synthetic": bool(hub.get("synthetic")),
+            **({"notice": notices.SYNTHETIC_NOTICE} if hub.get("synthetic") else {}),
             "disclosure": f"counts of people under {disclosure.THRESHOLD} shown as "
             f"'{disclosure.SUPPRESSED}'; percentages rounded to one decimal",
         }

@@ -80,8 +80,13 @@ from hubcore.display.maps import (
     school_points,
 )
 from hubcore.display.overview import (
+    la_names,
+    overview_columns,
     overview_schools,
+    overview_sentences,
     overview_summary,
+    overview_table,
+    select_schools,
 )
 from hubcore.display.profile import (
     profile_benchmarks,
@@ -177,12 +182,16 @@ __all__ = [
     "flow_nodes",
     "flow_segments",
     "funnel_bars",
+    "la_names",
     "lag_histogram",
     "neet_bars",
     "numeric",
     "overdue_list",
+    "overview_columns",
     "overview_schools",
+    "overview_sentences",
     "overview_summary",
+    "overview_table",
     "profile_benchmarks",
     "profile_destination_bars",
     "profile_destinations",
@@ -194,6 +203,7 @@ __all__ = [
     "pupil_handovers",
     "school_points",
     "schools",
+    "select_schools",
     "spare_offers",
     "suggested_matches",
     "text",

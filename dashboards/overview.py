@@ -1,7 +1,14 @@
 """Area overview: the hub's small areas shaded by a chosen layer (deprivation, NEET rate,
 coverage gap on a benchmark, cold spots) with its schools and colleges as points coloured by a
-chosen benchmark; filters for benchmark, school type, assessment period and LA; a linked table
-with CSV and XLSX download. Clicking a school opens its profile.
+chosen benchmark; filters for benchmark, school type, assessment period and LA; a sortable,
+filterable table of the schools with CSV and XLSX downloads of every row. Clicking a school
+opens its profile.
+
+The page follows the DataStore / View shape of :mod:`dashboards.common.page`:
+:class:`AreaOverview` holds the filters (all of them in the URL, the school types as
+``?types=special,fe_college``) and the cached reads; the summary, the map and the table are
+views built once and updated in place. Every figure and sentence comes from
+:mod:`hubcore.display.overview`; this module only arranges them.
 
 Serve with ``hubcore serve`` (or ``panel serve dashboards/*.py``); in a notebook,
 ``AreaOverview(db_url=...)`` displays the same component.
@@ -13,11 +20,12 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.common import data, layout, maps
+from dashboards.common import data, layout, maps, tables
 from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, default_scope
-from dashboards.common.page import HubPage, served_page
-from hubcore import benchmarks, codes, display, palettes
+from dashboards.common.page import HubPage, UrlList, View, served_page
+from hubcore import benchmarks, codes
+from hubcore.display import overview as shown
 from hubcore.errors import HubcoreError
 
 LAYERS = {
@@ -30,205 +38,84 @@ BENCHMARK_CHOICES = {"Benchmarks fully achieved (0–8)": 0} | {
     f"BM{b} {benchmarks.benchmark_name(b)}": b for b in benchmarks.BENCHMARKS
 }
 ALL_LAS = "All local authorities"
-#: Schools the table shows at most (every hub at once is thousands; the downloads hold all).
-TABLE_ROWS = 200
-TABLE_COLUMNS = {
-    "name": "School or college",
-    "urn": "URN",
-    "type": "Type",
-    "la_gss": "LA",
-    "pupils": "Pupils",
-    "assessed_on": "Assessed",
-    "achieved": "Benchmarks achieved",
-    "change_achieved": "Change",
-    **{f"bm{b}": f"BM{b} %" for b in benchmarks.BENCHMARKS},
-    "bm5_min_per_pupil": "BM5 encounters per pupil (lowest year)",
-    "bm6_by16_pct": "BM6 reach by 16 %",
-    "pal_met": "PAL six encounters met",
-    "bm8_by16_pct": "BM8 guidance by 16 %",
-}
+#: The filters that choose the schools shown (the map layer and benchmark only recolour).
+SCHOOL_FILTERS = ("hub_id", "school_types", "period", "la")
 
 
 class AreaOverview(HubPage):
-    """The area overview as a component (served page or notebook cell)."""
+    """The area overview as a component (served page or notebook cell): the page's state
+    (filters, cached reads) and the views that show it."""
 
     page_title = "Careers Hub · area overview"
     url_params = {"hub_id": "hub", "layer": "layer", "benchmark": "bm", "period": "period",
-                  "la": "la"}
+                  "la": "la", "school_types": "types"}
 
     offers_all_hubs = True
 
     layer = param.Selector(default="deprivation", objects=list(LAYERS.values()))
     benchmark = param.Integer(default=0, bounds=(0, 8), doc="0 = benchmarks achieved")
-    school_types = param.ListSelector(default=list(codes.SCHOOL_KINDS),
-                                      objects=list(codes.SCHOOL_KINDS))
-    period = param.Selector(default=None, objects=[], allow_None=True, doc="assessment period")
+    school_types = UrlList(default=list(codes.SCHOOL_KINDS), objects=list(codes.SCHOOL_KINDS),
+                           doc="kinds of school shown (codes of hubcore.codes.SCHOOL_KINDS)")
+    period = param.Selector(default=None, objects=[], allow_None=True,
+                            doc="assessment period, YYYY-MM-DD|framework")
     # Its LAs are known once the hub is: a link's ?la= is checked then (HubPage._check_link).
-    la = param.Selector(default=ALL_LAS, objects=[ALL_LAS], check_on_set=False)
+    la = param.Selector(default=ALL_LAS, objects=[ALL_LAS], check_on_set=False,
+                        doc="local authority (GSS code) or all of them")
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._summary = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=600)
-        # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
-        # Bokeh pane that has been drawn.
-        self._map_box = pn.Column(self._map, sizing_mode="stretch_width")
-        self._area_map: AreaMap | None = None
-        self._table = layout.table(height=420, max_rows=TABLE_ROWS)
-        self._downloads = pn.Row(
-            pn.widgets.FileDownload(callback=self._csv, filename="schools.csv",
-                                    label="Download CSV", button_type="primary"),
-            pn.widgets.FileDownload(callback=self._xlsx, filename="schools.xlsx",
-                                    label="Download XLSX"),
-        )
         self._briefing = layout.briefing_button(self._engine, self._briefing_scope)
         with param.discard_events(self):
-            self._hub_changed()
-        self._refresh()
+            self._hub_choices()
         self._briefing_for_hub()
+        self.show(Summary(self), SchoolMap(self), SchoolTable(self))
         self._check_link()
 
-    # --- filters that depend on the hub -----------------------------------------------------
+    # --- state: choices that depend on the hub ----------------------------------------------
 
-    def _hub_changed(self) -> None:
+    def _hub_choices(self) -> None:
+        """The periods and LAs of the hub, keeping the chosen ones where the hub has them."""
         if self.hub_id is None:
             return
-        self._area_map = None  # new geometry: the map is rebuilt on the next refresh
-        periods = data.periods(self._url, self._key)
+        periods = self.read(data.periods)
         self.param.period.objects = list(periods.values())
         self.param.period.names = periods
         if self.period not in periods.values():
             self.period = next(iter(periods.values()), None)
-        las = sorted(data.schools(self._url, self._key)["la_gss"].dropna().unique())
-        self.param.la.objects = [ALL_LAS, *las]
+        codes_ = self.read(data.schools)["la_gss"].dropna().unique()
+        names = shown.la_names(self._engine, codes_)
+        by_name = dict(sorted(((name, code) for code, name in names.items()),
+                              key=lambda item: item[0].casefold()))
+        self.param.la.objects = [ALL_LAS, *by_name.values()]
+        self.param.la.names = {ALL_LAS: ALL_LAS, **by_name}
         if self.la not in self.param.la.objects:
             self.la = ALL_LAS
 
-    @param.depends("hub_id", watch=True)
-    def _on_hub(self) -> None:
-        # A new hub means new geometry and possibly cold reads: show the spinner meanwhile.
-        self._map_box.loading = True
-        try:
-            with param.discard_events(self):
-                self._hub_changed()
-            self._refresh()
-        finally:
-            self._map_box.loading = False
+    def on_change(self, changed: set[str]) -> None:
+        if "hub_id" in changed:
+            self._hub_choices()
 
-    # --- data -------------------------------------------------------------------------------
+    def empty(self) -> str | None:
+        if self.hub_id is None:
+            return ("No hub in this database yet. Import schools and boundaries "
+                    "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")
+        if self.read(data.schools).empty:
+            return layout.md("{hub} has no member schools yet.", hub=self._hub_name())
+        return None
+
+    # --- state: cached reads ----------------------------------------------------------------
 
     def schools_table(self) -> pd.DataFrame:
         """The schools the filters keep, with their benchmarks at the chosen period and their
-        encounter coverage (what the table shows and the downloads hold)."""
-        # Figures and their disclosure come from hubcore.display; the filters pick rows.
-        table = data.overview_schools(self._url, self._key, self.period)
-        keep = table["kind"].isin(self.school_types)
-        if self.la != ALL_LAS:
-            keep &= table["la_gss"] == self.la
-        return table[keep]
+        encounter coverage (:func:`hubcore.display.overview.overview_schools`): what the map
+        and the table show."""
+        table = self.read(data.overview_schools, self.period)
+        return shown.select_schools(table, self.school_types,
+                                    None if self.la == ALL_LAS else self.la)
 
-    def _csv(self):
-        from io import StringIO
-
-        from hubcore import spreadsheet
-
-        return StringIO(spreadsheet.to_csv(self._export()))
-
-    def _xlsx(self):
-        from io import BytesIO
-
-        from hubcore import spreadsheet
-
-        return BytesIO(spreadsheet.to_xlsx(self._export(), sheet_name="Schools"))
-
-    def _export(self) -> pd.DataFrame:
-        return self._export_of(self.schools_table())
-
-    @staticmethod
-    def _export_of(frame: pd.DataFrame) -> pd.DataFrame:
-        columns = [c for c in TABLE_COLUMNS if c in frame]
-        out = frame[columns].rename(columns=TABLE_COLUMNS)
-        if "Assessed" in out:
-            out["Assessed"] = pd.to_datetime(out["Assessed"]).dt.date
-        return out
-
-    # --- drawing ----------------------------------------------------------------------------
-
-    @param.depends("layer", "benchmark", "school_types", "period", "la", watch=True)
-    def _refresh(self) -> None:
-        if self.hub_id is None:
-            self._show([layout.empty_state(
-                "No hub in this database yet. Import schools and boundaries "
-                "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")])
-            return
-        hub = self._hub_row()
-        self._banner.visible = bool(hub["synthetic"])
-        if data.schools(self._url, self._key).empty:
-            self._show([layout.empty_state("{hub} has no member schools yet.",
-                                           hub=hub["name"])])
-            return
-        # A filter change takes tens of milliseconds: no loading spinner (it would cost more
-        # than the update), and only what changed is sent (see AreaMap and layout.show).
-        frame = self.schools_table()
-        self._summary.object = self._summary_text(hub, frame)
-        self._draw(frame)
-        layout.show(self._table, self._export_of(frame))
-        self._show([self._summary, self._map_box, self._downloads, self._table])
-
-    def _show(self, parts: list) -> None:
-        """Lay the body out, leaving it alone when it already holds these parts."""
-        if len(self._body) != len(parts) or any(
-                a is not b for a, b in zip(self._body, parts, strict=False)):
-            self._body[:] = parts
-
-    def _hub_row(self) -> pd.Series:
-        if self.hub_id == ALL_HUBS:
-            return pd.Series({"name": "All hubs", "synthetic": self._hubs["synthetic"].any()})
-        return self._hubs.loc[self.hub_id]
-
-    def _summary_text(self, hub, frame: pd.DataFrame) -> str:
-        lines = [layout.md("### {hub}", hub=hub["name"])]
-        summary = display.overview_summary(frame).iloc[0]
-        if summary["assessed"]:
-            lines.append(layout.md(
-                "{n} schools and colleges shown. Mean benchmarks fully achieved: "
-                "**{mean:.2f}** of 8 ({fw} framework).", n=summary["schools"],
-                mean=summary["mean_achieved"], fw=summary["framework"]))
-            if summary["national_note"]:
-                lines.append(layout.md("{note}", note=summary["national_note"]))
-        else:
-            lines.append(f"{len(frame)} schools and colleges shown; no assessment in this period.")
-        if len(frame) > TABLE_ROWS:
-            lines.append(f"The table below shows the first and last {TABLE_ROWS // 2} of "
-                         f"{len(frame):,}; the downloads hold every row.")
-        return "\n\n".join(lines)
-
-    def _draw(self, frame: pd.DataFrame) -> None:
-        if self._area_map is None:
-            national = data.national_zoom(self._url, self._key)
-            areas = data.boundaries(self._url, self._key, "lsoa").iloc[0:0] if national \
-                else data.boundaries(self._url, self._key, "lsoa")
-            self._area_map = AreaMap(areas, data.boundaries(self._url, self._key, "lad"),
-                                     self.hub_id)
-            self._map.object = self._area_map.figure
-        self._area_map.show_areas(*self._area_layer())
-        if self.benchmark == 0:
-            self._area_map.show_schools(frame, "achieved", "Benchmarks fully achieved",
-                                        maps.ACHIEVED_COLOURS, -0.5, 8.5)
-        else:
-            self._area_map.show_schools(frame, f"bm{self.benchmark}", f"BM{self.benchmark} %",
-                                        maps.PERCENT_COLOURS, 0, 100)
-
-    def _area_layer(self) -> tuple:
-        """Values, label, colours, range and tooltip columns for the chosen area layer."""
-        if data.national_zoom(self._url, self._key):
-            # Tens of thousands of small areas cannot be read (or drawn fast) at national
-            # zoom: the LA outlines carry the geography and the schools carry the data.
-            return (None, "", [], 0, 1)
-        layer = data.area_layer(self._url, self._key, self.layer, self.benchmark or 5)
-        meta = layer.attrs["display"]
-        return (layer, meta["title"], getattr(palettes, meta["palette"]), meta["low"],
-                meta["high"], meta["tooltips"])
+    def export(self) -> pd.DataFrame:
+        """Every row the table holds, as people read it (the downloads' content)."""
+        return shown.overview_table(self.schools_table())
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -248,7 +135,9 @@ class AreaOverview(HubPage):
             ),
             pn.pane.Markdown(
                 "Hover over an area or a school for details; click a school to open its "
-                "profile. Grey areas or points have no value (suppressed or not assessed)."
+                "profile. Grey areas or points have no value (suppressed or not assessed). "
+                "Benchmark percentages are the schools' Compass self-assessments; the "
+                "employers page measures BM5 and BM6 from the hub's encounter log."
             ),
             self._briefing,
         )
@@ -266,6 +155,90 @@ class AreaOverview(HubPage):
             raise HubcoreError("choose one hub for a briefing")
         return default_scope(self._engine, self.hub_id)
 
+
+class Summary(View):
+    """The hub's name and what the schools shown add up to."""
+
+    depends = SCHOOL_FILTERS
+
+    def build(self) -> pn.pane.Markdown:
+        self._text = pn.pane.Markdown(sizing_mode="stretch_width")
+        return self._text
+
+    def update(self) -> None:
+        summary = shown.overview_summary(self.page.schools_table())
+        lines = [layout.md("### {hub}", hub=self.page._hub_name())]
+        lines += [layout.md("{line}", line=line) for line in shown.overview_sentences(summary)]
+        self._text.object = "\n\n".join(lines)
+
+
+class SchoolMap(View):
+    """The small areas shaded by the chosen layer and the schools coloured by the chosen
+    benchmark. The geometry is sent once per hub; a filter change sends only the values."""
+
+    depends = (*SCHOOL_FILTERS, "layer", "benchmark")
+
+    def build(self) -> pn.Column:
+        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=600)
+        self._area_map: AreaMap | None = None
+        self._drawn_for = None  # the hub whose geometry the map holds
+        # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
+        # Bokeh pane that has been drawn.
+        return pn.Column(self._map, sizing_mode="stretch_width")
+
+    def update(self) -> None:
+        page = self.page
+        if self._drawn_for != (page.hub_id, page._key):
+            self._layout.loading = True  # new geometry, perhaps cold reads
+            try:
+                self._new_map()
+            finally:
+                self._layout.loading = False
+        # The layer as plain data (hubcore.display.area_layer, a GeoDataFrame with its
+        # colours and legend kind in attrs): at national zoom the map rasterises it.
+        self._area_map.show_layer(page.read(data.area_layer, page.layer, page.benchmark or 5))
+        frame = page.schools_table()
+        if page.benchmark == 0:
+            self._area_map.show_schools(frame, "achieved", "Benchmarks fully achieved",
+                                        maps.ACHIEVED_COLOURS, -0.5, 8.5)
+        else:
+            self._area_map.show_schools(frame, f"bm{page.benchmark}", f"BM{page.benchmark} %",
+                                        maps.PERCENT_COLOURS, 0, 100)
+
+    def _new_map(self) -> None:
+        page = self.page
+        # At national zoom the small areas are drawn as a raster until zoomed in (AreaMap).
+        self._area_map = AreaMap(page.read(data.boundaries, "lsoa"),
+                                 page.read(data.boundaries, "lad"), page.hub_id,
+                                 raster=page.read(data.national_zoom))
+        self._map.object = self._area_map.figure
+        self._drawn_for = (page.hub_id, page._key)
+
+
+class SchoolTable(View):
+    """The schools shown, as a table people can sort and filter, with downloads of every
+    row."""
+
+    depends = SCHOOL_FILTERS
+
+    def build(self) -> pn.Column:
+        self._table = None  # made at the first update: its columns come with the data
+        self._note = pn.pane.Markdown(sizing_mode="stretch_width",
+                                      styles={"font-size": "0.85em"})
+        return pn.Column(pn.pane.Markdown("### Schools and colleges"), self._note,
+                         tables.downloads(self.page.export, "schools", sheet_name="Schools"),
+                         sizing_mode="stretch_width")
+
+    def update(self) -> None:
+        frame = shown.overview_columns(self.page.schools_table())
+        meta = frame.attrs["display"]
+        self._note.object = layout.md("{note}", note=meta["note"])
+        if self._table is None:
+            self._table = tables.table(frame, name_column="name", page_size=20,
+                                       titles=meta["titles"], height=560)
+            self._layout.append(self._table)
+        else:
+            tables.show(self._table, frame)
 
 if pn.state.served:
     served_page(AreaOverview).servable()

@@ -200,6 +200,7 @@ class HubPage(pn.viewable.Viewer):
                     self.on_change(changed)
                 finally:
                     changed, self._settling = changed | self._settling, None
+            self._banner.visible = self._synthetic()
             why = self.empty()
             self._empty.object = why or ""
             self._empty.visible = why is not None
@@ -210,6 +211,10 @@ class HubPage(pn.viewable.Viewer):
             for view in self._views:
                 if view.follows(changed):
                     view.update()
+            # In a notebook, changes made to Bokeh models directly (the map's data and colours)
+            # are sent only when Panel pushes: its hold() takes a notebook's comm callback for
+            # a threaded one and drops them, so the map never redrew. A served page: no-op.
+            pn.io.push_notebook(self._body)
 
     def on_change(self, changed: set[str]) -> None:
         """Called first when page params ``changed`` (e.g. refill the choices that depend on
@@ -221,6 +226,14 @@ class HubPage(pn.viewable.Viewer):
         if self.hub_id is None:
             return "No hub in this database yet."
         return None
+
+    def _synthetic(self) -> bool:
+        """Whether the hub shown (any hub, for "All hubs") holds synthetic data."""
+        if self.hub_id is None or "synthetic" not in self._hubs:
+            return False
+        if self.hub_id == ALL_HUBS:
+            return bool(self._hubs["synthetic"].any())
+        return bool(self._hubs.loc[self.hub_id, "synthetic"])
 
     def _hub_name(self) -> str:
         """The name of the hub shown ("All hubs", or "no hub" when there is none)."""
@@ -246,6 +259,18 @@ class HubPage(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self._notices, self._banner, self._body, sizing_mode="stretch_width")
+
+    def with_controls(self) -> pn.Row:
+        """This component with its own filters beside it, for a notebook cell: the filters in a
+        300-px column, the content taking the rest of the width (at least 600 px)."""
+        return pn.Row(pn.Column(self.controls(), width=300),
+                      pn.Column(self, sizing_mode="stretch_width", min_width=600),
+                      sizing_mode="stretch_width")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Shown in a notebook the component brings its own filters (a served page puts them
+        # in the template's sidebar instead: page()).
+        return self.with_controls()._repr_mimebundle_(include, exclude)
 
     def controls(self) -> pn.Column:
         """The page's filters, for the page's left-hand column."""

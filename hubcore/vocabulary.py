@@ -602,7 +602,21 @@ def for_display(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> 
     dates as ``YYYY-MM-DD``, numbers rounded (one decimal for percentages, rates, km and
     days; whole numbers for counts; ``"c"`` and ``"low"`` kept), columns renamed by
     :func:`title` (made unique); a ``<column>_label`` beside its ``<column>`` is dropped.
-    ``frame`` itself is left unchanged; ``frame.attrs`` are kept."""
+    ``frame`` itself is left unchanged; ``frame.attrs`` are kept, with ``"for_display"``
+    set (:func:`is_for_display`)."""
     out = display_values(frame, names)
     out.columns = unique_titles(out.columns)
+    # Marks a frame as already for people, so a second pass (a download of a page's table
+    # already in words) leaves it alone: see :func:`is_for_display`.
+    out.attrs[DISPLAYED] = True
     return out
+
+
+#: ``frame.attrs`` key set by :func:`for_display`.
+DISPLAYED = "for_display"
+
+
+def is_for_display(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` came from :func:`for_display` (its titles and values are already
+    for people; converting it again would take its titles for column names)."""
+    return bool(frame.attrs.get(DISPLAYED))

@@ -66,6 +66,11 @@ def test_formatters_give_decimals_and_units_and_escape_text():
     assert fm["neet_nk_pct"]["precision"] == 1 and "%" in fm["neet_nk_pct"]["symbol"]
     assert fm["distance_km"]["precision"] == 1 and "km" in fm["distance_km"]["symbol"]
     assert fm["leavers"]["precision"] == 0 and fm["leavers"]["thousand"] == ","
+    assert tables.formatters(pd.DataFrame({"days_waiting": [891], "median_days": [22.5]})) \
+        == {"days_waiting": {"type": "money", "precision": 0, "thousand": ",", "symbol": "",
+                             "symbolAfter": True},
+            "median_days": {"type": "money", "precision": 1, "thousand": ",", "symbol": "",
+                            "symbolAfter": True}}
     # Identifiers are not numbers to format (URN 900,001 or year 2,024 would be wrong).
     assert fm["urn"] == {"type": "plaintext"}
     assert fm["year_from"] == {"type": "plaintext"}
@@ -157,3 +162,13 @@ def test_downloads_read_the_frame_when_clicked():
     row = tables.downloads(lambda: state["frame"], "x")
     state["frame"] = _big_frame(5)
     assert len(_click(row[0]).decode().splitlines()) == 1 + 5
+
+
+def test_a_frame_already_for_people_is_downloaded_as_it_is():
+    from hubcore import vocabulary
+
+    shown = vocabulary.for_display(pd.DataFrame({"pupils": [12], "kind": ["special"]}))
+    shown.columns = ["Pupils on roll", "Type of school"]  # a page's own titles
+    row = tables.downloads(lambda: shown, "x")
+    assert _click(row[0]).decode().splitlines() == [
+        "Pupils on roll,Type of school", '12,"Special school"']

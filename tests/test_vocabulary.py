@@ -143,6 +143,7 @@ def test_for_display_on_a_small_awkward_frame():
     before = frame.copy()
     out = for_display(frame, names={"X06000001": "Eastmere"})
     pd.testing.assert_frame_equal(frame, before)  # the caller's frame is untouched
+    assert vocabulary.is_for_display(out) and not vocabulary.is_for_display(frame)
     assert list(out.columns) == [
         "Name", "Role", "BM5 encounters (per pupil)", "NEET or not known (%)",
         "Leavers", "Spare places", "Distance (km)", "Waiting (days)", "URN", "From year",

@@ -94,7 +94,9 @@ def prepare(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.D
         series = out[column]
         if series.dtype.kind == "O" and not _is_numeric(out, str(column)):
             cells = series.dropna()
-            if cells.map(lambda v: isinstance(v, str)).all():
+            # A plain all(): mapping an empty column gives a str-dtype Series, whose .all()
+            # pandas refuses (a filter that keeps no rows).
+            if all(isinstance(v, str) for v in cells.tolist()):
                 out[column] = series.astype("str")
     return out
 
@@ -112,7 +114,10 @@ def formatters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     for column in map(str, frame.columns):
         if _is_numeric(frame, column):
             unit = vocabulary.unit(column)
-            out[column] = {"type": "money", "precision": _decimals(column), "thousand": ",",
+            # Whole numbers stay whole (891 days waiting, not 891.0).
+            places = 0 if pd.api.types.is_integer_dtype(frame[column].dtype) \
+                else _decimals(column)
+            out[column] = {"type": "money", "precision": places, "thousand": ",",
                            "symbol": CELL_UNITS.get(unit or "", ""), "symbolAfter": True}
         else:
             out[column] = {"type": "plaintext"}
@@ -195,7 +200,10 @@ def show(tab: HubTable, frame: pd.DataFrame) -> None:
 
 def download_frame(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """What a download holds: every row of ``frame`` as people read it (words for codes,
-    rounded numbers, human titles; :func:`hubcore.vocabulary.for_display`)."""
+    rounded numbers, human titles; :func:`hubcore.vocabulary.for_display`). A frame already
+    made for people (``for_display``'s, e.g. a page's own titled table) is taken as it is."""
+    if vocabulary.is_for_display(frame):
+        return frame
     return vocabulary.for_display(frame, names)
 
 

@@ -503,11 +503,12 @@ def _briefing_frame(table) -> pd.DataFrame:
 #: column headers for counts of people, the bases of their percentages and what adds up.
 BRIEF_KEYS = ("Cohort", "Year", "Handed over to")
 BRIEFING = Knowledge(
-    counts=("Leavers", "Referred", "Not referred", "Overdue (>30 days)"),
+    counts=("Leavers", "Referred", "Not referred", "Overdue (>30 days)", "Leavers excl. custody"),
     pcts={"% of leavers": ("Referred", "Leavers"), "% contacted": (None, "Referred"),
           "% engaged": (None, "Referred"), "% lost": (None, "Referred"),
-          "% still open": (None, "Referred"), "NEET %": (None, "Leavers"),
-          "Not known %": (None, "Leavers"), "NEET + NK %": (None, "Leavers")},
+          "% still open": (None, "Referred"), "NEET %": (None, "Leavers excl. custody"),
+          "Not known %": (None, "Leavers excl. custody"),
+          "NEET + NK %": (None, "Leavers excl. custody")},
     sums=(
         # referred = engaged + lost + closed + still open; closed is not shown
         Sum("Referred", ("% engaged", "% lost", "% still open"), le=True),

@@ -301,7 +301,7 @@ def _transitions(
             "cohort": ("Cohort", ID),
             "year_group": ("Year", ID),
             "measured": ("Measured", None),
-            "denominator": ("Leavers outside custody", 0),
+            "denominator": ("Leavers excl. custody", 0),
             "neet_pct": ("NEET %", 1),
             "not_known_pct": ("Not known %", 1),
             "neet_nk_pct": ("NEET + NK %", 1),
@@ -357,7 +357,7 @@ def gather(
             "urn": ("URN", ID),
             "name": ("School", None),
             "kind_label": ("Type", None),
-            "coverage": ("Value", 2),
+            "coverage": ("Value", 1),
         },
         note=(
             f"Academic year {year}, {ENCOUNTER_LOG}. {gaps_meta['below']} of "
@@ -405,7 +405,7 @@ def gather(
             "name": ("Name", None),
             "imd_decile": ("IMD decile", 0),
             "schools_nearby": ("Schools nearby", 0),
-            "nearest_km": ("Nearest km", 2),
+            "nearest_km": ("Nearest km", 1),
         },
         note=(
             f"{plural(len(spots), 'cold spot')} of "
@@ -419,6 +419,7 @@ def gather(
         keys.attrs["display"]["title"],
         ("Measure", "Value"),
         tuple((str(m), str(v)) for m, v in zip(keys["measure"], keys["value"], strict=True)),
+        note=keys.attrs["display"]["note"],
     )
     layers = MapLayers(
         frames.outline, frames.areas, frames.schools, frames.employers, measure,

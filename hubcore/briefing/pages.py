@@ -54,19 +54,21 @@ def title_page(briefing: Briefing) -> Figure:
             va="top",
             bbox={"fc": style.SYNTHETIC_COLOUR, "ec": "none", "pad": 6},
         )
+    # Key figures across the page: each names its source beside it (Compass self-assessment
+    # or the hub's encounter log), which needs the width; sources and contents go below.
     maps.draw_table(
-        fig.add_axes((0.03, 0.30, 0.45, 0.32)), briefing.key_figures, fontsize=9, max_chars=60
+        fig.add_axes((0.03, 0.36, 0.94, 0.26)), briefing.key_figures, fontsize=9, max_chars=80
     )
-    fig.text(0.55, 0.62, "Data sources", fontsize=10, fontweight="bold", va="bottom")
+    fig.text(0.03, 0.30, "Data sources", fontsize=10, fontweight="bold", va="bottom")
     lines = [
-        textwrap.fill(s, 70, initial_indent="- ", subsequent_indent="  ") for s in briefing.sources
+        textwrap.fill(s, 95, initial_indent="- ", subsequent_indent="  ") for s in briefing.sources
     ]
-    fig.text(0.55, 0.61, "\n".join(lines), fontsize=8, va="top", linespacing=1.4)
+    fig.text(0.03, 0.29, "\n".join(lines), fontsize=8, va="top", linespacing=1.4)
     fig.text(
-        0.55, 0.36, textwrap.fill(DISCLOSURE_NOTE, 70), fontsize=8, va="top", color=style.MUTED
+        0.62, 0.30, textwrap.fill(DISCLOSURE_NOTE, 60), fontsize=8, va="top", color=style.MUTED
     )
     contents = "\n".join(f"{i}. {h}" for i, h in enumerate(HEADINGS, start=1))
-    fig.text(0.55, 0.26, "Contents\n" + contents, fontsize=8, va="top", linespacing=1.4)
+    fig.text(0.62, 0.22, "Contents\n" + contents, fontsize=8, va="top", linespacing=1.4)
     return fig
 
 
@@ -82,7 +84,8 @@ def benchmark_page(briefing: Briefing) -> Figure:
 
 def _funnel_bars(ax: Axes, stages: list[tuple[str, object]], year: int, cohort: str) -> None:
     """Bars of the funnel stages; a suppressed stage ("c") gets no bar, only its label."""
-    labels = [s for s, _ in stages]
+    # Two-word stage names on two lines: side by side they ran into each other.
+    labels = [s.replace(" ", "\n", 1) for s, _ in stages]
     heights = [v if isinstance(v, (int, float)) else 0 for _, v in stages]
     ax.bar(labels, heights, color=["#4575b4", "#74add1", "#abd9e9", "#1a9850"])
     top = max([h for h in heights if h] or [1])
@@ -94,7 +97,7 @@ def _funnel_bars(ax: Axes, stages: list[tuple[str, object]], year: int, cohort: 
     # Bars carry their (disclosed) values; a numeric axis would only add unlabelled numbers.
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.set_yticks([])
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=6)
 
 
 def funnel_figure(briefing: Briefing) -> Figure:
@@ -117,9 +120,12 @@ def transitions_figure(briefing: Briefing, page: int | None = 6) -> Figure:
     for i, year in enumerate(sorted(briefing.funnel_chart)):
         ax = fig.add_axes((0.04 + 0.24 * i, 0.62, 0.20, 0.24))
         _funnel_bars(ax, briefing.funnel_chart[year], year, cohort)
-    maps.draw_table(fig.add_axes((0.54, 0.58, 0.43, 0.27)), briefing.lag, fontsize=6.5)
-    maps.draw_table(fig.add_axes((0.03, 0.31, 0.94, 0.20)), briefing.funnel, fontsize=7)
-    maps.draw_table(fig.add_axes((0.03, 0.06, 0.94, 0.18)), briefing.neet, fontsize=7)
+    # Sizes chosen so that no table runs off the page or into the next (twelve funnel rows:
+    # three cohorts, two year groups, two receiving organisations).
+    maps.draw_table(fig.add_axes((0.54, 0.58, 0.43, 0.27)), briefing.lag, fontsize=5.5)
+    maps.draw_table(fig.add_axes((0.03, 0.29, 0.94, 0.25)), briefing.funnel, fontsize=6.5)
+    maps.draw_table(fig.add_axes((0.03, 0.06, 0.94, 0.17)), briefing.neet, fontsize=6.5,
+                    max_chars=40)
     return fig
 
 

@@ -19,9 +19,11 @@ Conventions of every frame:
   share of is suppressed, so percentage × base never gives back a suppressed count;
 - where a chart needs numbers, a ``*_value`` column (or ``value``) holds the same figure as a
   float, NaN where suppressed;
-- ``frame.attrs["display"]`` holds metadata: ``title``, ``units``, and where relevant
-  ``palette`` (a name in :mod:`hubcore.palettes`), ``low``/``high`` (colour range),
-  ``tooltips`` (column → label) and ``note`` (how the figures were protected).
+- ``frame.attrs["display"]`` holds metadata, read with :func:`meta` (``display.meta(frame)``):
+  ``title``, ``units`` (every source has both), and where relevant ``palette`` (a name in
+  :mod:`hubcore.palettes`), ``low``/``high`` (colour range), ``labels``, ``tooltips``
+  (column → label) and ``note`` (how the figures were protected, why a comparator is empty);
+- sentences with a count agree with it: :func:`plural` ("1 school", "0 schools").
 
 :data:`SOURCES` names every page data source; each can be called as ``SOURCES[name](engine,
 scope)`` with its defaults, which is what the suite's attacker test iterates over.
@@ -42,11 +44,14 @@ import pandas as pd
 from hubcore.display.base import (
     FUNNEL_STEPS,
     LAG_BIN_DAYS,
+    META_REQUIRED,
     RULES,
     THRESHOLD,
     C,
     benchmarks_at,
+    meta,
     numeric,
+    plural,
     protect,
     schools,
     text,
@@ -160,6 +165,7 @@ __all__ = [
     "FUNNEL_STEPS",
     "LAG_BIN_DAYS",
     "LAYERS",
+    "META_REQUIRED",
     "RULES",
     "THRESHOLD",
     "area_coverage",
@@ -185,6 +191,7 @@ __all__ = [
     "la_names",
     "lag_histogram",
     "neet_bars",
+    "meta",
     "numeric",
     "overdue_list",
     "overview_columns",
@@ -199,6 +206,7 @@ __all__ = [
     "profile_funnel",
     "profile_links",
     "profile_trend",
+    "plural",
     "protect",
     "pupil_handovers",
     "school_points",

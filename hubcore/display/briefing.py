@@ -17,7 +17,6 @@ frames are for people (percentages to one decimal, as the report's disclosed row
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -25,9 +24,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import defaults, disclosure, geo, store
+from hubcore import defaults, disclosure, geo, store, vocabulary
 from hubcore.access import Role, Scope
-from hubcore.display.base import _meta
+from hubcore.disclosure import Relation, Spec
+from hubcore.display.base import _meta, numeric, plural
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
 from hubcore.metrics import employers as emp
@@ -44,15 +44,63 @@ YEAR_GROUPS = (11, 13)
 #: ``decimals`` value for identifiers (URN, cohort, year group): digits only, no separator.
 ID = -1
 
-#: What each coverage measure means, for titles and the map's subtitle.
+#: Where a coverage figure comes from, said next to it: the same benchmark is also in the
+#: Compass self-assessment (:data:`COMPASS`), and the two can differ.
+ENCOUNTER_LOG = "from the hub's encounter log"
+#: Where a benchmark-achieved figure comes from, said next to it.
+COMPASS = "Compass self-assessment"
+
+#: What each coverage measure means, for titles and the map's subtitle; the text before the
+#: colon names the benchmark and its source (the key figures print it).
 MEASURE_LABELS = {
-    "bm5_pct_year_groups_met": "BM5: % of year groups with the employer encounters their kind "
-    "of institution needs (1 a year; colleges 2)",
-    "bm6_met_score": "BM6: workplace experiences met (1 = yes; by 16, colleges by end of "
-    "programme)",
-    "pal_met_score": "BM7: provider-access encounters met (1 = yes)",
-    "bm8_met_score": "BM8: guidance interviews met (1 = yes; by 16, colleges by end of programme)",
+    "bm5_pct_year_groups_met": f"BM5, {ENCOUNTER_LOG}: % of year groups with the employer "
+    "encounters their kind of institution needs (1 a year; colleges 2)",
+    "bm6_met_score": f"BM6, {ENCOUNTER_LOG}: workplace experiences met (1 = yes; by 16, "
+    "colleges by end of programme)",
+    "pal_met_score": f"BM7, {ENCOUNTER_LOG}: provider-access encounters met (1 = yes)",
+    "bm8_met_score": f"BM8, {ENCOUNTER_LOG}: guidance interviews met (1 = yes; by 16, "
+    "colleges by end of programme)",
 }
+
+#: Columns of the briefing's transitions frames (after their ``cohort``, ``year_group``): the
+#: rows of the protected transitions report the briefing prints, nothing else.
+FUNNEL_COLUMNS = (
+    "handed_to", "handed_to_label", "leavers", "handovers", "referred", "not_referred",
+    "contacted", "engaged", "lost", "closed", "still_open", "pct_referred_of_leavers",
+    "pct_contacted_of_referred", "pct_engaged_of_referred", "pct_lost_of_referred",
+    "pct_closed_of_referred", "pct_open_of_referred", "note",
+)
+LAG_COLUMNS = ("handed_to", "handed_to_label", "referred", "median_days", "p90_days", "open",
+               "overdue")
+NEET_COLUMNS = (
+    "academic_age", "measurement", "measured", "denominator", "neet_pct", "not_known_pct",
+    "neet_nk_pct", "la_neet_nk_pct", "england_neet_pct", "england_neet_nk_pct",
+    "vs_england_neet", "note",
+)
+BENCHMARK_COLUMNS = (
+    "framework", "academic_year", "schools", *(f"pct_bm{b}" for b in range(1, 9)), "achieved",
+    "pct_all_eight", "national_mean_achieved", "vs_national", "national_note",
+    "national_published", "comparison", "national",
+)
+PRIORITY_COLUMNS = (
+    "rank", "urn", "name", "kind", "imd_decile", "points_deprivation", "points_benchmark_gap",
+    "points_neet_risk", "priority_index", "imputed",
+)
+COLD_SPOT_COLUMNS = ("code", "name", "imd_decile", "cold_spot", "schools_nearby",
+                     "nearest_km")
+GAP_COLUMNS = ("urn", "name", "kind", "kind_label", "coverage", "meets")
+
+
+def _keep(frame: pd.DataFrame, columns: tuple[str, ...], first: tuple[str, ...] = ()
+          ) -> pd.DataFrame:
+    """``frame`` cut to ``first`` + ``columns`` (those present), index reset: a display frame
+    holds what its docstring lists, not every column of the report it came from."""
+    keep = [c for c in (*first, *columns) if c in frame.columns]
+    return frame[keep].reset_index(drop=True)
+
+
+#: Why the LA comparator of a Year 13 row is empty.
+NO_LA_RATE_Y13 = "LAs publish NEET rates for ages 16-17 only, so Year 13 rows have none"
 
 
 def cell(value: object, decimals: int | None = None) -> str:
@@ -153,7 +201,7 @@ def briefing_benchmarks(engine: Engine, scope: Scope) -> pd.DataFrame:
     compared = sorted({f"{r['framework']} framework, {r['academic_year']}"
                        for _, r in extra.iterrows()})
     return _meta(
-        out.drop(columns=["level"]),
+        _keep(out, BENCHMARK_COLUMNS),
         title="Benchmark summary against national",
         units={**{f"pct_bm{b}": "% of schools" for b in range(1, 9)},
                "schools": "schools", "achieved": "benchmarks (0-8)",
@@ -233,39 +281,90 @@ def _transitions(
     neet = section("neet_hub")
     published = tr.la_published(la_stats)
     la_nk = published["la_neet_nk_pct"].iloc[0] if len(published) == 1 else np.nan
+    la_note = _la_note(las, published, la_nk)
     # One LA: its published 16–17 rate beside the Year 11 rows (none exists for age 18).
     age = pd.to_numeric(neet["academic_age"], errors="coerce")
     neet["la_neet_nk_pct"] = np.where(age.between(16, 17), round(la_nk, 1), np.nan)
     neet["measured"] = neet["measurement"].astype("string").str.replace(
         r" \(.*\)$", "", regex=True
     )
-    la_period = None if np.isnan(la_nk) else str(published["la_time_period"].iloc[0])
+    neet = _protect_neet(neet)
+    first = ("cohort", "year_group")
     funnel = _meta(
-        funnel,
+        _keep(funnel, FUNNEL_COLUMNS, first),
         title="Hand-over funnel: leavers, referred, contacted and outcome, NCS and LA "
         "tracking apart",
         units={"leavers": "young people", "referred": "young people",
-               **{c: "%" for c in funnel.columns if str(c).startswith("pct_")}},
+               **{c: "%" for c in FUNNEL_COLUMNS if c.startswith("pct_")}},
         ncs_only=scope.role is Role.NCS_ADVISER,
         ncs_area=scope.ncs_area,
     )
     lag = _meta(
-        lag,
+        _keep(lag, LAG_COLUMNS, first),
         title="Days from leaving to referral; hand-overs overdue",
         units={"referred": "young people", "open": "young people", "overdue": "young people",
                "median_days": "days", "p90_days": "days"},
         overdue_days=tr.OVERDUE_DAYS,
     )
     neet = _meta(
-        neet,
+        _keep(neet, NEET_COLUMNS, first),
         title="NEET and not known per young person, first year after leaving, against "
         "England for their age",
         units={"denominator": "young people",
-               **{c: "%" for c in neet.columns if str(c).endswith("_pct")},
+               **{c: "%" for c in NEET_COLUMNS if c.endswith("_pct")},
                "vs_england_neet": "percentage points"},
-        la_period=la_period,
+        la_note=la_note,
+        note="Leavers excl. custody (denominator): the base of the NEET and not-known "
+        "rates, the cohort's leavers minus those in custody (DfE's denominator), averaged over "
+        "the month ends measured.",
     )
     return funnel, lag, neet
+
+
+#: The NEET table's rates beside their base (the report's ``neet_hub`` rows as the briefing
+#: prints them): each rate stands for a count of young people (``_neet``, ``_nk``), and with
+#: the leavers who are neither (``_rest``) they make up the base printed beside them, so no
+#: group behind a shown rate may be 1-5 (rate x base would give it back). The report protects
+#: its rates against their own counts only; the page applies the same rule
+#: (:func:`hubcore.disclosure.rules.neet_rate_spec`). The difference from England follows the
+#: NEET rate it is taken from.
+NEET_TABLE_SPEC = Spec(
+    counts=("denominator", "_neet", "_nk", "_rest"),
+    percents={"neet_pct": "denominator", "not_known_pct": "denominator",
+              "neet_nk_pct": "denominator"},
+    numerators={"neet_pct": "_neet", "not_known_pct": "_nk"},
+    follows={"vs_england_neet": ("neet_pct",)},
+    relations=(Relation("neet_nk_pct", ("_neet", "_nk")),
+               Relation("denominator", ("neet_nk_pct", "_rest"))),
+)
+
+
+def _protect_neet(neet: pd.DataFrame) -> pd.DataFrame:
+    """The NEET rows through :data:`NEET_TABLE_SPEC` (helper columns dropped)."""
+    rest = numeric(neet["denominator"]) - numeric(neet["neet"]) - numeric(neet["not_known"])
+    helpers = neet.rename(columns={"neet": "_neet", "not_known": "_nk"}).assign(
+        _rest=rest.round(9))  # averages of three month ends: thirds, not float noise
+    out = disclosure.apply_spec(helpers, NEET_TABLE_SPEC)
+    return out.drop(columns=[c for c in out.columns if str(c).startswith("_")])
+
+
+def _la_note(las: list[str], published: pd.DataFrame, la_nk: float) -> str:
+    """What the LA comparator column shows, or why it is empty."""
+    if not np.isnan(la_nk):
+        rec = published.iloc[0]
+        return (f"LA rate: latest published for {rec['la_gss']}, ages 16-17 "
+                f"({rec['la_time_period']}), Year 11 rows only ({NO_LA_RATE_Y13})")
+    if len(published) == 1:
+        return (f"LA rate column empty: the latest published rate for "
+                f"{published.iloc[0]['la_gss']} is suppressed at source")
+    if len(published) > 1:
+        return (f"LA rate column empty: the schools are in {plural(len(las), 'LA')}, each "
+                "with its own published rate, so no one LA figure applies")
+    if not las:
+        return "LA rate column empty: the schools have no LA recorded"
+    which = ", ".join(las)
+    return (f"LA rate column empty: no published NEET rate for {which} is in the data "
+            "(import DfE's NEET and not known statistics by LA to fill it)")
 
 
 def _funnel_chart(funnel: pd.DataFrame) -> tuple[dict[int, list[tuple[str, object]]], object]:
@@ -295,12 +394,19 @@ def _national_key_rows(national: pd.DataFrame) -> list[tuple[str, str]]:
     rows = national.sort_values(["framework", "academic_year"])
     return [
         (
-            f"Mean benchmarks achieved vs England ({r['framework']} framework, "
-            f"{r['academic_year']}, {cell(r['schools'], 0)} schools)",
-            f"{cell(r['achieved'], 2)} vs {cell(r['national_mean_achieved'], 2)}",
+            f"Mean benchmarks achieved vs England (Compass; {r['framework']} framework, "
+            f"{r['academic_year']})",
+            f"{cell(r['achieved'], 1)} vs {cell(r['national_mean_achieved'], 1)} "
+            f"({_schools(r['schools'])})",
         )
         for r in rows.to_dict("records")
     ]
+
+
+def _schools(count: object) -> str:
+    """"36 schools", "1 school"; a missing count as "–"."""
+    number = pd.to_numeric(pd.Series([count]), errors="coerce").iat[0]
+    return MISSING if pd.isna(number) else plural(int(number), "school")
 
 
 # --- everything at once -----------------------------------------------------------------------
@@ -383,18 +489,22 @@ def briefing_frames(
     if not has_encounters:
         gaps = gaps.iloc[0:0]
     gaps = pd.DataFrame(gaps.drop(columns="geometry"))
+    gaps["kind_label"] = gaps["kind"].map(vocabulary.label).astype(object)
+    gaps = _keep(gaps, GAP_COLUMNS)
     spots = area_cov[area_cov["cold_spot"].astype(bool)].sort_values(["imd_decile", "code"])
     supply = supply.sort_values(["spare", "employer_id"], ascending=[False, True])
 
     n_meet = int(school_l["meets"].sum())
+    frameworks = benchmarks.attrs["display"]["frameworks"]
     key_rows = [
         ("Schools and colleges in scope", cell(len(school_l))),
-        ("Benchmark framework(s) assessed",
-         ", ".join(benchmarks.attrs["display"]["frameworks"]) or MISSING),
+        (f"Benchmark framework(s) assessed ({COMPASS})",
+         ", ".join(f"{f} framework" for f in frameworks) or MISSING),
         *_national_key_rows(benchmarks[benchmarks["national"]]),
         (
-            f"Meeting {MEASURE_LABELS[measure].split(':')[0]} coverage ({year})",
-            f"{n_meet} of {len(school_l)} schools" if has_encounters else cov.NOTE_NO_ENCOUNTERS,
+            f"Meeting {MEASURE_LABELS[measure].split(':')[0]} ({year})",
+            f"{n_meet} of {_schools(len(school_l))}" if has_encounters
+            else cov.NOTE_NO_ENCOUNTERS,
         ),
         (
             "Small areas that are cold spots",
@@ -411,14 +521,19 @@ def briefing_frames(
                     f"to {cell(r['handed_to_label'])}: {cell(r['referred'], 0)}"
                     for r in rows.to_dict("records")
                 )
+                # The funnel's base: everyone in the cohort (the NEET table's base leaves out
+                # custody and is averaged, so it is named differently there).
                 key_rows.append(
-                    (f"Year {year_group} leavers {cell(latest_cohort, ID)}: leavers / referred",
+                    (f"Year {year_group}, {cell(latest_cohort, ID)} cohort: leavers (everyone "
+                     "in the cohort) / referred",
                      f"{cell(rows.iloc[0]['leavers'], 0)} / {referred}")
                 )
     key_figures = _meta(
         pd.DataFrame(key_rows, columns=["measure", "value"]),
         title="Key figures",
         units={},
+        note="Benchmarks achieved are schools' own Compass self-assessments; coverage of "
+        "benchmarks 5-8 is measured from the hub's encounter log. The two can differ.",
     )
 
     label = MEASURE_LABELS[measure]
@@ -442,16 +557,19 @@ def briefing_frames(
             schools=len(school_l),
         ),
         priority=_meta(
-            priority.sort_values("rank"),
+            _keep(priority.sort_values("rank"), PRIORITY_COLUMNS),
             title="Priority schools: index and its components",
             units={"priority_index": "index (0-100)", "imd_decile": "decile (1 = most deprived)",
                    **{c: "index points" for c in priority.columns
                       if str(c).startswith("points_")}},
+            note="Index 0-100: equal-weight mean of deprivation, benchmark gap and NEET risk "
+            "(each 0-1); the points columns add up to the index. A school whose Year 11 NEET "
+            "rate may not be published gets the hub mean (imputed).",
         ),
         supply=_meta(supply, title="Employers with spare offers (places not taken up)",
                      units={"spare": "places"}),
         cold_spots=_meta(
-            spots,
+            _keep(spots, COLD_SPOT_COLUMNS),
             title="Cold spots: small areas where every school within 5 km is below threshold",
             units={"nearest_km": "km", "schools_nearby": "schools"},
             areas=len(area_cov),
@@ -465,31 +583,86 @@ def briefing_frames(
 
 
 # --- one frame each, for SOURCES --------------------------------------------------------------
+#
+# Each builds the whole briefing (about 3 s on the demo hub) and returns one frame: the
+# attacker test and notebooks call them one at a time; the briefing itself calls
+# briefing_frames once.
 
 
-def _one(name: str) -> Callable[..., pd.DataFrame]:
-    def source(
-        engine: Engine,
-        scope: Scope,
-        as_of: dt.date | None = None,
-        benchmark: int = defaults.BENCHMARK,
-    ) -> pd.DataFrame:
-        frame = getattr(briefing_frames(engine, scope, as_of, benchmark), name)
-        return frame
-
-    source.__name__ = source.__qualname__ = f"briefing_{name}"
-    source.__doc__ = (
-        f"The briefing's ``{name}`` frame (:class:`BriefingFrames`, built by "
-        ":func:`briefing_frames` with the same arguments)."
-    )
-    return source
+def briefing_key_figures(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                         benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """The briefing's key figures, one per row: ``measure`` (what it is, its source named
+    beside it: Compass self-assessment or the hub's encounter log, and the base of a count of
+    leavers) and ``value`` (text, as printed: counts with thousands separators, "c" where
+    hidden, "N of M schools" agreeing in number)."""
+    return briefing_frames(engine, scope, as_of, benchmark).key_figures
 
 
-briefing_key_figures = _one("key_figures")
-briefing_coverage_gaps = _one("coverage_gaps")
-briefing_priority = _one("priority")
-briefing_supply = _one("supply")
-briefing_cold_spots = _one("cold_spots")
-briefing_funnel = _one("funnel")
-briefing_lag = _one("lag")
-briefing_neet = _one("neet")
+def briefing_coverage_gaps(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                           benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """Schools below the coverage threshold of ``benchmark`` (measured from the hub's
+    encounter log), lowest first: ``urn``, ``name``, ``kind`` (code), ``kind_label`` (words),
+    ``coverage`` (the measure: % of year groups for BM5, else 1 = met; NaN where hidden) and
+    ``meets`` (False). ``attrs["display"]`` adds ``below`` (how many, None without encounters)
+    and ``schools`` (schools in scope)."""
+    return briefing_frames(engine, scope, as_of, benchmark).coverage_gaps
+
+
+def briefing_priority(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                      benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """Priority index per school, by ``rank`` (1 = highest priority): ``urn``, ``name``,
+    ``kind``, ``imd_decile`` (1 = most deprived), ``points_deprivation``,
+    ``points_benchmark_gap``, ``points_neet_risk`` (index points, adding up to the index),
+    ``priority_index`` (0-100) and ``imputed`` (the hub mean stood in for the school's NEET
+    rate). Same values as ``hubcore report priority``."""
+    return briefing_frames(engine, scope, as_of, benchmark).priority
+
+
+def briefing_supply(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                    benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """Employers with offers not taken up in the coverage year, most first: ``employer_id``,
+    ``employer_name`` and ``spare`` (places, not people)."""
+    return briefing_frames(engine, scope, as_of, benchmark).supply
+
+
+def briefing_cold_spots(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                        benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """Small areas where every school within the radius is below the threshold (as
+    ``hubcore report coldspots``): ``code``, ``name``, ``imd_decile`` (1 = most deprived),
+    ``cold_spot`` (True), ``schools_nearby`` (schools within the radius) and ``nearest_km``
+    (km to the nearest school). ``attrs["display"]["areas"]`` is how many small areas were
+    looked at."""
+    return briefing_frames(engine, scope, as_of, benchmark).cold_spots
+
+
+def briefing_funnel(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                    benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """The hand-over funnel per ``cohort``, ``year_group`` and receiving organisation
+    (``handed_to`` code, ``handed_to_label`` words): ``leavers`` (everyone in the cohort and
+    year group, custody included), ``handovers``, ``referred``, ``not_referred``,
+    ``contacted``, ``engaged``, ``lost``, ``closed``, ``still_open`` (young people),
+    ``pct_referred_of_leavers`` and ``pct_contacted_of_referred``, ``pct_engaged_of_referred``,
+    ``pct_lost_of_referred``, ``pct_closed_of_referred``, ``pct_open_of_referred`` (%), and
+    ``note``. The hub rows of the protected transitions report."""
+    return briefing_frames(engine, scope, as_of, benchmark).funnel
+
+
+def briefing_lag(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                 benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """Days from leaving to referral per ``cohort``, ``year_group`` and ``handed_to``
+    (``handed_to_label`` words): ``referred`` (young people), ``median_days``, ``p90_days``
+    (days), ``open`` (not referred yet) and ``overdue`` (not referred more than
+    :data:`hubcore.defaults.OVERDUE_DAYS` days after leaving, on ``as_of``)."""
+    return briefing_frames(engine, scope, as_of, benchmark).lag
+
+
+def briefing_neet(engine: Engine, scope: Scope, as_of: dt.date | None = None,
+                  benchmark: int = defaults.BENCHMARK) -> pd.DataFrame:
+    """NEET and not known per ``cohort`` and ``year_group``, first year after leaving:
+    ``academic_age``, ``measurement`` and ``measured`` (Dec-Feb average or the snapshot
+    date), ``denominator`` (leavers excl. custody, averaged: DfE's base, not the funnel's
+    ``leavers``), ``neet_pct``, ``not_known_pct``, ``neet_nk_pct`` (%), the comparators
+    ``la_neet_nk_pct`` (the one LA's published 16-17 rate; ``attrs["display"]["la_note"]``
+    says what it is or why it is empty), ``england_neet_pct``, ``england_neet_nk_pct`` (%),
+    ``vs_england_neet`` (percentage points) and ``note``."""
+    return briefing_frames(engine, scope, as_of, benchmark).neet

@@ -24,7 +24,7 @@ def employer_points(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Employers (organisations): ``id``, ``name``, ``sector``, ``size_band``,
     ``easting``/``northing`` (BNG metres)."""
     out = pd.DataFrame(store.employers(engine, scope).drop(columns="geometry"))
-    return _meta(out, title="Employers")
+    return _meta(out, title="Employers", units={"easting": "m (BNG)", "northing": "m (BNG)"})
 
 
 def employer_link_segments(engine: Engine, scope: Scope,
@@ -41,7 +41,9 @@ def employer_link_segments(engine: Engine, scope: Scope,
                       right_on="id").merge(places[["urn", "easting", "northing"]], on="urn",
                                            suffixes=("_e", "_s"))
     return _meta(seg[["role", "urn", "employer_id", "easting_e", "northing_e", "easting_s",
-                      "northing_s"]].reset_index(drop=True), title="Employer links")
+                      "northing_s"]].reset_index(drop=True), title="Employer links",
+                 units={c: "m (BNG)" for c in ("easting_e", "northing_e", "easting_s",
+                                               "northing_s")})
 
 
 def spare_offers(engine: Engine, scope: Scope) -> pd.DataFrame:

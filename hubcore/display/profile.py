@@ -112,7 +112,7 @@ def profile_links(engine: Engine, scope: Scope, urn: int | None = None) -> pd.Da
                         left_on="employer_id", right_on="id", how="left")
     out = table[["urn", "name", "role", "sector", "size_band", "start_date"]].rename(
         columns={"name": "employer"}).reset_index(drop=True)
-    return _meta(out, title="Employer links")
+    return _meta(out, title="Employer links", units={"start_date": "date"})
 
 
 

@@ -7,13 +7,27 @@ rows per second. A second run of the same file is timed too (all rows unchanged)
 printed (timings on a shared machine are noisy). ``--without-rollups`` leaves out the summary
 refresh that runs in the import's transaction, to time the import on its own.
 
+In the same run it times the database's own floor on the same rows (those the first import
+stored, read back untimed): on SQLite, ``sqlite3.executemany`` into the same schema with the
+encounter table's indexes dropped and rebuilt (the fastest plain insert found); on PostgreSQL,
+``COPY … FROM STDIN`` into the same schema, with the indexes kept and with them dropped and
+rebuilt. Each floor runs on a fresh database with the same schools and employers, and the
+import's rate is printed as a share of each floor.
+
     .venv/bin/python benchmarks/import_encounters.py [--rows N] [--keep DIR] [--repeat N]
+    .venv/bin/python benchmarks/import_encounters.py --postgres ADMIN_URL   # and PostgreSQL
+
+``ADMIN_URL`` is a PostgreSQL URL allowed to create databases (e.g. the test server's
+``$HUBCORE_TEST_DATABASE_URL`` from ``scripts/_postgres.sh``); a database is created and
+dropped per run.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import secrets
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -21,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import make_url, text
 
 from hubcore import codes, db, rollups
 from hubcore.ingest import import_file
@@ -79,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs, each on a fresh database")
     parser.add_argument("--without-rollups", action="store_true",
                         help="skip the in-transaction summary refresh (diagnostic)")
+    parser.add_argument("--postgres", metavar="ADMIN_URL",
+                        help="also run on PostgreSQL (a database created and dropped per run)")
+    parser.add_argument("--no-floor", action="store_true", help="time the import only")
     args = parser.parse_args(argv)
     if args.without_rollups:
         rollups.after_import = lambda *a, **k: None
@@ -86,35 +104,153 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / "encounters.csv"
-        rates: dict[str, list[float]] = {"first import": [], "re-import": []}
+        rates: dict[str, list[float]] = {}
+        databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
         for run in range(args.repeat):
-            engine, urns, refs = fresh_database(folder)
-            if run == 0:
-                t0 = time.perf_counter()
-                make_csv(csv_path, args.rows, urns, refs)
-                print(
-                    f"wrote {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
-                    f"{time.perf_counter() - t0:.1f} s"
-                )
-            for label, rate in timed_imports(engine, csv_path):
-                rates[label].append(rate)
-            engine.dispose()
-        if args.repeat > 1:
-            for label, values in rates.items():
-                print(f"{label}: best {max(values):,.0f} rows/s, median "
-                      f"{statistics.median(values):,.0f} rows/s over {len(values)} runs")
+            for kind in databases:
+                with fresh(kind, folder, args.postgres) as engine:
+                    urns, refs = seed(engine)
+                    if run == 0 and kind == databases[0]:
+                        t0 = time.perf_counter()
+                        make_csv(csv_path, args.rows, urns, refs)
+                        print(f"wrote {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB)"
+                              f" in {time.perf_counter() - t0:.1f} s")
+                    for label, rate in timed_imports(engine, csv_path):
+                        rates.setdefault(f"{kind}: {label}", []).append(rate)
+                    stored = None if args.no_floor else export_encounters(engine)
+                if stored is None:
+                    continue
+                for label, floor in FLOORS[kind]:
+                    with fresh(kind, folder, args.postgres) as target:
+                        seed(target)
+                        rate = floor(target, stored)
+                    print(f"{kind}: floor, {label}: {rate:,.0f} rows/s", flush=True)
+                    rates.setdefault(f"{kind}: floor, {label}", []).append(rate)
+        print(f"\n{'':58s} {'median rows/s':>13s} {'runs':>5s}")
+        for label, values in rates.items():
+            print(f"{label:58s} {statistics.median(values):13,.0f} {len(values):5d}")
+        for kind in databases:
+            first = rates[f"{kind}: first import"]
+            for label, _ in [] if args.no_floor else FLOORS[kind]:
+                floor = rates[f"{kind}: floor, {label}"]
+                # Per run (import and floor measured minutes apart at most), then the median.
+                shares = [a / b for a, b in zip(first, floor, strict=True)]
+                print(f"{kind}: first import / floor ({label}): "
+                      f"{100 * statistics.median(shares):.0f} %")
     return 0
 
 
-def fresh_database(folder: Path):
-    """An empty, migrated SQLite database in ``folder`` with schools and employers."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(folder / f"bench.db{suffix}").unlink(missing_ok=True)
-    engine = db.get_engine(db.sqlite_url(folder / "bench.db"))
-    engine.dispose()  # get_engine caches by URL: drop connections to a deleted file
-    db.upgrade(engine)
-    urns, refs = seed(engine)
-    return engine, urns, refs
+class fresh:  # noqa: N801 - used as a context manager, like open()
+    """An empty, migrated database of ``kind`` (``sqlite`` in ``folder``; ``postgresql``
+    created through ``admin_url`` and dropped on exit)."""
+
+    def __init__(self, kind: str, folder: Path, admin_url: str | None):
+        self.kind, self.folder, self.admin_url = kind, folder, admin_url
+
+    def __enter__(self):
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.folder / f"bench.db{suffix}").unlink(missing_ok=True)
+            url = db.sqlite_url(self.folder / "bench.db")
+        else:
+            self.name = f"hubcore_bench_{secrets.token_hex(4)}"
+            admin = db.get_engine(self.admin_url).execution_options(isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            url = make_url(self.admin_url).set(database=self.name).render_as_string(
+                hide_password=False)
+        self.engine = db.get_engine(url)
+        self.engine.dispose()  # get_engine caches by URL: drop connections to a deleted file
+        db.upgrade(self.engine)
+        return self.engine
+
+    def __exit__(self, *exc) -> None:
+        self.engine.dispose()
+        if self.kind == "postgresql":
+            admin = db.get_engine(self.admin_url).execution_options(isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{self.name}" WITH (FORCE)'))
+
+
+#: Encounter columns the floors write (the id is the database's own, as in the import).
+COLUMNS = ("urn", "employer_id", "provider_urn", "provider_name", "kind", "benchmark", "date",
+           "academic_year", "year_from", "year_to", "participants", "mode", "provider_access",
+           "duration_days")
+
+
+def export_encounters(engine):
+    """The encounter rows the import stored, in the form each floor writes (untimed): tuples
+    as SQLite holds them, or PostgreSQL's CSV from ``COPY … TO STDOUT``."""
+    names = ", ".join(COLUMNS)
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            return raw.execute(f"SELECT {names} FROM encounter ORDER BY id").fetchall()
+        with raw.cursor() as cur, cur.copy(
+                f"COPY (SELECT {names} FROM encounter ORDER BY id) TO STDOUT (FORMAT csv)") as copy:
+            return b"".join(bytes(chunk) for chunk in copy)
+    finally:
+        raw.close()
+
+
+def _sqlite_floor(engine, rows: list[tuple]) -> float:
+    """rows/s: executemany into ``encounter`` with its indexes dropped, then rebuilt, in one
+    transaction (foreign keys unchecked, as plain sqlite3 leaves them)."""
+    conn = sqlite3.connect(engine.url.database)
+    try:
+        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                               "tbl_name = 'encounter' AND sql IS NOT NULL").fetchall()
+        marks = ", ".join("?" * len(COLUMNS))
+        started = time.perf_counter()
+        with conn:
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+            conn.executemany(f"INSERT INTO encounter ({', '.join(COLUMNS)}) VALUES ({marks})",
+                             rows)
+            for _, sql in indexes:
+                conn.execute(sql)
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+    return len(rows) / elapsed
+
+
+def _postgres_floor(drop_indexes: bool):
+    def floor(engine, data: bytes) -> float:
+        """rows/s: COPY FROM STDIN (CSV) into ``encounter`` in one transaction; optionally
+        with the indexes that back no constraint dropped first and rebuilt after."""
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor() as cur:
+                cur.execute(
+                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                    "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+                    "WHERE i.indrelid = 'encounter'::regclass AND c.oid IS NULL")
+                indexes = cur.fetchall() if drop_indexes else []
+                raw.commit()
+                started = time.perf_counter()
+                for name, _ in indexes:
+                    cur.execute(f"DROP INDEX {name}")
+                with cur.copy(f"COPY encounter ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)"
+                              ) as copy:
+                    copy.write(data)
+                for _, sql in indexes:
+                    cur.execute(sql)
+                raw.commit()
+                elapsed = time.perf_counter() - started
+        finally:
+            raw.close()
+        return data.count(b"\n") / elapsed
+
+    return floor
+
+
+#: Per database: (label, floor function taking an empty seeded engine and the exported rows).
+FLOORS = {
+    "sqlite": [("executemany, indexes dropped and rebuilt", _sqlite_floor)],
+    "postgresql": [("COPY, indexes kept", _postgres_floor(False)),
+                   ("COPY, indexes dropped and rebuilt", _postgres_floor(True))],
+}
 
 
 def timed_imports(engine, csv_path: Path):

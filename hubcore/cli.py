@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from hubcore import data_version, db, rollups
-from hubcore.cli_common import add_common, open_engine
+from hubcore.cli_common import add_common, choose_database, open_engine, remember, say
 from hubcore.errors import HubcoreError
 
 DEFAULT_PORT = 5006
@@ -22,8 +22,7 @@ DEFAULT_PORT = 5006
 PLUGINS = ("hubcore.ingest.cli", "hubcore.metrics.cli", "hubcore.admin_cli", "hubcore.briefing.cli")
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+_say = say
 
 
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +39,8 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(url: str, args: argparse.Namespace) -> int:
-    # Imported here: the dashboards need Panel, the rest of hubcore does not.
+    # Imported here, and only here: the dashboards need Panel and Bokeh's server, which no other
+    # command loads (tests/test_cli.py checks sys.modules after a report).
     from dashboards.common.server import serve
 
     serve(url, port=args.port, address=args.address, show=args.show, announce=_say,
@@ -83,6 +83,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     else:
         _say(f"Using the existing demo database {db.describe(url)} (--rebuild to start afresh)")
+    # Later commands given no --db (report, brief, import, …) use this database.
+    remember(url, "demo")
     if args.no_serve:
         print(url)
         return 0
@@ -113,17 +115,27 @@ def _real_inputs(args: argparse.Namespace) -> dict:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the dashboards over an existing, current database."""
     engine = open_engine(args)
-    return _serve(str(engine.url.render_as_string(hide_password=False)), args)
+    url = engine.url.render_as_string(hide_password=False)
+    remember(url, "serve")
+    return _serve(url, args)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     """Create or upgrade the schema, print its revision, or rebuild the summary tables."""
-    url = db.resolve_url(args.db)
+    if args.action == "upgrade":
+        # The one command that may name a database that is not there yet (it creates it).
+        choice = db.choose(args.db)
+        if choice.source != "--db":
+            _say(f"hubcore: {choice.explain()}")
+        url = choice.url
+    else:
+        url = choose_database(args).url
     engine = db.get_engine(url)
     if args.action == "upgrade":
         before = db.current_revision(engine)
         db.upgrade(engine)
         after = db.current_revision(engine)
+        remember(url, "db upgrade")
         print(
             f"{db.describe(url)}: schema {before or 'empty'} → {after}"
             if before != after

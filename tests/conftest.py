@@ -52,6 +52,17 @@ def _drop(url: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_hubcore_home(tmp_path_factory):
+    """Commands the tests run remember the database they built, served or imported into, in
+    ``$HUBCORE_HOME`` (``hubcore.db.remember``): keep that in the session's own folder, never
+    the user's. Tests that need a particular home still set their own."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(db.ENV_HOME, str(tmp_path_factory.mktemp("hubcore-home")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def engine(tmp_path):
     """An empty database at the newest schema revision."""

@@ -64,7 +64,9 @@ def test_environment_url_to_a_missing_file_is_refused(tmp_path, monkeypatch, cap
     target = tmp_path / "nowhere" / "hub.db"
     monkeypatch.setenv(db.ENV_URL, db.sqlite_url(target))
     assert cli.main(["audit"]) == 1
-    assert "does not exist" in one_error_line(capsys)
+    used, error = capsys.readouterr().err.strip().splitlines()
+    assert used == f"hubcore: using {db.sqlite_url(target)} (from ${db.ENV_URL})"
+    assert error.startswith("hubcore: error: ") and "does not exist" in error
     assert not target.parent.exists()
 
 
@@ -73,9 +75,46 @@ def test_import_into_an_empty_file_is_refused_not_given_a_schema(tmp_path, encou
     target = tmp_path / "empty.db"
     target.touch()
     assert cli.main(["import", "encounters", str(encounters_csv), "--db", str(target)]) == 1
-    assert "has no hubcore schema" in one_error_line(capsys)
-    with sqlite3.connect(target) as conn:  # still no tables (opening set WAL mode only)
+    line = one_error_line(capsys)
+    assert "has no hubcore schema (it is empty)" in line
+    assert f"`hubcore db upgrade --db {target}`" in line  # advice naming the file, true
+    assert target.stat().st_size == 0  # not even a WAL header written into it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "enc.csv"]
+    with sqlite3.connect(target) as conn:
         assert conn.execute("select count(*) from sqlite_master").fetchone() == (0,)
+
+
+def test_a_command_given_no_db_in_an_empty_home_creates_nothing(tmp_path, monkeypatch,
+                                                                capsys):
+    home = tmp_path / "home"
+    monkeypatch.setenv(db.ENV_HOME, str(home))
+    monkeypatch.delenv(db.ENV_URL, raising=False)
+    for argv in (["report", "benchmarks"], ["db", "current"], ["retention"]):
+        assert cli.main(argv) == 1, argv
+        used, error = capsys.readouterr().err.strip().splitlines()
+        assert used.startswith("hubcore: using the embedded database ")
+        assert error.startswith(f"hubcore: error: no database yet in {home}")
+    assert not home.exists()
+
+
+def test_import_remembers_the_database_it_filled(tmp_path, encounters_csv, monkeypatch,
+                                                 capsys):
+    monkeypatch.setenv(db.ENV_HOME, str(tmp_path / "home"))
+    target = tmp_path / "hub.db"
+    engine = db.get_engine(db.sqlite_url(target))
+    db.upgrade(engine)
+    seed_schools(engine)
+    seed_employers(engine)
+    assert cli.main(["import", "encounters", str(encounters_csv), "--db", str(target),
+                     "--dry-run", "--no-progress"]) == 0
+    assert db.remembered() is None  # a dry run fills nothing
+    assert cli.main(["import", "encounters", str(encounters_csv), "--db", str(target),
+                     "--no-progress"]) == 0
+    assert db.remembered() == (db.sqlite_url(target), "import")
+    capsys.readouterr()
+    assert cli.main(["db", "current"]) == 0
+    out = capsys.readouterr()
+    assert str(target) in out.out and "`hubcore import` last used" in out.err
 
 
 def test_db_upgrade_creates_folder_and_database_then_import_works(

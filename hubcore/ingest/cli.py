@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hubcore import codes
-from hubcore.cli_common import add_common, open_engine
+from hubcore.cli_common import add_common, open_engine, remember
 from hubcore.ingest import KINDS, import_file, reader
 from hubcore.ingest.spec import SPECS
 
@@ -115,6 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             progress=not args.no_progress and sys.stderr.isatty(),
             **options,
         )
+    if not args.dry_run:  # later commands given no --db use the database just filled
+        remember(engine.url.render_as_string(hide_password=False), "import")
     print(report.summary())
     for note in report.notes:
         print(f"  {note}")

@@ -15,7 +15,8 @@ and ``.opts(...)``::
 - Map layers are :class:`holoviews.Polygons` (small areas) and :class:`holoviews.Points`
   (schools, employers) in British National Grid (EPSG:27700, metres): no basemap, no tiles,
   nothing fetched from the internet.
-- Charts are drawn with hvPlot; tables are :class:`holoviews.Table`.
+- Charts are drawn with hvPlot (:func:`hvplot` gives hvPlot on any frame without loading
+  anything from a CDN); tables are :class:`holoviews.Table`.
 - Hover shows the values the page shows: the display layer's text (``"c"`` where a figure is
   suppressed, ``"–"`` where there is none), never the float behind a colour or a bar height.
   Suppressed values are NaN in the numeric column, so they draw grey (maps) or nothing (bars).
@@ -50,11 +51,15 @@ _MAP_OPTS = dict(data_aspect=1, xaxis=None, yaxis=None, tools=["hover"],
                  active_tools=["wheel_zoom"], responsive=True, min_height=400)
 
 
-def _hvplot(frame: pd.DataFrame):
-    """``frame.hvplot``: hvPlot is imported here, on first use, because it imports Panel."""
-    import hvplot.pandas  # noqa: F401 - registers the .hvplot accessor
+def hvplot(frame: pd.DataFrame):
+    """hvPlot's plotting interface on ``frame`` (what ``frame.hvplot`` gives), e.g.
+    ``plots.hvplot(frame).scatter(x="imd_decile", y="value")``, without ``import
+    hvplot.pandas``: that import loads the Bokeh extension itself, from the CDN unless told
+    otherwise (a blank output offline), and hvPlot re-runs it in every notebook cell that
+    imports it. hvPlot is imported here, on first use, because it imports Panel."""
+    from hvplot import hvPlotTabular
 
-    return frame.hvplot
+    return hvPlotTabular(frame)
 
 
 def _title(frame: pd.DataFrame, default: str = "") -> str:
@@ -235,7 +240,7 @@ def _bars(frame: pd.DataFrame, x: str, shown: str, *, by: str | None = None,
     if by:
         data[by] = data[by].astype(str)
     tooltips = [(k, f"@{{{k}}}") for k in keys] + [(label or shown, f"@{{{shown}_text}}")]
-    return _hvplot(data).bar(x=x, y="bar", by=by, hover_cols=[f"{shown}_text"],
+    return hvplot(data).bar(x=x, y="bar", by=by, hover_cols=[f"{shown}_text"],
                              ylabel=label or shown, title=_title(frame), rot=0).opts(
         hover_tooltips=tooltips)
 
@@ -267,7 +272,7 @@ def profile_trend(engine: Engine, scope: Scope, urn: int | None = None) -> hv.El
     framework (the two frameworks are not one series)."""
     frame, _ = _one_school(display.profile_trend(engine, scope, urn), urn)
     data = pd.DataFrame(frame).assign(assessed_on=lambda f: pd.to_datetime(f["assessed_on"]))
-    return _hvplot(data).line(x="assessed_on", y="achieved", by="framework", ylim=(-0.3, 8.3),
+    return hvplot(data).line(x="assessed_on", y="achieved", by="framework", ylim=(-0.3, 8.3),
                               ylabel="benchmarks fully achieved", title=_title(frame))
 
 
@@ -288,7 +293,7 @@ def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = Non
         cohort=lambda f: f["cohort"].astype(str),
         percent_text=lambda f: text(f["percent"]).to_numpy(),
         percent=lambda f: numeric(f["percent"]))
-    return _hvplot(data).bar(x="cohort", y="percent", by="destination", stacked=True,
+    return hvplot(data).bar(x="cohort", y="percent", by="destination", stacked=True,
                              hover_cols=["percent_text"], title=_title(frame),
                              ylabel="% of leavers").opts(
         hover_tooltips=[("Cohort", "@cohort"), ("Destination", "@destination"),

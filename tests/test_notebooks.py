@@ -3,6 +3,7 @@ database (``HUBCORE_DATABASE_URL`` is set for the kernel)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -17,8 +18,37 @@ CELL_TIMEOUT = 180
 def test_there_are_at_least_three_notebooks():
     names = [p.name for p in NOTEBOOKS]
     assert len(names) >= 3
-    for expected in ("01_getting_started", "02_custom_indicator_map", "03_custom_briefing_map"):
+    for expected in ("01_getting_started", "02_custom_indicator_map", "03_custom_briefing_map",
+                     "04_holoviews_and_dashboards"):
         assert any(n.startswith(expected) for n in names)
+
+
+def _code(path: Path) -> str:
+    book = nbformat.read(path, as_version=4)
+    return "\n".join(c.source for c in book.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_extensions_load_inline(path):
+    """Offline: every Panel/HoloViews extension is loaded from the installed packages
+    (``inline=True``), never from a CDN, and no notebook imports ``hvplot.pandas`` (the import
+    loads Bokeh from the CDN itself; ``hubcore.plots.hvplot`` gives the same interface)."""
+    code = _code(path)
+    calls = re.findall(r"\b(?:pn|hv|panel|holoviews)\.extension\(([^)]*)\)", code)
+    for args in calls:
+        assert "inline=True" in args, f"{path.name}: extension({args}) loads from a CDN"
+    assert not re.search(r"^\s*(import|from) hvplot\.pandas", code, re.MULTILINE)
+
+
+def test_holoviews_maps_and_a_linked_selection():
+    code = {p.stem: _code(p) for p in NOTEBOOKS}
+    # Maps are HoloViews objects; matplotlib stays only where a static print is the point
+    # (the indicator's PNG, the briefing map).
+    assert "plots.area_map" in code["01_getting_started"]
+    assert "matplotlib" not in code["01_getting_started"]
+    assert "plots.area_polygons" in code["02_custom_indicator_map"]
+    assert any("link_selections" in c and "plots.area_map" in c for c in code.values())
+    assert any("AreaOverview" in c for c in code.values())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -54,3 +84,6 @@ def test_notebook_runs_on_the_demo(path, demo_engine, tmp_path, monkeypatch):
         if out.get("output_type") == "error"
     ]
     assert errors == []
+    # Nothing in the outputs loads a script from a CDN (BokehJS and Panel are inline).
+    scripts = re.findall(r"<script[^>]+src=[\\\"']+(https?://[^\"'\\ ]+)", nbformat.writes(book))
+    assert scripts == []

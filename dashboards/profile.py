@@ -50,8 +50,7 @@ def _school_scope(key: data.ScopeKey, urn: int) -> Scope:
 def school_frames(url: str, key: data.ScopeKey, urn: int) -> dict[str, pd.DataFrame]:
     """Every frame the profile shows for school ``urn``, from ``hubcore.display`` (protected
     there): ``benchmarks`` (absent without any assessment period), ``trend``, ``encounters``,
-    ``links``, ``destinations``, ``destination_bars``, ``funnel``; and ``la_name``'s one row
-    (``la_gss``, ``name``)."""
+    ``links``, ``destinations``, ``destination_bars``, ``funnel`` and ``heading``."""
     engine, scope = engine_for(url), _school_scope(key, urn)
     periods = data.periods(url, key)
     frames: dict[str, pd.DataFrame] = {}
@@ -68,9 +67,9 @@ def school_frames(url: str, key: data.ScopeKey, urn: int) -> dict[str, pd.DataFr
     frames["destination_bars"] = display.profile_destination_bars(
         engine, scope, urn, table=frames["destinations"])
     frames["funnel"] = display.profile_funnel(engine, scope, urn, table=report)
-    la = data.schools(url, key).set_index("urn").at[urn, "la_gss"]
-    frames["la_name"] = pd.DataFrame({"la_gss": [la], "name": [
-        display.la_names(engine, [la]).get(la, la) if isinstance(la, str) else ""]})
+    frames["heading"] = display.profile_heading(
+        engine, scope, urn, school_list=data.schools(url, key),
+        areas=data.boundaries(url, key, "lad"))
     return frames
 
 
@@ -197,18 +196,15 @@ class Heading(View):
 
     def update(self) -> None:
         page = self.page
-        school = page.read(data.schools).set_index("urn").loc[page.urn]
         page._banner.visible = bool(page._hubs.loc[page.hub_id, "synthetic"])
-        la = page.frames()["la_name"].iloc[0]
+        school = page.frames()["heading"].iloc[0]
         # Names come from imported files: every value goes in through layout.md (escaped).
         self.pane.object = layout.md(
             "## {name}\n\nURN {urn} · {type} · {pupils:,} pupils · {la} ({code}) · careers "
             "leader: {leader} · employer-link governor: {governor}",
-            name=school["name"], urn=page.urn, type=school["type"],
-            pupils=int(school["pupils"] or 0), la=la["name"], code=la["la_gss"],
-            leader="yes" if school["has_careers_leader"] else "no",
-            governor="yes" if school["has_employer_link_governor"] else "no",
-        )
+            name=school["name"], urn=school["urn"], type=school["type"],
+            pupils=int(school["pupils"]), la=school["la_name"], code=school["la_gss"],
+            leader=school["careers_leader"], governor=school["employer_link_governor"])
 
 
 class Benchmarks(Section):
@@ -216,7 +212,7 @@ class Benchmarks(Section):
 
     def parts(self) -> list:
         self.chart = charts.GroupedBars("benchmark", "who", "percent", BENCHMARK_COLOURS,
-                                        y_label="percent", y_max=100)
+                                        y_label="percent", y_max=100, name="benchmarks")
         self.note = pn.pane.Markdown("", **_PANE)
         return [pn.pane.Bokeh(self.chart.fig, **_PANE), self.note]
 
@@ -251,7 +247,7 @@ class Trend(Section):
 
     def parts(self) -> list:
         self.chart = charts.Lines(TREND_SERIES, TREND_COLOURS, "achieved", x_label="assessed",
-                                  y_label="benchmarks fully achieved")
+                                  y_label="benchmarks fully achieved", name="trend")
         self.note = pn.pane.Markdown("", **_PANE)
         return [pn.pane.Bokeh(self.chart.fig, **_PANE), self.note]
 
@@ -271,7 +267,8 @@ class Encounters(Section):
     heading = "### Encounters"
 
     def parts(self) -> list:
-        self.chart = charts.HeatMap("year group", "kind", "pupils reached", extra="shown as")
+        self.chart = charts.HeatMap("year group", "kind", "pupils reached", extra="shown as",
+                                    name="encounters")
         return [pn.pane.Bokeh(self.chart.fig, **_PANE)]
 
     def update(self) -> None:
@@ -306,7 +303,9 @@ class Destinations(Section):
 
     def parts(self) -> list:
         self.charts = {yg: charts.StackedBars("cohort", "destination_label", "percent",
-                                              y_label="% of leavers") for yg in YEAR_GROUPS}
+                                              y_label="% of leavers",
+                                              name=f"destinations-{yg}")
+                       for yg in YEAR_GROUPS}
         self.none = {yg: layout.empty_state(f"No Year {yg} leavers recorded.")
                      for yg in YEAR_GROUPS}
         self.panes = {yg: pn.pane.Bokeh(self.charts[yg].fig, **_PANE) for yg in YEAR_GROUPS}

@@ -34,16 +34,18 @@ class YearColumn:
     def __init__(self, year_group: int):
         self.year_group = year_group
         self.funnel = charts.GroupedBars("step_label", "to", "value", FUNNEL_COLOURS,
-                                         y_label="young people (c = fewer than 6: not drawn)")
+                                         y_label="young people (c = fewer than 6: not drawn)",
+                                         name=f"funnel-{year_group}")
         self.funnel_pane = pn.pane.Bokeh(self.funnel.fig, **_PANE)
         self.funnel_empty = layout.empty_state(f"No Year {year_group} hand-overs.")
         self.lag_text = pn.pane.Markdown("", **_PANE)
         self.histogram = charts.Histogram("days from leaving to referral", "hand-overs",
-                                          "#6a51a3")
+                                          "#6a51a3", name=f"lag-{year_group}")
         self.histogram_title = pn.pane.Markdown("", **_PANE)
         self.lag = pn.Column(self.lag_text, self.histogram_title,
                              pn.pane.Bokeh(self.histogram.fig, **_PANE), **_PANE)
-        self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801", height=200)
+        self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801", height=200,
+                                 name=f"neet-{year_group}")
         self.neet_title = pn.pane.Markdown("", **_PANE)
         self.neet_note = pn.pane.Markdown("", **_PANE)
         self.neet_part = pn.Column(self.neet_title, pn.pane.Bokeh(self.neet.fig, **_PANE),
@@ -101,12 +103,13 @@ class FlowMap(View):
         lines = []
         for yg, colour in FLOW_COLOURS.items():
             src = self.segments[yg] = ColumnDataSource(
-                {c: [] for c in ("x0", "y0", "x1", "y1", "leavers", "to", "width")})
+                {c: [] for c in ("x0", "y0", "x1", "y1", "leavers", "to", "width")},
+                name=f"flows-{yg}")
             lines.append(self.fig.segment("x0", "y0", "x1", "y1", source=src, color=colour,
                                           alpha=0.5, line_width="width",
                                           legend_label=f"Year {yg}"))
         self.schools = ColumnDataSource({"easting": [], "northing": [], "name": [],
-                                         "type": []})
+                                         "type": []}, name="flow-schools")
         points = self.fig.scatter("easting", "northing", source=self.schools, size=8,
                                   color="#ffbf00", line_color="black")
         self.nodes = ColumnDataSource({"easting": [], "northing": [], "label": []})

@@ -1,7 +1,8 @@
 """Small charts drawn directly with Bokeh (grouped and stacked bars, horizontal bars, lines, a
 heat map, a histogram), and the map figure the employer and flow maps share.
 
-Each chart is a view built once: a class holding its figure (``.fig``) and data sources, whose
+Each chart is a view built once: a class holding its figure (``.fig``) and data sources (named
+``name`` if given, so a browser test can find them in the document), whose
 ``update(frame)`` replaces every source's data and resets every range, so a page changes what
 is drawn without building new models (the browser keeps its canvases) and nothing of the
 previous school or hub is left behind. Legends sit outside the plotting area (below it), and
@@ -106,10 +107,7 @@ def legend_below(fig, legend: Legend | None = None, columns: int = 4) -> Legend 
     legend.location = "top_left"
     legend.click_policy = "hide"
     legend.border_line_alpha = 0
-    for side in ("center", "above", "left", "right"):
-        setattr(fig, side, [r for r in getattr(fig, side) if r is not legend])
-    if legend not in fig.below:
-        fig.add_layout(legend, "below")
+    fig.add_layout(legend, "below")  # Bokeh takes it out of the plot's centre first
     return legend
 
 
@@ -127,10 +125,11 @@ class GroupedBars:
     below). ``colours`` go to the groups in order of first appearance."""
 
     def __init__(self, x: str, group: str, y: str, colours: Sequence[str], height: int = 320,
-                 y_label: str | None = None, y_max: float | None = None):
+                 y_label: str | None = None, y_max: float | None = None,
+                 name: str | None = None):
         self.x, self.group, self.y, self.colours, self.y_max = x, group, y, colours, y_max
         self.source = ColumnDataSource({"factor": [], "x": [], "group": [], "y": [],
-                                        "colour": []})
+                                        "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
         self.fig.vbar(x="factor", top="y", width=0.9, source=self.source, fill_color="colour",
                       line_color="white", legend_field="group")
@@ -166,10 +165,10 @@ class StackedBars:
     view and legend entry, for the server to build and the browser to lay out."""
 
     def __init__(self, x: str, stack: str, y: str, height: int = 320,
-                 y_label: str | None = None):
+                 y_label: str | None = None, name: str | None = None):
         self.x, self.stack, self.y = x, stack, y
         self.source = ColumnDataSource({"x": [], "layer": [], "bottom": [], "top": [],
-                                        "value": [], "colour": []})
+                                        "value": [], "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
         self.bars = self.fig.vbar(x="x", bottom="bottom", top="top", width=0.8,
                                   source=self.source, fill_color="colour", line_color="white")
@@ -208,8 +207,9 @@ class HBars:
     there instead, so an empty comparator says why it is empty."""
 
     def __init__(self, x_label: str, colour: str, height: int = 200,
-                 title: str | None = None):
-        self.source = ColumnDataSource({"label": [], "value": [], "text": [], "at": []})
+                 title: str | None = None, name: str | None = None):
+        self.source = ColumnDataSource({"label": [], "value": [], "text": [], "at": []},
+                                       name=name)
         self.fig = chart(height, title, y_range=FactorRange(), x_range=Range1d(0, 1))
         self.fig.hbar(y="label", right="value", left=0, height=0.7, source=self.source,
                       color=colour)
@@ -240,7 +240,8 @@ class Lines:
 
     def __init__(self, labels: Sequence[str], colours: Sequence[str], y: str,
                  height: int = 320, y_bounds: tuple[float, float] | None = None,
-                 x_label: str | None = None, y_label: str | None = None):
+                 x_label: str | None = None, y_label: str | None = None,
+                 name: str | None = None):
         self.labels = list(labels)
         self.y_bounds = y_bounds
         self.fig = chart(height, x_axis_type="datetime", x_range=Range1d(0, 1),
@@ -248,7 +249,8 @@ class Lines:
         self.sources = {}
         items = []
         for label, colour in zip(self.labels, colours, strict=False):
-            src = self.sources[label] = ColumnDataSource({"x": [], "y": []})
+            src = self.sources[label] = ColumnDataSource(
+                {"x": [], "y": []}, name=f"{name}:{label}" if name else None)
             line = self.fig.line("x", "y", source=src, color=colour, line_width=2)
             dots = self.fig.scatter("x", "y", source=src, color=colour, size=7)
             items.append(LegendItem(label=label, renderers=[line, dots]))
@@ -289,8 +291,9 @@ class HeatMap:
     (NaN cells, e.g. suppressed, left blank); ``extra`` is shown in the hover."""
 
     def __init__(self, x_label: str, y_label: str, value: str, extra: str | None = None,
-                 height: int = 320):
-        self.source = ColumnDataSource({"x": [], "y": [], "value": [], "extra": []})
+                 height: int = 320, name: str | None = None):
+        self.source = ColumnDataSource({"x": [], "y": [], "value": [], "extra": []},
+                                       name=name)
         self.mapper = LinearColorMapper(palette=list(reversed(Blues9)), low=0, high=1,
                                         nan_color="#ffffff")
         self.fig = chart(height, x_range=FactorRange(), y_range=FactorRange())
@@ -322,8 +325,10 @@ class Histogram:
     """Bars between bin edges ``left_days``…``right_days`` (a frame's columns), height
     ``value``."""
 
-    def __init__(self, x_label: str, y_label: str, colour: str, height: int = 220):
-        self.source = ColumnDataSource({"left": [], "right": [], "top": [], "shown": []})
+    def __init__(self, x_label: str, y_label: str, colour: str, height: int = 220,
+                 name: str | None = None):
+        self.source = ColumnDataSource({"left": [], "right": [], "top": [], "shown": []},
+                                       name=name)
         self.fig = chart(height, x_range=Range1d(0, 1), y_range=Range1d(0, 1))
         self.fig.quad(left="left", right="right", top="top", bottom=0, source=self.source,
                       color=colour, line_color="white")

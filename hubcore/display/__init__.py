@@ -99,6 +99,7 @@ from hubcore.display.profile import (
     profile_destinations,
     profile_encounters,
     profile_funnel,
+    profile_heading,
     profile_links,
     profile_trend,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "profile_destinations",
     "profile_encounters",
     "profile_funnel",
+    "profile_heading",
     "profile_links",
     "profile_trend",
     "plural",

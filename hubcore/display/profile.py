@@ -16,6 +16,7 @@ from hubcore.display.base import (
     _urns,
     numeric,
     protect,
+    schools,
 )
 from hubcore.display.transitions import FUNNEL_COLUMNS, _section, transitions_report
 from hubcore.metrics import report
@@ -24,6 +25,35 @@ from hubcore.metrics import report
 TREND_SERIES = ("2014 framework", "2024 framework")
 
 # --- the school profile ----------------------------------------------------------------------
+
+
+def profile_heading(engine: Engine, scope: Scope, urn: int | None = None,
+                    school_list: pd.DataFrame | None = None,
+                    areas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The register facts the profile's heading shows, one row per school: ``urn``, ``name``,
+    ``type`` (the kind in words), ``pupils`` (whole pupils, 0 if unknown), ``la_gss``,
+    ``la_name`` (from the LA boundaries imported; the code where there is none),
+    ``careers_leader`` and ``employer_link_governor`` ("yes"/"no"). ``school_list`` is
+    :func:`~hubcore.display.base.schools`, ``areas`` the scope's LA areas (``code``,
+    ``name``); both read if not given. Published register data: nothing to suppress."""
+    if school_list is None:
+        school_list = schools(engine, scope)
+    if areas is None:
+        areas = store.areas(engine, scope, kind="lad")
+    names = dict(zip(areas["code"], areas["name"], strict=True)) if len(areas) else {}
+    mine = _only(school_list, _urns(scope, urn))
+    out = pd.DataFrame({
+        "urn": mine["urn"].astype(int),
+        "name": mine["name"].astype(object),
+        "type": mine["kind"].map(vocabulary.label).astype(object),
+        "pupils": pd.to_numeric(mine["pupils"], errors="coerce").fillna(0).astype(int),
+        "la_gss": mine["la_gss"].astype(object),
+        "la_name": mine["la_gss"].map(lambda c: names.get(c) or c).astype(object),
+        "careers_leader": mine["has_careers_leader"].map(lambda v: "yes" if v else "no"),
+        "employer_link_governor": mine["has_employer_link_governor"].map(
+            lambda v: "yes" if v else "no"),
+    }).reset_index(drop=True)
+    return _meta(out, title="School or college", units={"pupils": "pupils"})
 
 
 def profile_benchmarks(engine: Engine, scope: Scope, urn: int | None = None,

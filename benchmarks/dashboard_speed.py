@@ -8,15 +8,29 @@ pages with ``hubcore serve`` and measures, per page:
   fresh server; warm = a later one);
 - filter change: from changing a filter to the redrawn plot (its colour bar title changed).
 
-It also draws the small-area map the naive way (every small area as a GeoViews polygon in
-longitude/latitude, reprojected at render) against the suite's way (pre-projected, simplified
-once and cached per process, one Bokeh ``patches`` glyph, LA outlines only at national zoom) and
-reports the ratio twice: server-side (build and serialise) and in the browser (from navigation
-to the drawn map, each map alone on a page served by one process).
+It also draws the small-area map three ways and reports each against the suite's, server-side
+(build and serialise) and in the browser (from navigation to the drawn map, each map alone on a
+page served by one process):
+
+- naive: every small area as a GeoViews polygon at full resolution in longitude/latitude,
+  reprojected at render (needs the ``bench`` extra: geoviews, cartopy);
+- fair: ``hv.Polygons`` (HoloViews, no GeoViews) on the same simplified, pre-projected (BNG)
+  geometry the suite draws, with the same colour mapping and hover column;
+- suite: the pages' map (one Bokeh ``patches`` glyph on that geometry, LA outlines).
+
+The fair / suite ratio is the cost of drawing through HoloViews rather than Bokeh directly;
+naive / fair is what simplifying and pre-projecting buy.
+
+With ``--floor`` it measures instead, in one run and alternating page by page (so the other
+load on the machine falls on all alike), each page's first render against the blank-page floor
+of ``benchmarks/blank_page.py`` (a blank Panel page with one plot, and the suite's page template
+with one plot, served by ``panel serve``), and the overview's filter changes; it prints each
+page's ratio to the floor.
 
     python benchmarks/dashboard_speed.py                       # demo hub (built if missing)
     python benchmarks/dashboard_speed.py --england DB_FILE     # and an England-sized database
                                                                # (one hub, then every hub)
+    python benchmarks/dashboard_speed.py --floor --runs 5      # pages against the blank floor
 
 Each page is opened in a fresh browser context (no HTTP cache), as a first visit.
 
@@ -32,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -152,41 +167,35 @@ def measure_browser(url: str, hub: str, runs: int) -> dict[str, float]:
 
 
 def measure_naive(url: str, hub: str | None) -> dict[str, float]:
-    """Server-side build and serialisation of the small-area map: GeoViews polygons in lon/lat
-    (naive) against the suite's map (pre-projected in EPSG:27700, simplified once and cached,
-    one Bokeh patches glyph; LA outlines only at national zoom)."""
-    import geoviews as gv
+    """Server-side build and serialisation (``json_item``) of the small-area map three ways:
+    naive GeoViews, fair HoloViews and the suite's Bokeh map (see the module docstring)."""
     import holoviews as hv
     from bokeh.embed import json_item
 
-    from dashboards.common import data, maps
-    from dashboards.common.area_map import AreaMap
     from dashboards.common.context import default_scope
 
     engine = db.get_engine(url)
-    scope = default_scope(engine, hub)
+    url = engine.url.render_as_string(hide_password=False)
     started = time.perf_counter()
-    areas = store.areas(engine, scope)
+    areas = store.areas(engine, default_scope(engine, hub))
     load = time.perf_counter() - started
     hv.extension("bokeh")
-    started = time.perf_counter()
-    naive = gv.Polygons(areas.to_crs(4326), vdims=["imd_decile"]).opts(color="imd_decile")
-    json_item(hv.render(naive, backend="bokeh"))
-    naive_s = time.perf_counter() - started
-    started = time.perf_counter()
-    key = data.scope_key(url, hub)
-    shown = areas.iloc[0:0] if data.national_zoom(url, key) else data.boundaries(url, key, "lsoa")
-    ours = AreaMap(shown, data.boundaries(url, key, "lad"), hub)
-    ours.show_areas(shown.set_index("code")[["imd_decile"]].rename(
-        columns={"imd_decile": "value"}), "IMD decile", maps.DEPRIVATION_COLOURS, 0.5, 10.5)
-    json_item(ours.figure)
-    ours_s = time.perf_counter() - started
-    return {
-        f"small areas in scope ({len(areas):,}), read from the database": load,
-        "map render, naive GeoViews polygons": naive_s,
-        "map render, suite (pre-projected, simplified, per zoom)": ours_s,
-        "ratio naive / suite": naive_s / ours_s,
-    }
+    out = {f"small areas in scope ({len(areas):,}), read from the database": load}
+    times = {}
+    for name, build in (("naive", lambda: hv.render(_naive_element(areas), backend="bokeh")),
+                        ("fair", lambda: hv.render(_fair_element(url, hub), backend="bokeh")),
+                        ("suite", lambda: _suite_map(url, hub, areas).figure)):
+        started = time.perf_counter()
+        json_item(build())
+        times[name] = time.perf_counter() - started
+    out.update({
+        "map render, naive GeoViews polygons": times["naive"],
+        "map render, fair hv.Polygons (simplified, BNG)": times["fair"],
+        "map render, suite Bokeh (simplified, BNG)": times["suite"],
+        "ratio naive / suite": times["naive"] / times["suite"],
+        "ratio fair / suite": times["fair"] / times["suite"],
+    })
+    return out
 
 
 #: Above this many polygons the naive map is not drawn in the browser (it would take minutes
@@ -204,12 +213,38 @@ def _naive_element(areas):
         height=620, colorbar=True)
 
 
+def _shown_areas(url: str, hub: str | None):
+    """The small areas the suite's map draws: simplified once per process, in BNG (none at
+    national zoom, where the suite draws LA outlines instead)."""
+    from dashboards.common import data
+
+    key = data.scope_key(url, hub)
+    if data.national_zoom(url, key):
+        return data.boundaries(url, key, "lsoa").iloc[0:0]
+    return data.boundaries(url, key, "lsoa")
+
+
+def _fair_element(url: str, hub: str | None):
+    """``hv.Polygons`` on the suite's geometry, with the naive map's colour mapping and hover
+    column: the drawing path is the only difference from the suite's map."""
+    import holoviews as hv
+
+    from dashboards.common import maps
+    from hubcore import geo
+
+    shown = _shown_areas(url, hub)
+    paths = geo.polygon_paths(shown, ["imd_decile"])
+    return hv.Polygons(paths, vdims=["imd_decile"]).opts(
+        color="imd_decile", cmap=maps.DEPRIVATION_COLOURS, tools=["hover"], responsive=True,
+        height=620, colorbar=True, data_aspect=1)
+
+
 def _suite_map(url: str, hub: str | None, areas):
     from dashboards.common import data, maps
     from dashboards.common.area_map import AreaMap
 
     key = data.scope_key(url, hub)
-    shown = areas.iloc[0:0] if data.national_zoom(url, key) else data.boundaries(url, key, "lsoa")
+    shown = _shown_areas(url, hub)
     ours = AreaMap(shown, data.boundaries(url, key, "lad"), hub)
     ours.show_areas(shown.set_index("code")[["imd_decile"]].rename(
         columns={"imd_decile": "value"}), "IMD decile", maps.DEPRIVATION_COLOURS, 0.5, 10.5)
@@ -217,7 +252,7 @@ def _suite_map(url: str, hub: str | None, areas):
 
 
 def serve_maps(url: str, hub: str, port: int) -> None:
-    """Serve ``/naive`` and ``/suite``: the small-area map alone, drawn each way (run by
+    """Serve ``/naive``, ``/fair`` and ``/suite``: the small-area map alone, drawn each way (run by
     :func:`measure_maps_browser` in a subprocess)."""
     import holoviews as hv
     import panel as pn
@@ -235,17 +270,23 @@ def serve_maps(url: str, hub: str, port: int) -> None:
                                                        sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
+    def fair():
+        return pn.Column("fair map", pn.pane.HoloViews(_fair_element(url, hub),
+                                                      sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
+
     def suite():
         return pn.Column("suite map", pn.pane.Bokeh(_suite_map(url, hub, areas).figure,
                                                    sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
-    pn.serve({"naive": naive, "suite": suite}, port=port, show=False, print_output=False,
-             websocket_origin=[f"localhost:{port}"])
+    pn.serve({"naive": naive, "fair": fair, "suite": suite}, port=port, show=False,
+             print_output=False, websocket_origin=[f"localhost:{port}"])
 
 
 def measure_maps_browser(url: str, hub: str, runs: int) -> dict[str, float]:
-    """Median seconds from navigation to the drawn map, naive and suite, and their ratio."""
+    """Median seconds from navigation to the drawn map, naive, fair and suite, and the ratios
+    to the suite's."""
     from dashboards.common.context import default_scope
 
     engine = db.get_engine(url)
@@ -264,7 +305,7 @@ def measure_maps_browser(url: str, hub: str, runs: int) -> dict[str, float]:
                 executable_path=CHROMIUM,
                 args=["--disable-gpu", "--disable-background-networking", "--no-first-run"],
             )
-            pages = ["suite"] + (["naive"] if polygons <= NAIVE_BROWSER_MAX else [])
+            pages = ["suite", "fair"] + (["naive"] if polygons <= NAIVE_BROWSER_MAX else [])
             for attempt in range(runs + 1):
                 for name in pages:
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -277,14 +318,97 @@ def measure_maps_browser(url: str, hub: str, runs: int) -> dict[str, float]:
     finally:
         server.terminate()
         server.wait(10)
-    out = {f"browser map, suite ({polygons:,} areas in scope)": statistics.median(results["suite"])}
+    suite = statistics.median(results["suite"])
+    fair = statistics.median(results["fair"])
+    out = {f"browser map, suite ({polygons:,} areas in scope)": suite,
+           "browser map, fair hv.Polygons": fair,
+           "browser ratio fair / suite": fair / suite}
     if "naive" in results:
         out["browser map, naive GeoViews polygons"] = statistics.median(results["naive"])
-        out["browser ratio naive / suite"] = out["browser map, naive GeoViews polygons"] / \
-            out[f"browser map, suite ({polygons:,} areas in scope)"]
+        out["browser ratio naive / suite"] = out["browser map, naive GeoViews polygons"] / suite
     else:
         out[f"browser map, naive: not drawn (over {NAIVE_BROWSER_MAX:,} polygons)"] = float("nan")
     return out
+
+
+def measure_floor(url: str, hub: str, runs: int) -> dict[str, list[float]]:
+    """Each page's first render against the blank-page floor, in one run: ``hubcore serve``
+    for the pages and ``panel serve`` for :mod:`blank_page`'s two apps run side by side, and
+    every round opens the blank page, the template page and each dashboard page once, in that
+    order, each in a fresh browser context (a new session, no HTTP cache). The first round is
+    each server's cold start and is reported apart. Seconds per round, by name."""
+    import blank_page  # benchmarks/ is on sys.path when this file is run as a script
+
+    folder = Path(tempfile.mkdtemp())
+    for name, source in blank_page.APPS.items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(source))
+    blank_port, port = _port(), _port()
+    log = folder / "server.log"
+    blank_log = folder / "blank.log"
+    blank = subprocess.Popen(
+        [sys.executable, "-m", "panel", "serve", *(str(folder / f"{n}.py") for n in
+                                                    blank_page.APPS), "--port", str(blank_port)],
+        stdout=blank_log.open("w"), stderr=subprocess.STDOUT, cwd=Path(__file__).parents[1])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hubcore.cli", "serve", "--db", url, "--port", str(port)],
+        stdout=log.open("w"), stderr=subprocess.STDOUT)
+    results: dict[str, list[float]] = {}
+    try:
+        _wait_for(blank_port, blank, blank_log)
+        _wait_for(port, server, log)
+        deadline = time.monotonic() + 600
+        while WARM_DONE not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        targets = {  # name: (url, text proving the content arrived, plots expected)
+            "blank Panel page": (f"http://localhost:{blank_port}/blank", "blank", 1),
+            "page template, one plot": (f"http://localhost:{blank_port}/shell", "blank", 1),
+            **{name: (f"http://localhost:{port}/{name}?hub={hub}", text, plots)
+               for name, (text, plots) in PAGES.items()},
+        }
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--disable-gpu", "--disable-background-networking", "--no-first-run"],
+            )
+            for attempt in range(runs + 1):
+                for name, (address, text, plots) in targets.items():
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    try:
+                        seconds = _render(page, address, text, plots)
+                    except Exception as error:
+                        raise RuntimeError(f"{name} ({address}) did not render") from error
+                    key = name if attempt else f"{name} (cold)"
+                    results.setdefault(key, []).append(seconds)
+                    print(f"  {key}: {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
+                    if name == "overview" and attempt:
+                        for label, option, what in (
+                            ("Map layer", "Cold spots on the chosen benchmark", "layer"),
+                            ("Benchmark", "BM6 Experiences of workplaces", "benchmark"),
+                        ):
+                            results.setdefault(f"overview: filter change ({what})", []).append(
+                                _change(page, label, option))
+                    page.close()
+                print(f"  round {attempt} done", file=sys.stderr, flush=True)
+            browser.close()
+    finally:
+        for process in (server, blank):
+            process.terminate()
+            process.wait(10)
+    return results
+
+
+def print_floor(results: dict[str, list[float]]) -> None:
+    """Medians in ms, and each page's ratio to the blank Panel page and to the template."""
+    print(f"{'':38s} {'median ms':>9s} {'runs (ms)':>28s} {'/ blank':>8s} {'/ template':>10s}")
+    for key, values in results.items():
+        median = statistics.median(values)
+        runs = ", ".join(f"{v * 1000:.0f}" for v in values)
+        # A cold first render is compared with the blank page's cold one, a warm with warm.
+        cold = " (cold)" if key.endswith(" (cold)") else ""
+        floor = statistics.median(results[f"blank Panel page{cold}"])
+        shell = statistics.median(results[f"page template, one plot{cold}"])
+        ratios = "" if "filter" in key else f"{median / floor:8.2f} {median / shell:10.2f}"
+        print(f"{key:38s} {median * 1000:9.0f} {runs:>28s} {ratios}", flush=True)
 
 
 def _wait_for(port: int, server: subprocess.Popen, log: Path, seconds: float = 600) -> None:
@@ -307,6 +431,8 @@ def main() -> None:
     parser.add_argument("--demo", help="demo database file (default: a fresh one in a temp dir)")
     parser.add_argument("--england", help="England-sized database (hubcore demo --size england)")
     parser.add_argument("--runs", type=int, default=3, help="warm runs per page (median shown)")
+    parser.add_argument("--floor", action="store_true",
+                        help="only the pages against the blank-page floor, in one run")
     parser.add_argument("--only", choices=["demo", "hub", "all"], action="append",
                         help="run only these scenarios: the demo hub, one England hub, every "
                              "England hub (repeatable; default: all that apply)")
@@ -319,6 +445,13 @@ def main() -> None:
     db.upgrade(engine)
     if store.default_hub_id(engine) is None:
         demo.build(engine, progress=False)
+    if args.floor:
+        url = db.sqlite_url(demo_file)
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"## pages against the blank-page floor, demo hub; load average {load} on "
+              f"{os.cpu_count()} CPUs; {args.runs} warm rounds", flush=True)
+        print_floor(measure_floor(url, "DEMO", args.runs))
+        return
     if "demo" in wanted:
         scenarios.append(("demo hub", db.sqlite_url(demo_file), "DEMO"))
     if args.england:

@@ -316,10 +316,95 @@ def test_cli_brief_writes_files(demo_engine, tmp_path, capsys):
     assert capsys.readouterr().out.split() == [str(tmp_path / n) for n in written[::-1]]
 
 
-def test_briefing_does_not_import_panel():
-    code = (
-        "import sys, hubcore.briefing, hubcore.briefing.cli, hubcore.briefing.render_pdf, "
-        "hubcore.briefing.render_png, hubcore.briefing.render_html; "
-        "assert 'panel' not in sys.modules, 'panel imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+# That the briefing imports no Panel: tests/test_import_isolation.py (every part of hubcore).
+
+
+# --- figures from the display layer, in words -------------------------------------------------
+
+
+def test_briefing_modules_compute_no_figure():
+    """hubcore.briefing draws every figure from hubcore.display (issue #14): none of its
+    modules imports the disclosure engine, the report builders or the metrics that compute
+    figures, and metrics modules it does import are read for constants only (upper-case
+    names such as OVERDUE_DAYS, NOTE_NO_ENCOUNTERS)."""
+    import ast
+    from pathlib import Path
+
+    import hubcore.briefing as package
+
+    computing = {"hubcore.disclosure", "hubcore.metrics.report", "hubcore.metrics.priority",
+                 "hubcore.metrics.employers", "hubcore.metrics.benchmarks", "hubcore.rollups"}
+    found = []
+    for path in sorted(Path(package.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        metrics_names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = {f"{node.module}.{a.name}" for a in node.names}
+                if node.module in computing or names & computing:
+                    found.append(f"{path.name}: from {node.module} import ...")
+                if node.module == "hubcore.metrics" or node.module.startswith("hubcore.metrics."):
+                    metrics_names |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                found += [f"{path.name}: import {a.name}" for a in node.names
+                          if a.name in computing or a.name.startswith("hubcore.metrics")]
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in metrics_names and not node.attr.isupper()):
+                found.append(f"{path.name}: {node.value.id}.{node.attr}")
+    assert found == []
+
+
+def test_key_figures_name_their_source_and_base(demo_engine):
+    b = content.gather(demo_engine, Scope.admin(hub_id=HUB), AS_OF)
+    measures = [m for m, _ in b.key_figures.rows]
+    # Benchmarks achieved (Compass) and coverage (encounter log) say which is which.
+    assert any("Compass" in m and "Mean benchmarks achieved" in m for m in measures)
+    assert any(m.startswith("Meeting BM5, from the hub's encounter log") for m in measures)
+    assert "encounter log" in b.coverage_gaps.title and "Compass" in b.benchmarks.title
+    # The funnel's leavers and the NEET table's base are named apart.
+    assert any("leavers (everyone in the cohort)" in m for m in measures)
+    assert "Leavers" in b.funnel.columns and "Leavers excl. custody" in b.neet.columns
+    assert "custody included" in b.funnel.note and "minus those in custody" in b.neet.note
+    # The demo's one LA has no published rate: the empty column says why.
+    la_column = b.neet.columns.index("LA NEET + NK %")
+    assert {r[la_column] for r in b.neet.rows} == {content.MISSING}
+    assert "LA rate column empty: no published NEET rate for X06000001" in b.neet.note
+
+
+def test_printed_sentences_agree_with_their_counts_at_zero_one_and_many(demo_engine, small):
+    """The smallest school's pack: "1 of 1 school" (it used to print "1 of 1 schools"); the
+    hub's: "36 schools". No "(s)" anywhere."""
+    assert ("Meeting BM5, from the hub's encounter log (2025/26)", "1 of 1 school") in (
+        small.key_figures.rows)
+    assert any(v.endswith("(1 school)") for _, v in small.key_figures.rows)
+    hub = content.gather(demo_engine, Scope.admin(hub_id=HUB), AS_OF)
+    assert any(v.endswith("(36 schools)") for _, v in hub.key_figures.rows)
+    assert hub.coldspots.note == "2 cold spots of 180 small areas."
+    for b in (small, hub):
+        for table in b.tables():
+            assert "(s)" not in table.note and "(s)" not in table.title
+            assert not any("(s) " in c for row in table.rows for c in row[1:])
+
+
+def test_la_note_says_why_the_comparator_is_empty():
+    from hubcore.display import briefing as shown
+
+    none = pd.DataFrame(columns=["la_gss", "la_time_period", "la_neet_nk_pct"])
+    one = pd.DataFrame({"la_gss": ["E06000001"], "la_time_period": ["202425"],
+                        "la_neet_nk_pct": [5.1]})
+    two = pd.concat([one, one.assign(la_gss="E06000002")], ignore_index=True)
+    nan = float("nan")
+    assert shown._la_note([], none, nan) == (
+        "LA rate column empty: the schools have no LA recorded")
+    assert shown._la_note(["E06000001"], none, nan) == (
+        "LA rate column empty: no published NEET rate for E06000001 is in the data (import "
+        "DfE's NEET and not known statistics by LA to fill it)")
+    assert shown._la_note(["E06000001", "E06000002"], two, nan) == (
+        "LA rate column empty: the schools are in 2 LAs, each with its own published rate, "
+        "so no one LA figure applies")
+    assert shown._la_note(["E06000001"], one.assign(la_neet_nk_pct=nan), nan) == (
+        "LA rate column empty: the latest published rate for E06000001 is suppressed at "
+        "source")
+    assert shown._la_note(["E06000001"], one, 5.1).startswith(
+        "LA rate: latest published for E06000001, ages 16-17 (202425), Year 11 rows only")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from hubcore import defaults
 from hubcore.access import Scope
 from hubcore.briefing.content import Briefing, area_scope, gather
 from hubcore.errors import HubcoreError
@@ -58,7 +59,7 @@ def build_pack(
     scope: Scope,
     formats: Iterable[str] = ("pdf",),
     as_of: dt.date | None = None,
-    benchmark: int = 5,
+    benchmark: int = defaults.BENCHMARK,
 ) -> dict[str, bytes]:
     """Build a briefing pack in memory: ``{file name: bytes}``.
 
@@ -86,7 +87,7 @@ def build_pack(
 
 
 def briefing_pdf(
-    engine: Engine, scope: Scope, as_of: dt.date | None = None, benchmark: int = 5
+    engine: Engine, scope: Scope, as_of: dt.date | None = None, benchmark: int = defaults.BENCHMARK
 ) -> tuple[str, bytes]:
     """The PDF alone as ``(file name, bytes)``: what a "Download briefing" button serves
     (e.g. ``pn.widgets.FileDownload(callback=lambda: io.BytesIO(briefing_pdf(...)[1]), ...)``)."""
@@ -100,7 +101,7 @@ def write_pack(
     out_dir: str | Path,
     formats: Iterable[str] = FORMATS,
     as_of: dt.date | None = None,
-    benchmark: int = 5,
+    benchmark: int = defaults.BENCHMARK,
 ) -> list[Path]:
     """:func:`build_pack` written into ``out_dir`` (created if missing); the paths written."""
     folder = Path(out_dir)

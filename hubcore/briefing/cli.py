@@ -9,6 +9,7 @@ import datetime as dt
 import sys
 import time
 
+from hubcore import defaults
 from hubcore.access import Scope
 from hubcore.briefing import FORMATS, area_scope, write_pack
 from hubcore.cli_common import add_common, open_engine
@@ -57,9 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--benchmark",
         type=int,
-        default=5,
+        default=defaults.BENCHMARK,
         choices=(5, 6, 7, 8),
-        help="benchmark of the coverage-gap map (default 5)",
+        help=f"benchmark of the coverage-gap map (default {defaults.BENCHMARK})",
     )
     parser.set_defaults(func=handle)
     return parser

@@ -276,6 +276,7 @@ def _transitions(
             else ""
         ),
     )
+    overdue_days = lag.attrs["display"]["overdue_days"]
     lag_t = _table(
         lag.attrs["display"]["title"],
         lag,
@@ -287,10 +288,10 @@ def _transitions(
             "median_days": ("Median days", 1),
             "p90_days": ("90th pct days", 1),
             "open": ("Not referred", 0),
-            "overdue": (f"Overdue (>{tr.OVERDUE_DAYS} days)", 0),
+            "overdue": (f"Overdue (>{overdue_days} days)", 0),
         },
         counts=("referred", "open", "overdue"),
-        note=f"Overdue: not referred more than {tr.OVERDUE_DAYS} days after leaving, "
+        note=f"Overdue: not referred more than {overdue_days} days after leaving, "
         f"as of {frames.as_of.isoformat()}. NCS and LA tracking apart.",
     )
     la_note = neet.attrs["display"]["la_note"]

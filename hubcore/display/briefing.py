@@ -304,7 +304,7 @@ def _transitions(
         title="Days from leaving to referral; hand-overs overdue",
         units={"referred": "young people", "open": "young people", "overdue": "young people",
                "median_days": "days", "p90_days": "days"},
-        overdue_days=tr.OVERDUE_DAYS,
+        overdue_days=defaults.OVERDUE_DAYS,
     )
     neet = _meta(
         _keep(neet, NEET_COLUMNS, first),

@@ -38,7 +38,7 @@ NAME_COLUMN_WIDTH = 240
 
 _CSS = """
 .tabulator .tabulator-header .tabulator-col .tabulator-col-title { white-space: normal; }
-.tabulator .tabulator-cell { white-space: normal; }
+.tabulator .tabulator-row .tabulator-cell { white-space: normal; overflow-wrap: anywhere; }
 """
 
 

@@ -25,7 +25,8 @@ CELLS = """() => {
       if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') out.images += 1;
       if (el.classList && el.classList.contains('tabulator-cell'))
         out.cells.push({field: el.getAttribute('tabulator-field'), text: el.textContent,
-                        left: el.getBoundingClientRect().left});
+                        left: el.getBoundingClientRect().left,
+                        cut: el.scrollWidth > el.clientWidth + 1});
       if (el.classList && el.classList.contains('tabulator-col-title'))
         out.titles.push({text: el.textContent, cut: el.scrollWidth > el.clientWidth + 1});
       if (el.classList && el.classList.contains('tabulator-tableholder'))
@@ -54,6 +55,7 @@ def _frame() -> pd.DataFrame:
         "name": [f"School {i}" for i in range(rows)],
         "urn": range(900001, 900001 + rows),
         "kind": ["mainstream_11_16"] * rows,
+        "benchmark": [5] * rows,  # "BM5 Encounters with employers and employees": wraps
         **{f"bm{b}": [100.0 * ((i + b) % 7) / 7 for i in range(rows)] for b in range(1, 9)},
         "bm5_min_per_pupil": [5.2168021680216805] * rows,
         "neet_nk_pct": pd.Series(["c"] + [4.26] * (rows - 1), dtype=object),
@@ -108,6 +110,8 @@ def test_table_escapes_names_formats_numbers_and_scrolls(table_server, browser):
     titles = [t["text"] for t in found["titles"]]
     assert "Distance (km)" in titles and "Contacted (% of referred)" in titles
     assert not [t["text"] for t in found["titles"] if t["cut"] and t["text"].strip()]
+    assert first["benchmark"][0] == "BM5 Encounters with employers and employees"
+    assert not [c["text"] for c in found["cells"] if c["cut"] and c["text"].strip()]  # wraps
 
     # Wider than the window: it scrolls sideways, and the name column stays in view.
     assert found["holder"]["scroll"] > found["holder"]["client"]

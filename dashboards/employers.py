@@ -1,6 +1,12 @@
 """Employers: employers and their links to schools on the map, offers not taken up, suggested
 matches to the nearest schools with a gap, and "what would it take" to lift the share of
 schools meeting BM5 or BM6 to a target.
+
+The page follows the DataStore / View shape of :mod:`dashboards.common.page`:
+:class:`EmployerSupply` holds the filters (every one in the URL: ``?hub=…&links=governor,
+cornerstone&bm=6&target=80&radius=5``) and the reads; the map, the two offer tables and the
+what-it-takes answer are views built once and updated in place. Every figure and sentence
+comes from :mod:`hubcore.display.employers`; this module only arranges them.
 """
 
 from __future__ import annotations
@@ -8,28 +14,35 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import HoverTool
+from bokeh.models import ColumnDataSource, HoverTool
 
-from dashboards.common import charts, data, layout
+from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import default_scope
-from dashboards.common.page import HubPage, served_page
-from hubcore import defaults, display
+from dashboards.common.page import HubPage, UrlList, View, served_page
+from hubcore import codes, defaults, vocabulary
+from hubcore.display import employers as shown
 from hubcore.errors import HubcoreError
 
+#: A colour per kind of link (the map's lines), by code.
 ROLE_COLOURS = {
     "enterprise_adviser": "#1f77b4",
     "cornerstone": "#d62728",
     "governor": "#9467bd",
     "work_experience_partner": "#2ca02c",
 }
+#: The map's data columns (Bokeh sources).
+SEGMENT_COLUMNS = ("easting_e", "northing_e", "easting_s", "northing_s")
+EMPLOYER_COLUMNS = ("easting", "northing", "name", "sector", "size_band")
+SCHOOL_COLUMNS = ("easting", "northing", "name", "urn", "type")
 
 
 class EmployerSupply(HubPage):
-    """The employers page as a component (served page or notebook cell)."""
+    """The employers page as a component (served page or notebook cell): the page's state
+    (filters, reads) and the views that show it."""
 
     page_title = "Careers Hub · employers"
-    url_params = {"hub_id": "hub", "benchmark": "bm", "target_pct": "target",
-                  "radius_km": "radius"}
+    url_params = {"hub_id": "hub", "roles": "links", "benchmark": "bm",
+                  "target_pct": "target", "radius_km": "radius"}
 
     benchmark = param.Selector(default=defaults.BENCHMARK, objects=[5, 6],
                                doc="BM5 encounters or BM6 placements")
@@ -37,116 +50,220 @@ class EmployerSupply(HubPage):
                               doc="share of schools meeting the benchmark to aim for, percent")
     radius_km = param.Number(default=defaults.RADIUS_KM, bounds=(1, 30), step=1,
                              doc="supplier radius, km")
-    roles = param.ListSelector(default=list(ROLE_COLOURS), objects=list(ROLE_COLOURS))
+    roles = UrlList(default=list(codes.LINK_ROLES), objects=list(codes.LINK_ROLES),
+                    doc="kinds of employer-school link drawn on the map (codes)")
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=520)
-        self._spare = layout.table(height=340)
-        self._matches = layout.table(height=340)
-        self._lift = layout.table(height=340)
-        self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._csv = {name: layout.csv_button(pane, f"{name}.csv") for name, pane in (
-            ("spare_offers", self._spare), ("suggested_matches", self._matches),
-            ("what_it_takes", self._lift))}
-        self._refresh()
+        self.show(LinkMap(self), SpareOffers(self), Matches(self), WhatItTakes(self))
         self._check_link()
 
     def _scope(self):
         return default_scope(self._engine, self.hub_id)
 
-    @param.depends("hub_id", "roles", watch=True)
-    def _refresh(self) -> None:
+    def empty(self) -> str | None:
         if self.hub_id is None:
-            self._body[:] = [layout.empty_state("No hub in this database yet.")]
-            return
-        self._banner.visible = bool(self._hubs.loc[self.hub_id, "synthetic"])
-        scope = self._scope()
-        employers = display.employer_points(self._engine, scope)
-        if employers.empty:
-            self._body[:] = [layout.empty_state(
-                "No employers recorded for this hub yet: import them with "
-                "`hubcore import employers FILE` (a blank file: `hubcore template employers`).")]
-            return
-        # No loading spinner: the map is rebuilt in tens of milliseconds, and Panel 1.9 leaves
-        # a spinner drawn over a Bokeh pane that was loading before its first render.
-        self._map.object = self._map_element(employers)
-        layout.show(self._spare, display.spare_offers(self._engine, scope))
-        try:
-            layout.show(self._matches, data.suggested_matches(self._url, self._key))
-        except HubcoreError as exc:
-            layout.show(self._matches, pd.DataFrame({"note": [str(exc)]}))
-        self._what_it_takes()
-        parts = [
-            "### Employers and their links to schools", self._map,
-            "### Offers not taken up", self._csv["spare_offers"], self._spare,
-            "### Suggested matches: nearest schools with a matching gap",
-            self._csv["suggested_matches"], self._matches,
-            "### What would it take?", self._answer, self._csv["what_it_takes"], self._lift,
-        ]
-        if len(self._body) != len(parts):  # laid out once; later refreshes refill in place
-            self._body[:] = parts
+            return ("No hub in this database yet. Import schools and employers "
+                    "(`hubcore import gias …`, `hubcore import employers …`) or try the "
+                    "synthetic demo (`hubcore demo`).")
+        if self.employers().empty:
+            return ("No employers recorded for this hub yet: import them with "
+                    "`hubcore import employers FILE` (a blank file: "
+                    "`hubcore template employers`).")
+        return None
 
-    @param.depends("benchmark", "target_pct", "radius_km", watch=True)
-    def _what_it_takes(self) -> None:
-        try:
-            table = data.what_it_takes(self._url, self._key, self.benchmark, self.target_pct,
-                                       self.radius_km)
-        except HubcoreError as exc:
-            self._answer.object = layout.md("{message}", message=exc)
-            layout.show(self._lift, pd.DataFrame())
-            return
-        head = table[table["level"] == "summary"].iloc[0]
-        reach = "can" if bool(head["supply_covers_need"]) else "cannot"
-        self._answer.object = layout.md(
-            "**BM{bm}, {year}:** {meeting} of {measured} schools meet it today "
-            "({pct:.1f}%). To reach {target:.0f}%, {to_lift} more schools need about "
-            "**{needed:,.0f} {unit}**. Employers within {radius:.0f} km have {spare:,} spare, "
-            "so local supply **{reach}** cover it.",
-            bm=self.benchmark, year=head["academic_year"], meeting=head["meeting_now"],
-            measured=head["schools_measured"], pct=head["pct_meeting_now"],
-            target=self.target_pct, to_lift=head["schools_to_lift"],
-            needed=head["additional_needed"], unit=head["unit"], radius=self.radius_km,
-            spare=head["spare_within_radius"], reach=reach,
-        )
-        schools = table[table["level"] == "school"]
-        layout.show(self._lift, schools[["order", "name", "urn", "shortfall", "cumulative_needed",
-                                         "nearest_supplier", "nearest_supplier_km"]])
+    # --- state: reads -----------------------------------------------------------------------
 
-    def _map_element(self, employers: pd.DataFrame):
-        schools = data.schools(self._url, self._key)
-        seg = display.employer_link_segments(self._engine, self._scope(), self.roles)
-        fig = charts.map_figure(520, data.boundaries(self._url, self._key, "lad"))
-        for role, group in seg.groupby("role"):
-            fig.segment("easting_e", "northing_e", "easting_s", "northing_s",
-                        source=charts.source(group, ["easting_e", "northing_e", "easting_s",
-                                                    "northing_s"]),
-                        color=ROLE_COLOURS[role], line_width=1.2, alpha=0.6,
-                        legend_label=role.replace("_", " "))
-        found = fig.scatter("easting", "northing", source=charts.source(
-            employers, ["easting", "northing", "name", "sector", "size_band"]),
-            marker="triangle", size=8, color="#555555", legend_label="employers")
-        placed = fig.scatter("easting", "northing", source=charts.source(
-            schools, ["easting", "northing", "name", "urn", "type"]),
-            size=11, color="#ffbf00", line_color="black", legend_label="schools")
-        fig.add_tools(
-            HoverTool(renderers=[found], tooltips=[("employer", "@name"), ("sector", "@sector"),
-                                                   ("size", "@size_band")]),
-            HoverTool(renderers=[placed], tooltips=[("school", "@name"), ("URN", "@urn"),
-                                                    ("type", "@type")]),
-        )
-        charts.legend_outside(fig)
-        return fig
+    def employers(self) -> pd.DataFrame:
+        """The hub's employers with words for codes (:func:`shown.employer_hover`)."""
+        return shown.employer_hover(shown.employer_points(self._engine, self._scope()))
+
+    def segments(self) -> pd.DataFrame:
+        """Links of the ticked kinds as map segments (:func:`shown.employer_link_segments`)."""
+        return shown.employer_link_segments(self._engine, self._scope(), self.roles)
+
+    def spare(self) -> pd.DataFrame:
+        """Offers not taken up, in the table's columns."""
+        return shown.page_columns(shown.spare_offers(self._engine, self._scope()),
+                                  shown.SPARE_OFFER_COLUMNS)
+
+    def matches(self) -> pd.DataFrame:
+        """Suggested matches, in the table's columns (empty with a note if none can be made)."""
+        return shown.page_columns(self.read(data.suggested_matches), shown.MATCH_COLUMNS)
+
+    def what_it_takes(self) -> pd.DataFrame:
+        """The what-it-takes table for the chosen benchmark, target and radius."""
+        return self.read(data.what_it_takes, self.benchmark, float(self.target_pct),
+                         float(self.radius_km))
+
+    # --- layout -----------------------------------------------------------------------------
 
     def controls(self) -> pn.Column:
+        """The page's filters."""
         return pn.Column(
             pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
-            pn.widgets.CheckBoxGroup.from_param(self.param.roles, name="Links shown"),
+            # A check-box group draws no title of its own.
+            pn.pane.Markdown("Links shown on the map", margin=(10, 10, 0, 10)),
+            pn.widgets.CheckBoxGroup.from_param(self.param.roles, name="Links shown",
+                                                options=shown.link_role_choices()),
             pn.widgets.RadioButtonGroup.from_param(self.param.benchmark, name="Benchmark",
                                                    options={"BM5": 5, "BM6": 6}),
             pn.widgets.FloatSlider.from_param(self.param.target_pct, name="Target (% of schools)"),
             pn.widgets.FloatSlider.from_param(self.param.radius_km, name="Supplier radius (km)"),
+            pn.pane.Markdown(
+                "BM5 and BM6 here are measured from the hub's encounter log; the overview's "
+                "benchmark percentages are the schools' Compass self-assessments."
+            ),
         )
+
+
+class LinkMap(View):
+    """Employers, schools and the links between them. The figure is made once per hub; a
+    change of the ticked links replaces only the lines' data."""
+
+    depends = ("hub_id", "roles")
+
+    def build(self) -> pn.Column:
+        self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=520)
+        self._drawn_for = None
+        self._links: dict[str, ColumnDataSource] = {}
+        self._employers = ColumnDataSource({c: [] for c in EMPLOYER_COLUMNS})
+        self._schools = ColumnDataSource({c: [] for c in SCHOOL_COLUMNS})
+        return pn.Column(pn.pane.Markdown("### Employers and their links to schools"),
+                         self._map, sizing_mode="stretch_width")
+
+    def update(self) -> None:
+        page = self.page
+        if self._drawn_for != (page.hub_id, page._key):
+            self._new_map()
+        segments = page.segments()
+        for role, source in self._links.items():
+            # A new dict: every column replaced at once, nothing left from the last choice.
+            source.data = charts.columns_of(segments[segments["role"] == role],
+                                            SEGMENT_COLUMNS)
+        self._employers.data = charts.columns_of(page.employers(), EMPLOYER_COLUMNS)
+        self._schools.data = charts.columns_of(page.read(data.schools), SCHOOL_COLUMNS)
+
+    def _new_map(self) -> None:
+        page = self.page
+        fig = charts.map_figure(520, page.read(data.boundaries, "lad"))
+        self._links = {}
+        for role in codes.LINK_ROLES:
+            source = ColumnDataSource({c: [] for c in SEGMENT_COLUMNS})
+            fig.segment(*SEGMENT_COLUMNS, source=source, color=ROLE_COLOURS.get(role, "#777777"),
+                        line_width=1.2, alpha=0.6, legend_label=vocabulary.label(role))
+            self._links[role] = source
+        found = fig.scatter("easting", "northing", source=self._employers, marker="triangle",
+                            size=8, color="#555555", legend_label="Employers")
+        placed = fig.scatter("easting", "northing", source=self._schools, size=11,
+                             color="#ffbf00", line_color="black",
+                             legend_label="Schools and colleges")
+        fig.add_tools(
+            HoverTool(renderers=[found], tooltips=[("Employer", "@name"), ("Sector", "@sector"),
+                                                   ("Size", "@size_band")]),
+            HoverTool(renderers=[placed], tooltips=[("School", "@name"), ("URN", "@urn"),
+                                                    ("Type", "@type")]),
+        )
+        charts.legend_below(fig)
+        self._map.object = fig
+        self._drawn_for = (page.hub_id, page._key)
+
+
+class _TableView(View):
+    """A heading, a note, CSV and XLSX downloads of every row, and a sortable table."""
+
+    heading = ""
+    stem = ""
+    #: The XLSX sheet's name (Excel refuses ":" and "?" there, and more than 31 characters).
+    sheet = "Data"
+    name_column = "name"
+
+    def frame(self) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def build(self) -> pn.Column:
+        self._table = tables.table(name_column=self.name_column, page_size=10, height=400)
+        self._note = pn.pane.Markdown(sizing_mode="stretch_width", visible=False)
+        return pn.Column(pn.pane.Markdown(f"### {self.heading}"), self._note,
+                         tables.downloads(lambda: shown.for_people(self.frame()), self.stem,
+                                          sheet_name=self.sheet),
+                         self._table, sizing_mode="stretch_width")
+
+    def update(self) -> None:
+        try:
+            frame = self.frame()
+        except HubcoreError as exc:
+            self._note.object = layout.md("{message}", message=exc)
+            self._note.visible = True
+            tables.show(self._table, pd.DataFrame())
+            self._table.visible = False
+            return
+        self._note.visible = False
+        tables.show(self._table, frame)
+        self._table.visible = not frame.empty  # no empty grid where there is nothing to list
+
+
+class SpareOffers(_TableView):
+    """Offers not taken up."""
+
+    depends = ("hub_id",)
+    heading = "Offers not taken up"
+    stem = "spare_offers"
+    sheet = "Offers not taken up"
+    name_column = "employer_name"
+
+    def frame(self) -> pd.DataFrame:
+        return self.page.spare()
+
+
+class Matches(_TableView):
+    """Spare offers with the nearest schools that have a matching gap."""
+
+    depends = ("hub_id",)
+    heading = "Suggested matches: nearest schools with a matching gap"
+    stem = "suggested_matches"
+    sheet = "Suggested matches"
+    name_column = "school_name"
+
+    def frame(self) -> pd.DataFrame:
+        return self.page.matches()
+
+
+class WhatItTakes(_TableView):
+    """The answer in sentences (with the source of the benchmark figure) and the schools to
+    lift, closest to meeting first."""
+
+    depends = ("hub_id", "benchmark", "target_pct", "radius_km")
+    heading = "What would it take?"
+    stem = "what_it_takes"
+    sheet = "Schools to lift"
+    name_column = "name"
+
+    def build(self) -> pn.Column:
+        column = super().build()
+        self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
+        column.insert(1, self._answer)
+        return column
+
+    def frame(self) -> pd.DataFrame:
+        return shown.what_it_takes_schools(self.page.what_it_takes())
+
+    def update(self) -> None:
+        try:
+            table = self.page.what_it_takes()
+        except HubcoreError as exc:
+            self._answer.object = layout.md("{message}", message=exc)
+            tables.show(self._table, pd.DataFrame())
+            self._table.visible = False
+            return
+        self._answer.object = "\n\n".join(
+            layout.md("{line}", line=line) for line in shown.what_it_takes_sentences(table))
+        frame = shown.what_it_takes_schools(table)
+        tables.show(self._table, frame)
+        self._table.visible = not frame.empty  # the target is met: no schools to list
+        # The unit (pupil-encounters or placements) follows the benchmark; the columns do
+        # not change, so the table keeps its configuration and only its titles are renewed.
+        self._table.titles = {**self._table.titles, **frame.attrs["display"]["titles"]}
 
 
 if pn.state.served:

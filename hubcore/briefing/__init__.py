@@ -1,8 +1,11 @@
 """Regional briefing packs: A4-landscape PDF, print-resolution PNG maps and a standalone HTML
 file for one hub or local authority, drawn with matplotlib (no browser, no network).
 
-Data flow: :func:`hubcore.briefing.content.gather` reads through :mod:`hubcore.store`, computes
-with :mod:`hubcore.metrics` and applies :mod:`hubcore.disclosure`; the renderers
+Data flow: every figure comes from the display layer,
+:func:`hubcore.display.briefing.briefing_frames` (it reads through :mod:`hubcore.store`,
+computes with :mod:`hubcore.metrics` and applies :mod:`hubcore.disclosure`; its frames are in
+:data:`hubcore.display.SOURCES`, so the attacker test covers them);
+:func:`hubcore.briefing.content.gather` only formats those frames as text tables; the renderers
 (:mod:`~hubcore.briefing.render_pdf`, :mod:`~hubcore.briefing.render_png`,
 :mod:`~hubcore.briefing.render_html`) only draw what that returns. The same data and date give
 the same bytes.

@@ -13,6 +13,7 @@ state), so renders in a server thread do not interfere with each other.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -21,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from hubcore import notices, palettes
+from hubcore import defaults, notices, palettes
 from hubcore.briefing import style
 from hubcore.briefing.content import Briefing, MapLayers, Table
 
@@ -132,7 +133,7 @@ def _cold_spots(ax: Axes, layers: MapLayers) -> list:
             fc="none",
             ec="#d7301f",
             hatch="////",
-            label="Cold spot (all schools within 5 km below threshold)",
+            label=f"Cold spot (all schools within {defaults.RADIUS_KM:g} km below threshold)",
         )
     ]
 
@@ -420,7 +421,9 @@ def map_figure(
     north_arrow(ax)
     subtitle = briefing.layers.measure_label if key == "coverage" else ""
     if subtitle:
-        ax.set_title(f"{subtitle}, {briefing.academic_year}", fontsize=9, loc="left")
+        # Wrapped to the map's width: one long line ran into the side table's title.
+        ax.set_title(textwrap.fill(f"{subtitle}, {briefing.academic_year}", 95), fontsize=9,
+                     loc="left")
     legend_x = 0.60 if tables else 0.73
     fig.legend(
         handles=handles,

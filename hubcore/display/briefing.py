@@ -438,7 +438,8 @@ def briefing_frames(
         measured, coverage, measure, threshold, year = _coverage(engine, scope, benchmark)
         # Cold spots: every small area with the schools near it, flagged from the measured
         # values as `hubcore report coldspots` does; only the flag and distances are shown.
-        area_cov = cov.area_coverage(areas, schools, measured[["urn", measure]], measure, threshold)
+        area_cov = cov.area_coverage(areas, schools, measured[["urn", measure]], measure,
+                                     threshold, radius_km=defaults.RADIUS_KM)
         area_cov = disclosure.apply_spec(area_cov, report.SPECS["coldspots"])
     else:
         measure, threshold = report.COVERAGE_MEASURES[benchmark]
@@ -551,7 +552,7 @@ def briefing_frames(
         outline=_outline(engine, scope, areas),
         coverage_gaps=_meta(
             gaps,
-            title=f"Schools below the threshold ({threshold:g}) on {label}",
+            title=f"Schools below the threshold ({threshold:g}): {label.split(':')[0]}",
             units={"coverage": measure},
             below=len(gaps) if has_encounters else None,
             schools=len(school_l),
@@ -570,7 +571,8 @@ def briefing_frames(
                      units={"spare": "places"}),
         cold_spots=_meta(
             _keep(spots, COLD_SPOT_COLUMNS),
-            title="Cold spots: small areas where every school within 5 km is below threshold",
+            title=f"Cold spots: small areas where every school within "
+            f"{defaults.RADIUS_KM:g} km is below threshold",
             units={"nearest_km": "km", "schools_nearby": "schools"},
             areas=len(area_cov),
         ),

@@ -243,3 +243,57 @@ def test_schools_with_the_same_name_each_keep_a_choice(two_hubs):
     view = SchoolProfile(db_url=two_hubs, hub_id="HUB-B")
     assert sorted(view.param.urn.names.values()) == [900201, 900299]
     assert "B one (URN 900299)" in view.param.urn.names
+
+
+# --- every filter in the URL, list-valued ones too ---------------------------------------------
+
+
+def test_a_list_filter_is_written_as_its_choices_joined_by_commas():
+    from dashboards.common.page import UrlList
+
+    class P(pn.viewable.Viewer):
+        kinds = UrlList(default=[], objects=["special", "ap", 7])
+
+    chooser = P.param.kinds
+    assert chooser.serialize(["ap", "special"]) == "special,ap"  # in the choices' order
+    assert chooser.serialize([]) == "none"  # a blank value would be dropped from a URL
+    assert chooser.deserialize("none") == []
+    assert chooser.deserialize("ap,7") == ["ap", 7]  # matched to the choices by text
+    assert chooser.deserialize(7) == [7]  # how Panel's query parser hands over "7"
+    assert chooser.deserialize(["special"]) == ["special"]  # an older, JSON-style link
+    assert chooser.deserialize("special,bogus") == ["special", "bogus"]  # refused later
+
+
+def test_school_types_come_from_the_link_and_go_back_into_it(two_hubs):
+    from panel.io.location import Location
+
+    location = Location(search="?hub=HUB-A&types=special,ap")
+    view = AreaOverview(db_url=two_hubs, hub_id="HUB-A")
+    view.sync_url(location)  # what the served page does
+    assert view.school_types == ["special", "ap"]
+    view.school_types = ["fe_college"]
+    assert location.query_params["types"] == "fe_college"
+    view.school_types = []
+    assert location.query_params["types"] == "none"
+    view._rewrite_url(location)  # once loaded: every filter is in the address bar
+    assert view.period is None  # hub A has no assessment: no period to write
+    assert set(location.query_params) == {"hub", "layer", "bm", "la", "types"}
+
+
+def test_a_list_with_an_unknown_choice_keeps_the_others_and_says_so(two_hubs):
+    from dashboards.common.page import build
+
+    view = build(AreaOverview, {"hub_id": "HUB-A", "school_types": ["special", "bogus"]},
+                 db_url=two_hubs)
+    assert view.school_types == ["special"]
+    assert ("The link's types=special,bogus isn't available to you here; showing Special "
+            "school.") in _notices(view)
+
+
+def test_an_unknown_la_falls_back_to_all_and_the_chooser_names_las(two_hubs):
+    view = AreaOverview(db_url=two_hubs, hub_id="HUB-A", la="E99999999")
+    assert view.la == "All local authorities"
+    assert "la=E99999999" in _notices(view)
+    # No boundary names E08000035 in this database: the chooser shows the code itself.
+    assert view.param.la.names == {"All local authorities": "All local authorities",
+                                   "E08000035": "E08000035"}

@@ -154,7 +154,9 @@ class HubPage(pn.viewable.Viewer):
             with param.discard_events(self):
                 self.hub_id = next(iter(names.values()), None)
             if asked is not None:
-                self._fell_back("hub", "You can't see hub {asked}; showing {shown}.",
+                # Tagged with the parameter's name: Location.sync refusing the same value
+                # later (_refused) then adds no second notice.
+                self._fell_back("hub_id", "You can't see hub {asked}; showing {shown}.",
                                 asked=asked, shown=self._hub_name())
         # From now on a value outside the chooser is refused (Location.sync reapplies the URL).
         self.param.hub_id.check_on_set = True
@@ -293,23 +295,45 @@ class HubPage(pn.viewable.Viewer):
             pn.state.onload(lambda: self._rewrite_url(location))
 
     def _rewrite_url(self, location: Location) -> None:
-        """Replace the values in ``location``'s query that differ from what the page shows."""
+        """Write every value the page shows into ``location``'s query, replacing those of the
+        link that differ: the address bar then holds the whole view (a link copied from it
+        shows the same period even after newer data arrive), never a value the page refused."""
         query = location.query_params
         shown = {}
         for name, key in self.url_params.items():
-            if key not in query or getattr(self, name) is None:
+            if getattr(self, name) is None:
                 continue
-            value = self.param[name].serialize(getattr(self, name))
-            value = value if isinstance(value, str) else json.dumps(value)
-            if str(query[key]) != value and query[key] != getattr(self, name):
+            value = self._link_text(name, getattr(self, name))
+            if key not in query or (str(query[key]) != value
+                                    and query[key] != getattr(self, name)):
                 shown[key] = value
         if shown:
             location.update_query(**shown)
 
+    def _link_text(self, name: str, value) -> str:
+        """``value`` of parameter ``name`` as the URL writes it (``special,fe_college``)."""
+        if isinstance(self.param[name], UrlList) and isinstance(value, list | tuple):
+            return self.param[name].serialize(value)
+        try:
+            value = self.param[name].serialize(value)
+        except Exception:  # noqa: BLE001 - a value the parameter cannot take: as it came
+            return str(value)
+        return value if isinstance(value, str) else json.dumps(value)
+
     def _shown(self, name: str) -> str:
-        """What the page shows for parameter ``name``, as its chooser labels it."""
+        """What the page shows for parameter ``name``, as its chooser labels it (the choices
+        of a list in words: "all", "none" or their labels)."""
         value = getattr(self, name)
         names = getattr(self.param[name], "names", None) or {}
+        if isinstance(self.param[name], param.ListSelector):
+            if not value:
+                return "none"
+            if set(value) == set(self.param[name].objects or []):
+                return "all"
+            from hubcore import vocabulary
+
+            words = {v: k for k, v in names.items()}
+            return ", ".join(str(words.get(v, vocabulary.label(v))) for v in value)
         label = next((k for k, v in names.items() if v == value), None)
         return str(label if label is not None else value)
 
@@ -322,17 +346,19 @@ class HubPage(pn.viewable.Viewer):
                 continue  # reported in __init__, with the hub's own message
             if asked is not None and getattr(self, name) != asked:
                 self._fell_back(name, "The link's {key}={value} isn't available to you here; "
-                                "showing {shown}.", key=self.url_params[name], value=asked,
-                                shown=self._shown(name))
+                                "showing {shown}.", key=self.url_params[name],
+                                value=self._link_text(name, asked), shown=self._shown(name))
             if isinstance(self.param[name], param.Selector) and self.param[name].objects:
                 self.param[name].check_on_set = True
 
     def _refused(self, values: dict) -> None:
         """Values of the link a chooser refused (``Location.sync``'s ``on_error``)."""
         for name, value in values.items():
+            known = name in self.param
             self._fell_back(name, "The link's {key}={value} isn't available to you here; "
-                            "showing {shown}.", key=self.url_params.get(name, name), value=value,
-                            shown=self._shown(name) if name in self.param else "the default")
+                            "showing {shown}.", key=self.url_params.get(name, name),
+                            value=self._link_text(name, value) if known else value,
+                            shown=self._shown(name) if known else "the default")
 
 
 def visible_hubs(engine, hubs) -> list[str]:
@@ -377,6 +403,10 @@ def build(component: type[HubPage], wanted: dict, db_url: str | None = None) -> 
                 good[name] = value
             except Exception:  # noqa: BLE001 - any refusal means the value is not used
                 bad[name] = value
+                chooser = component.param[name]
+                if isinstance(chooser, UrlList) and isinstance(value, list):
+                    # ?types=special,bogus keeps "special" (and says bogus was not used).
+                    good[name] = [v for v in value if v in (chooser.objects or [])]
         try:
             built = component(db_url=db_url, **good)
         except ValueError:

@@ -19,10 +19,10 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.common import charts, data, layout
+from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import engine_for
 from dashboards.common.page import HubPage, View, served_page
-from hubcore import codes, display, vocabulary
+from hubcore import codes, display
 from hubcore.access import Role, Scope
 from hubcore.display.profile import TREND_SERIES
 
@@ -73,11 +73,6 @@ def school_frames(url: str, key: data.ScopeKey, urn: int) -> dict[str, pd.DataFr
     return frames
 
 
-def people_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` as a person reads it (words for codes, human titles, rounding)."""
-    return vocabulary.for_display(frame)
-
-
 # --- the state --------------------------------------------------------------------------------
 
 
@@ -93,9 +88,10 @@ class SchoolProfile(HubPage):
         super().__init__(**params)
         with param.discard_events(self):
             self._school_choices()
+        # The wide tables (links, funnel) take the page's width: at half of it a table of
+        # twenty columns showed three.
         self.show(Heading(self), Pair(self, Benchmarks(self), Trend(self)),
-                  Pair(self, Encounters(self), Links(self)),
-                  Pair(self, Destinations(self), Funnel(self)))
+                  Pair(self, Encounters(self), Destinations(self)), Links(self), Funnel(self))
         self._check_link()
 
     def _school_choices(self) -> None:
@@ -289,12 +285,12 @@ class Links(Section):
     heading = "### Employer links"
 
     def parts(self) -> list:
-        self.table = layout.table(height=320)
+        self.table = tables.table(name_column="employer", page_size=10)
         return [self.table]
 
     def update(self) -> None:
         links = self.page.frames()["links"]
-        layout.show(self.table, people_table(links.drop(columns="urn")))
+        tables.show(self.table, links.drop(columns="urn"))
         self.say(None if len(links) else "No employer links recorded for this school.")
 
 
@@ -309,10 +305,11 @@ class Destinations(Section):
         self.none = {yg: layout.empty_state(f"No Year {yg} leavers recorded.")
                      for yg in YEAR_GROUPS}
         self.panes = {yg: pn.pane.Bokeh(self.charts[yg].fig, **_PANE) for yg in YEAR_GROUPS}
-        self.table = layout.table(height=300)
+        self.table = tables.table(page_size=10)
+        self.hidden = pn.pane.Markdown("", **_PANE)
         self.tabs = pn.Tabs(*((f"Year {yg}", pn.Column(self.none[yg], self.panes[yg], **_PANE))
                               for yg in YEAR_GROUPS), ("Table", self.table), **_PANE)
-        return [self.tabs]
+        return [self.tabs, self.hidden]
 
     def update(self) -> None:
         frames = self.page.frames()
@@ -329,7 +326,12 @@ class Destinations(Section):
         if self.tabs.active < len(present) and not present[self.tabs.active]:
             # A sixth-form college has no Year 11 leavers: open on a year group it has.
             self.tabs.active = present.index(True) if any(present) else len(present)
-        layout.show(self.table, people_table(shown.drop(columns="urn")))
+        tables.show(self.table, shown.drop(columns="urn"))
+        # A cohort of fewer than 6 leavers has no bar: say so rather than leave a gap.
+        small = shown[shown["leavers"].astype(str) == display.C]
+        self.hidden.object = "; ".join(
+            layout.md("Year {yg}, {cohort}: fewer than 6 leavers, not shown",
+                      yg=r.year_group, cohort=r.cohort) for r in small.itertuples())
         self.say()
 
 
@@ -338,12 +340,12 @@ class Funnel(Section):
     heading = "### NCS and LA hand-over funnel"
 
     def parts(self) -> list:
-        self.table = layout.table(height=240)
+        self.table = tables.table(page_size=10)
         return [self.table]
 
     def update(self) -> None:
         funnel = self.page.frames()["funnel"]
-        layout.show(self.table, people_table(funnel.drop(columns="urn")))
+        tables.show(self.table, funnel.drop(columns="urn"))
         self.say(None if len(funnel) else "No hand-overs recorded for this school.")
 
 

@@ -16,10 +16,10 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, HoverTool, LabelSet
 
-from dashboards.common import charts, data, layout
+from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, View, served_page
-from hubcore import defaults, display, vocabulary
+from hubcore import defaults, display
 from hubcore.errors import AccessDenied, HubcoreError
 
 YEAR_GROUPS = (11, 13)
@@ -260,12 +260,12 @@ class OverdueLists(View):
         self.parts = {}
         for yg in YEAR_GROUPS:
             heading = pn.pane.Markdown("", **_PANE)
-            table = layout.table(height=220)
+            table = tables.table(name_column="leaver_key", page_size=10)
             self.parts[yg] = (heading, table)
         self.refused = layout.empty_state(
             "The overdue lists hold pupil-level rows; your role sees the counts above only.")
-        return pn.Column(self.refused, pn.Row(*(pn.Column(*p, **_PANE)
-                                                for p in self.parts.values()), **_PANE),
+        # One below the other, each the page's width: side by side, six columns showed two.
+        return pn.Column(self.refused, *(pn.Column(*p, **_PANE) for p in self.parts.values()),
                          **_PANE)
 
     def update(self) -> None:
@@ -281,7 +281,7 @@ class OverdueLists(View):
                                            page.overdue_days, rows=rows)
             heading.object = (f"#### Year {yg} overdue: no referral {page.overdue_days}+ days "
                               f"after leaving ({len(overdue)}; pseudonymous keys)")
-            layout.show(table, vocabulary.for_display(overdue))
+            tables.show(table, overdue)
 
 if pn.state.served:
     served_page(Transitions).servable()

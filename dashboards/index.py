@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import panel as pn
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from dashboards.common import layout
 from dashboards.common.context import ALL_HUBS
@@ -21,7 +21,7 @@ from dashboards.common.page import HubPage, View
 from hubcore import data_version, store
 from hubcore.access import Role, Scope
 from hubcore.ingest import KINDS
-from hubcore.models import AuditEvent
+from hubcore.models import AuditEvent, DestinationRecord, Encounter, Leaver
 
 #: The pages, in the order a hub lead meets them: (path, title, one line).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -60,7 +60,8 @@ SOURCES: dict[str, str] = {
 def data_facts(engine: Engine, scope: Scope) -> dict:
     """What the landing page says about the data in ``scope``: ``version`` (the data
     version, :mod:`hubcore.data_version`), ``schools`` (how many in scope),
-    ``latest_assessment`` (date of the latest Compass assessment, or None), ``imports`` (one
+    ``latest_assessment``, ``latest_encounter`` and ``latest_destination`` (dates of the
+    latest Compass assessment, encounter and destination record in scope, or None), ``imports`` (one
     row per kind of file: ``kind``, ``source`` in words, ``at`` (UTC) of the latest import,
     ``rows`` written then), newest first, and ``synthetic`` (whether any hub in scope is
     generated demonstration data)."""
@@ -80,13 +81,29 @@ def data_facts(engine: Engine, scope: Scope) -> dict:
     imports = [{"kind": row.kind, "source": SOURCES.get(row.kind, KINDS[row.kind]),
                 "at": pd.Timestamp(row.at).to_pydatetime(), "rows": row.rows}
                for row in latest.itertuples()]
+    enc, dest, leaver = (Encounter.__table__, DestinationRecord.__table__,
+                         Leaver.__table__)
+    with engine.connect() as conn:
+        last_encounter = conn.execute(
+            select(func.max(enc.c.date)).where(store.school_filter(scope, enc.c.urn))).scalar()
+        last_destination = conn.execute(
+            select(func.max(dest.c.recorded_on))
+            .join(leaver, leaver.c.key == dest.c.leaver_key)
+            .where(store.school_filter(scope, leaver.c.urn))).scalar()
     return {
         "version": data_version.current(engine),
+        "latest_encounter": _as_date(last_encounter),
+        "latest_destination": _as_date(last_destination),
         "schools": len(store.schools(engine, scope)),
         "latest_assessment": None if assessed.empty else pd.Timestamp(assessed.max()).date(),
         "imports": imports,
         "synthetic": bool(hubs["synthetic"].any()) if "synthetic" in hubs else False,
     }
+
+
+def _as_date(value) -> dt.date | None:
+    """A date read from the database (SQLite may give text) as a date, or None."""
+    return None if value is None else pd.Timestamp(value).date()
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -159,10 +176,13 @@ class Freshness(View):
         lines.append(layout.md("{schools:,} schools and colleges in view · data version "
                                "{version} (it changes with every import)",
                                version=facts["version"], schools=facts["schools"]))
-        if facts["latest_assessment"] is not None:
-            lines.append("")
-            lines.append(layout.md("Latest Compass assessment: {date}.",
-                                   date=_date(facts["latest_assessment"])))
+        for key, what in (("latest_assessment", "Compass assessment"),
+                          ("latest_encounter", "encounter recorded"),
+                          ("latest_destination", "destination recorded")):
+            if facts[key] is not None:
+                lines.append("")
+                lines.append(layout.md("Latest {what}: {date}.", what=what,
+                                       date=_date(facts[key])))
         lines.append("")
         if facts["imports"]:
             lines.append("Provenance, latest import of each kind of file:")

@@ -197,7 +197,9 @@ def test_raster_carries_numbers_only_and_zooming_in_swaps_to_polygons(monkeypatc
     assert hover["small areas under this pixel"] == "@areas"
     # Zoom in on areas 0 and 1: their polygons, with the disclosed text in the hover.
     monkeypatch.setattr(area_map, "POLYGONS_IN_VIEW", 2)
-    amap.zoom_to(0, 21, 0, 10)
+    amap.zoom_to(0, 30, 0, 10)  # all but area 2 in view, but not zoomed in: still the raster
+    assert amap.raster_image.visible and not amap.areas.visible
+    amap.zoom_to(10, 16, 2, 8)  # a sixth of the 31 m across: zoomed in, areas 0 and 1
     assert amap.areas.visible and not amap.raster_image.visible
     assert amap.area_source.data["code"] == ["A0", "A1"]
     assert amap.area_source.data["shown"] == ["10", C]

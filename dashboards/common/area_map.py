@@ -13,7 +13,8 @@ Two ways of drawing the small areas, chosen by how many there are:
   of the mean, never filled in). A filter change recomputes the image from the table
   (a few milliseconds) instead of rasterising again. Hovering over a pixel reports that mean,
   the number of areas under it and how many of them have a shown value. Zooming in until at most
-  :data:`POLYGONS_IN_VIEW` areas are in view swaps the raster for those areas' polygons; zooming
+  :data:`POLYGONS_IN_VIEW` areas are in view (and the view is at most :data:`ZOOMED_IN` of the
+  national extent across) swaps the raster for those areas' polygons; zooming
   out swaps back.
 
 Why Datashader straight into a Bokeh ``image`` rather than HoloViews ``rasterize``: the page's
@@ -54,6 +55,8 @@ NO_VALUE = "#d9d9d9"
 RASTER_ABOVE = 3000
 #: Zoomed in until at most this many areas are in view, the raster gives way to polygons.
 POLYGONS_IN_VIEW = 2500
+#: …and only once the view spans at most this share of the national extent across.
+ZOOMED_IN = 0.5
 #: The longer side of the raster, pixels (about 1 km pixels over England).
 RASTER_PIXELS = 640
 #: Sub-pixels per pixel side when finding which areas lie under a pixel (weights of the mean).
@@ -407,13 +410,16 @@ class AreaMap:
 
     def zoom_to(self, x0: float, x1: float, y0: float, y1: float) -> None:
         """Show what a view of ``x0``–``x1`` × ``y0``–``y1`` metres needs: the polygons of the
-        areas in it when at most :data:`POLYGONS_IN_VIEW`, otherwise the raster."""
-        if not self.raster:
+        areas in it when zoomed in (the view at most :data:`ZOOMED_IN` of the national extent
+        across) and at most :data:`POLYGONS_IN_VIEW` of them are in view, otherwise the
+        raster."""
+        if not self.raster or self.pixels is None:
             return
-        tree = self._tree()
-        found = np.sort(tree.query(shapely.box(min(x0, x1), min(y0, y1), max(x0, x1),
-                                               max(y0, y1))))
-        if 0 < len(found) <= POLYGONS_IN_VIEW:
+        (fx0, fx1), (fy0, fy1) = self.pixels.x_range, self.pixels.y_range
+        zoomed = min(abs(x1 - x0) / (fx1 - fx0), abs(y1 - y0) / (fy1 - fy0)) <= ZOOMED_IN
+        found = np.sort(self._tree().query(shapely.box(min(x0, x1), min(y0, y1),
+                                                       max(x0, x1), max(y0, y1))))
+        if zoomed and 0 < len(found) <= POLYGONS_IN_VIEW:
             if not np.array_equal(found, self._in_view):
                 self._in_view = found
                 xs, ys = charts.plain_paths(self.all_areas.iloc[found])

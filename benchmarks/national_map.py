@@ -1,0 +1,274 @@
+"""How fast the national map is: the overview with every hub of an England-sized synthetic
+database (``hubcore demo --size england``: 150 LAs, about 33,000 small areas), its small areas
+drawn as a Datashader raster until zoomed in (``dashboards.common.area_map``).
+
+Measured in one run, so the figures share the machine's load:
+
+1. the floor: ``benchmarks/blank_page.py``'s blank Panel page with one plot, first render in
+   Debian Chromium (median of ``--runs``);
+2. server side, no browser: rasterising the small areas into the pixel table (the first time in
+   the process includes Numba's compilation of Datashader's code), a layer change from the
+   table, and the two alternatives it was chosen against: Datashader rasterising the polygons
+   again on every change, and HoloViews ``rasterize`` of ``hv.Polygons`` rendered to Bokeh;
+3. in the browser: ``hubcore serve`` over the database, the overview at ``?hub=*`` from
+   navigation to the raster drawn (every run a fresh browser context, after the server's
+   warming), then a filter change (map layer, then benchmark) to the redrawn map; each
+   first render also as a ratio to the floor.
+
+    python benchmarks/national_map.py --england /path/england.db [--runs 3] [--skip-holoviews]
+
+Aims (issue 14): first render ≤ 3 s and a filter change ≤ 500 ms on England-sized data.
+Only loopback traffic; nothing is written to the database except audit rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.blank_page import APPS, CANVAS_DRAWN, free_port, wait_for_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--disable-gpu", "--disable-background-networking", "--no-first-run"]
+MODELS = "Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+#: True once the raster is drawn: a visible Image glyph with data and a canvas over 400 px.
+RASTER_DRAWN = """() => {
+  if (!window.Bokeh || !Bokeh.documents.length) return false;
+  const shown = MODELS.some(m => m.type == 'GlyphRenderer' && m.visible && m.glyph.type == 'Image'
+                                && m.data_source.get_length() > 0);
+  if (!shown) return false;
+  const big = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'CANVAS') {
+        const r = el.getBoundingClientRect();
+        if (r.width > 400 && r.height > 400) return true;
+      }
+      if (el.shadowRoot && big(el.shadowRoot)) return true;
+    }
+    return false;
+  };
+  return big(document);
+}""".replace("MODELS", MODELS)
+#: A fingerprint of what the map shows: its colour bars' titles and the sum of the raster's
+#: finite pixels (changes when a filter change has redrawn the map).
+FINGERPRINT = """() => {
+  let total = 0;
+  for (const m of MODELS) {
+    if (m.type == 'GlyphRenderer' && m.visible && m.glyph.type == 'Image') {
+      for (const v of m.data_source.data.image[0]) if (Number.isFinite(v)) total += v;
+    }
+  }
+  const titles = MODELS.filter(m => m.type == 'ColorBar').map(m => m.title).join('|');
+  return titles + '#' + total.toFixed(3);
+}""".replace("MODELS", MODELS)
+
+
+def floor(runs: int) -> float:
+    """Median first render of the blank Panel page (benchmarks/blank_page.py), ms."""
+    folder = Path(tempfile.mkdtemp())
+    (folder / "blank.py").write_text(textwrap.dedent(APPS["blank"]))
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and a file we just wrote
+        [sys.executable, "-m", "panel", "serve", str(folder / "blank.py"), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    try:
+        wait_for_server(port)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for _ in range(runs + 1):
+                context = browser.new_context()
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(f"http://localhost:{port}/blank")
+                page.wait_for_function(CANVAS_DRAWN, polling=10)
+                times.append((time.perf_counter() - started) * 1000)
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    return statistics.median(times[1:])  # the first is the server's cold start
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def server_side(url: str, holoviews: bool) -> dict[str, str]:
+    import datashader as ds
+    import numpy as np
+
+    from dashboards.common import area_map, data
+    from dashboards.common.context import ALL_HUBS
+    from hubcore import db
+
+    out: dict[str, str] = {}
+    engine = db.get_engine(url)
+    url = engine.url.render_as_string(hide_password=False)
+    key = data.scope_key(url, ALL_HUBS)
+    started = time.perf_counter()
+    areas = data.boundaries(url, key, "lsoa")
+    out["small areas read and simplified (25 m)"] = (
+        f"{_ms(time.perf_counter() - started):8.0f} ms  ({len(areas):,} areas)")
+    width, height, xr, yr = area_map.raster_shape(areas.total_bounds)
+    for label in ("pixel table, first in process (with Numba compile)", "pixel table, again"):
+        started = time.perf_counter()
+        index = area_map.PixelIndex(areas, xr, yr, width, height)
+        out[label] = (f"{_ms(time.perf_counter() - started):8.0f} ms  ({width} × {height} px, "
+                      f"{len(index.pixel):,} pixel-area pairs)")
+    layers = {}
+    for name in ("deprivation", "neet"):
+        started = time.perf_counter()
+        layers[name] = data.area_layer(url, key, name, 5)
+        out[f"layer '{name}' as a GeoDataFrame (first read)"] = (
+            f"{_ms(time.perf_counter() - started):8.0f} ms")
+    values = layers["neet"]["value"].reindex(areas["code"]).to_numpy(float)
+    runs = []
+    for _ in range(20):
+        started = time.perf_counter()
+        index.aggregate(values)
+        runs.append(time.perf_counter() - started)
+    out["layer change from the pixel table (median of 20)"] = (
+        f"{_ms(statistics.median(runs)):8.1f} ms")
+    frame = areas[["geometry"]].assign(value=values)
+    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=xr, y_range=yr)
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        canvas.polygons(frame, geometry="geometry", agg=ds.mean("value"))
+        runs.append(time.perf_counter() - started)
+    out["alternative: Datashader rasterises again per change (median of 3)"] = (
+        f"{_ms(statistics.median(runs)):8.0f} ms")
+    amap = area_map.AreaMap(areas, data.boundaries(url, key, "lad"), ALL_HUBS, raster=True)
+    started = time.perf_counter()
+    amap.show_layer(layers["deprivation"])
+    amap.show_layer(layers["neet"])
+    out["AreaMap: two layer changes, server side"] = (
+        f"{_ms(time.perf_counter() - started):8.1f} ms")
+    sent = sum(np.asarray(amap.raster_source.data[k][0]).nbytes for k in ("image", "shown"))
+    out["AreaMap: bytes sent per layer change (image + count)"] = f"{sent / 1e6:8.2f} MB"
+    if holoviews:
+        out.update(_holoviews(areas, values, width, height))
+    return out
+
+
+def _holoviews(areas, values, width: int, height: int) -> dict[str, str]:
+    """HoloViews' way: ``rasterize(hv.Polygons(...))`` rendered to a Bokeh document (a new
+    plot per change: the page's figure could not be updated in place)."""
+    try:
+        import geoviews  # noqa: F401 - registers GeoDataFrames as HoloViews data
+        import holoviews as hv
+        from bokeh.embed import json_item
+        from holoviews.operation.datashader import rasterize
+
+        hv.extension("bokeh", logo=False)
+        frame = areas[["geometry"]].assign(value=values)
+        runs = []
+        for _ in range(2):
+            started = time.perf_counter()
+            element = rasterize(hv.Polygons(frame, vdims=["value"]), aggregator="mean",
+                                width=width, height=height, dynamic=False)
+            json_item(hv.render(element.opts(tools=["hover"]), backend="bokeh"))
+            runs.append(time.perf_counter() - started)
+        return {"alternative: HoloViews rasterize(hv.Polygons) to Bokeh, first / again":
+                f"{_ms(runs[0]):8.0f} ms / {_ms(runs[1]):.0f} ms"}
+    except Exception as exc:  # noqa: BLE001 - a comparison only; say why it did not run
+        return {"alternative: HoloViews rasterize(hv.Polygons)":
+                f"not measured ({type(exc).__name__}: {str(exc)[:80]})"}
+
+
+def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
+    from dashboards.common.server import WARM_DONE
+
+    port = free_port()
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "hubcore.cli", "serve", "--db", url, "--port", str(port)],
+        stdout=log.open("w"), stderr=subprocess.STDOUT)
+    results: dict[str, list[float]] = {}
+    try:
+        wait_for_server(port, 1800)
+        deadline = time.monotonic() + 1800
+        while WARM_DONE not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for attempt in range(runs + 1):
+                context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(f"http://localhost:{port}/overview?hub=*", timeout=300_000)
+                page.wait_for_function(RASTER_DRAWN, polling=10, timeout=300_000)
+                first = "first render" + (" (first session)" if attempt == 0 else "")
+                results.setdefault(first, []).append(time.perf_counter() - started)
+                # Deprivation → NEET → deprivation: the first NEET read may be cold (once per
+                # process); the way back is a change between cached layers.
+                for label, option in (("layer change", "NEET + not known one year after leaving"),
+                                      ("layer change back", "Deprivation (IMD decile)")):
+                    results.setdefault(f"filter change: {label}" +
+                                       (" (first session)" if attempt == 0 else ""), []).append(
+                        _change(page, "Map layer", option))
+                results.setdefault("filter change: benchmark" +
+                                   (" (first session)" if attempt == 0 else ""), []).append(
+                    _change(page, "Benchmark", "BM6 Experiences of workplaces"))
+                context.close()
+            chromium.close()
+        errors = [line for line in log.read_text().splitlines()
+                  if "Traceback" in line or "ERROR" in line]
+        if errors:
+            raise RuntimeError(f"server errors during the run: {errors[:3]}")
+    finally:
+        server.terminate()
+        server.wait(30)
+    out = {}
+    for label, times in results.items():
+        ms = _ms(statistics.median(times))
+        ratio = f"  ({ms / blank_ms:.1f} × the floor)" if label.startswith("first") else ""
+        out[f"browser: {label}"] = f"{ms:8.0f} ms{ratio}"
+    return out
+
+
+def _change(page, label: str, option: str) -> float:
+    before = page.evaluate(FINGERPRINT)
+    started = time.perf_counter()
+    page.get_by_role("combobox", name=label).select_option(label=option)
+    page.wait_for_function(f"() => ({FINGERPRINT})() != {before!r}", polling=10,
+                           timeout=300_000)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--england", required=True,
+                        help="England-sized database file (hubcore demo --size england)")
+    parser.add_argument("--runs", type=int, default=3, help="warm runs (median shown)")
+    parser.add_argument("--skip-holoviews", action="store_true",
+                        help="leave out the HoloViews comparison (imports GeoViews)")
+    args = parser.parse_args()
+    from hubcore import db
+
+    url = db.sqlite_url(args.england)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"## national map, {args.england}; load average {load} on {os.cpu_count()} CPUs")
+    blank_ms = floor(args.runs)
+    print(f"{'floor: blank Panel page, first render':62s} {blank_ms:8.0f} ms", flush=True)
+    for label, value in server_side(url, not args.skip_holoviews).items():
+        print(f"{label:62s} {value}", flush=True)
+    for label, value in browser(url, args.runs, blank_ms).items():
+        print(f"{label:62s} {value}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,6 +64,7 @@ class AreaOverview(HubPage):
 
     def __init__(self, **params):
         super().__init__(**params)
+        self._rows: tuple | None = None  # (state, the schools it keeps): see schools_table
         self._briefing = layout.briefing_button(self._engine, self._briefing_scope)
         with param.discard_events(self):
             self._hub_choices()
@@ -109,9 +110,13 @@ class AreaOverview(HubPage):
         """The schools the filters keep, with their benchmarks at the chosen period and their
         encounter coverage (:func:`hubcore.display.overview.overview_schools`): what the map
         and the table show."""
-        table = self.read(data.overview_schools, self.period)
-        return shown.select_schools(table, self.school_types,
-                                    None if self.la == ALL_LAS else self.la)
+        # The three views ask for the same rows in one update: select them once per state.
+        state = (self._key, self.period, tuple(self.school_types), self.la)
+        if self._rows is None or self._rows[0] != state:
+            table = self.read(data.overview_schools, self.period)
+            self._rows = (state, shown.select_schools(
+                table, self.school_types, None if self.la == ALL_LAS else self.la))
+        return self._rows[1]
 
     def export(self) -> pd.DataFrame:
         """Every row the table holds, as people read it (the downloads' content)."""
@@ -182,6 +187,7 @@ class SchoolMap(View):
         self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=600)
         self._area_map: AreaMap | None = None
         self._drawn_for = None  # the hub whose geometry the map holds
+        self._areas_for = None  # the layer, benchmark and map its areas are coloured by
         # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
         # Bokeh pane that has been drawn.
         return pn.Column(self._map, sizing_mode="stretch_width")
@@ -196,13 +202,22 @@ class SchoolMap(View):
                 self._layout.loading = False
         # The layer as plain data (hubcore.display.area_layer, a GeoDataFrame with its
         # colours and legend kind in attrs): at national zoom the map rasterises it.
-        self._area_map.show_layer(page.read(data.area_layer, page.layer, page.benchmark or 5))
+        # The area layer follows the layer and benchmark only: a school filter leaves it.
+        areas = (page.layer, page.benchmark or 5, self._drawn_for)
+        if areas != self._areas_for:
+            self._area_map.show_layer(page.read(data.area_layer, page.layer,
+                                                page.benchmark or 5))
+            self._areas_for = areas
         frame = page.schools_table()
+        # The legend names the figures' source: the employers page measures BM5 and BM6
+        # from the encounter log, and the two can differ.
         if page.benchmark == 0:
-            self._area_map.show_schools(frame, "achieved", "Benchmarks fully achieved",
+            self._area_map.show_schools(frame, "achieved",
+                                        f"Benchmarks fully achieved ({shown.COMPASS_SOURCE})",
                                         maps.ACHIEVED_COLOURS, -0.5, 8.5)
         else:
-            self._area_map.show_schools(frame, f"bm{page.benchmark}", f"BM{page.benchmark} %",
+            self._area_map.show_schools(frame, f"bm{page.benchmark}",
+                                        f"BM{page.benchmark} % ({shown.COMPASS_SOURCE})",
                                         maps.PERCENT_COLOURS, 0, 100)
 
     def _new_map(self) -> None:
@@ -235,7 +250,7 @@ class SchoolTable(View):
         self._note.object = layout.md("{note}", note=meta["note"])
         if self._table is None:
             self._table = tables.table(frame, name_column="name", page_size=20,
-                                       titles=meta["titles"], height=560)
+                                       titles=meta["titles"])
             self._layout.append(self._table)
         else:
             tables.show(self._table, frame)

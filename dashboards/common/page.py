@@ -195,6 +195,13 @@ class HubPage(pn.viewable.Viewer):
     def refresh(self, changed: set[str] | None = None) -> None:
         """Update the views that follow the params ``changed`` (None: every view), in one
         message to the browser; show :meth:`empty`'s notice instead when there is nothing."""
+        self._updating, self._key_memo = True, None
+        try:
+            self._update_views(changed)
+        finally:
+            self._updating, self._key_memo = False, None
+
+    def _update_views(self, changed: set[str] | None) -> None:
         with pn.io.hold():
             if changed:
                 self._settling = set()
@@ -256,8 +263,15 @@ class HubPage(pn.viewable.Viewer):
 
     @property
     def _key(self) -> data.ScopeKey:
-        """The signed-in user's scope for the chosen hub, as the cache key of shared data."""
-        return data.scope_key(self._url, self.hub_id)
+        """The signed-in user's scope for the chosen hub, as the cache key of shared data
+        (read once per update: every view's reads in one update share it)."""
+        memo = getattr(self, "_key_memo", None)
+        if memo is not None and memo[0] == self.hub_id:
+            return memo[1]
+        key = data.scope_key(self._url, self.hub_id)
+        if getattr(self, "_updating", False):
+            self._key_memo = (self.hub_id, key)
+        return key
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self._notices, self._banner, self._body, sizing_mode="stretch_width")

@@ -77,7 +77,8 @@ def test_overview_state_in_url_is_restored(server, page):
         ".some(m => m.type == 'ColorBar' && m.title.startsWith('NEET'))",
         timeout=15_000,
     )
-    assert "BM6 %" in colorbar_titles(page)
+    # The legend says where the figure comes from (Compass, not the encounter log).
+    assert "BM6 % (Compass self-assessment)" in colorbar_titles(page)
 
 
 def test_click_on_a_school_opens_its_profile(server, page, demo_engine):
@@ -144,7 +145,7 @@ def test_filter_change_sends_only_what_changed(server, page):
         label="BM6 Experiences of workplaces")
     page.wait_for_function(
         "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
-        ".some(m => m.type == 'ColorBar' && m.title == 'BM6 %')",
+        ".some(m => m.type == 'ColorBar' && m.title == 'BM6 % (Compass self-assessment)')",
         timeout=15_000,
     )
     page.wait_for_timeout(1000)

@@ -107,6 +107,8 @@ def legend_below(fig, legend: Legend | None = None, columns: int = 4) -> Legend 
     legend.location = "top_left"
     legend.click_policy = "hide"
     legend.border_line_alpha = 0
+    legend.label_text_font_size = "9pt"
+    legend.glyph_width = legend.glyph_height = 14
     fig.add_layout(legend, "below")  # Bokeh takes it out of the plot's centre first
     return legend
 
@@ -173,7 +175,8 @@ class StackedBars:
         self.bars = self.fig.vbar(x="x", bottom="bottom", top="top", width=0.8,
                                   source=self.source, fill_color="colour", line_color="white")
         self.legend = Legend(items=[])
-        legend_below(self.fig, self.legend)
+        # Up to ten destinations: three a row keep the legend within a half-width chart.
+        legend_below(self.fig, self.legend, columns=3)
         self.fig.yaxis.axis_label = y_label or y
         self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@layer"),
                                                (y, "@value{0.0}")]))

@@ -59,6 +59,8 @@ SOURCES = """(prefix) => { const out = {};
     out[m.name] = {id: m.id, rows: keys.length ? get(keys[0]).length : 0, cols}; }
   return out; }"""
 SELECTED = "e => e.options[e.selectedIndex].text"
+#: How far the page is wider than the window, px (a table or legend cut off at the right).
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture
@@ -128,6 +130,8 @@ def test_switching_school_updates_the_same_charts_in_place(server, page, console
     assert after["benchmarks"]["rows"] == 16  # 8 benchmarks × (school, hub)
     # The figures are the ones drawn first (updated, not replaced).
     _assert_same_figures(figures, _figures(page))
+    # Nothing sticks out at 1,280 px: wide tables scroll inside themselves, legends fit.
+    assert page.evaluate(OVERFLOW) == 0
     screenshot(page, "profile-switched")
     assert server.errors() == []
     assert console_errors == []
@@ -177,6 +181,7 @@ def test_transitions_filters_in_url_survive_reload_and_update_in_place(server, p
     cohorts = _cohorts(demo_engine)
     assert len(cohorts) >= 2
     latest, earlier = cohorts[-1], cohorts[-2]
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(server.url("transitions"))
     page.get_by_text(f"Leavers of summer {latest}").wait_for(timeout=30_000)
     wait_for_canvases(page, minimum=5)
@@ -209,6 +214,7 @@ def test_transitions_filters_in_url_survive_reload_and_update_in_place(server, p
         SELECTED) == str(earlier)
     sizes = wait_for_canvases(page, minimum=5)
     assert all(b["width"] > 0 and b["height"] > 0 for b in sizes if b["width"] > 150)
+    assert page.evaluate(OVERFLOW) == 0
     screenshot(page, "transitions-earlier-cohort")
     assert server.errors() == []
 

@@ -46,9 +46,9 @@ from hubcore.display.base import numeric, text
 NO_VALUE = "#d9d9d9"
 
 #: Options every map shares: equal metres on both axes, no axes (BNG numbers mean little to
-#: a reader), pan and wheel zoom, and hover.
+#: a reader), pan and wheel zoom, hover, 560 px wide (``.opts(responsive=True)`` to fill).
 _MAP_OPTS = dict(data_aspect=1, xaxis=None, yaxis=None, tools=["hover"],
-                 active_tools=["wheel_zoom"], responsive=True, min_height=400)
+                 active_tools=["wheel_zoom"], frame_width=560)
 
 
 def hvplot(frame: pd.DataFrame):

@@ -192,7 +192,7 @@ def test_raster_carries_numbers_only_and_zooming_in_swaps_to_polygons(monkeypatc
     assert amap.raster_image.visible and amap.land.visible and not amap.areas.visible
     assert amap.area_source.data["code"] == []  # no polygon sent at national zoom
     for name, column in amap.raster_source.data.items():  # no text, so no "c" to leak
-        assert all(np.asarray(v).dtype.kind in "fi" for v in column), name
+        assert all(np.asarray(v).dtype.kind in "fiu" for v in column), name
     hover = dict(amap.raster_hover.tooltips)
     assert hover["small areas under this pixel"] == "@areas"
     # Zoom in on areas 0 and 1: their polygons, with the disclosed text in the hover.

@@ -114,8 +114,9 @@ class PixelIndex:
         """Per pixel, from ``values`` (one float per area, NaN = no shown value): ``image``
         (area-weighted mean of the shown values, NaN where none), ``areas`` (areas under the
         pixel), ``shown`` (of them, with a shown value) and, when ``top`` is given, ``top``
-        (of them, with value ``top``: the categorical layer's last category). Float32 arrays
-        of shape (height, width), bottom row first."""
+        (of them, with value ``top``: the categorical layer's last category). Arrays of shape
+        (height, width), bottom row first: the mean as float32, the counts as uint16 (each
+        array travels to the browser, so the smallest type that holds it)."""
         values = np.asarray(values, dtype="float64")
         has = ~np.isnan(values)
         pair_has = has[self.area]
@@ -124,13 +125,19 @@ class PixelIndex:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = self._sum(weights * np.where(has, values, 0.0)[self.area]) / total
         out = {"image": np.where(total > 0, mean, np.nan).astype("float32"),
-               "areas": self.areas_per_pixel.astype("float32"),
-               "shown": self._sum(pair_has.astype("float64")).astype("float32")}
+               "areas": _counts(self.areas_per_pixel),
+               "shown": _counts(self._sum(pair_has.astype("float64")))}
         if top is not None:
-            out["top"] = self._sum((values == top)[self.area].astype("float64")).astype("float32")
+            out["top"] = _counts(self._sum((values == top)[self.area].astype("float64")))
         return out
 
 
+def _counts(values: np.ndarray) -> np.ndarray:
+    return np.minimum(np.rint(values), np.iinfo(np.uint16).max).astype(np.uint16)
+
+
+#: The raster's ``top`` column when the layer is not categorical (its hover never reads it).
+_NO_TOP = np.zeros((1, 1), dtype=np.uint16)
 _INDEX_LOCK = threading.Lock()
 _INDEXES: OrderedDict[tuple, PixelIndex] = OrderedDict()
 
@@ -261,16 +268,17 @@ class AreaMap:
             width, height = self.pixels.width, self.pixels.height
             xr, yr = self.pixels.x_range, self.pixels.y_range
             place = {"x": [xr[0]], "y": [yr[0]], "dw": [xr[1] - xr[0]], "dh": [yr[1] - yr[0]]}
-            counts = self.pixels.areas_per_pixel.astype("float32")
-            land = [np.where(counts > 0, 1.0, np.nan).astype("float32")]
+            counts = _counts(self.pixels.areas_per_pixel)
+            # 1 where an area lies, 0 (transparent) elsewhere: one byte a pixel.
+            land = [(counts > 0).astype(np.uint8)]
             blank = np.full((height, width), np.nan, dtype="float32")
             layer = {"image": [blank], "areas": [counts], "shown": [counts * 0],
-                     "top": [counts * 0]}
+                     "top": [_NO_TOP]}
         self.land_source = ColumnDataSource({"image": land, **place})
         self.land = self.figure.image(
             "image", x="x", y="y", dw="dw", dh="dh", source=self.land_source,
-            color_mapper=LinearColorMapper(palette=[NO_VALUE], low=0, high=2,
-                                           nan_color="rgba(0, 0, 0, 0)"),
+            color_mapper=LinearColorMapper(palette=[NO_VALUE], low=0.5, high=1.5,
+                                           low_color="rgba(0, 0, 0, 0)"),
             visible=self.raster)
         # The layer's own mapper: transparent where no area has a shown value (the grey image
         # below shows where there are areas).
@@ -324,7 +332,9 @@ class AreaMap:
                 glyph.visible = False
             self.area_bar.visible = self.legend.visible = False
             return
-        aligned = values.reindex(self.codes)
+        # Only the columns drawn (a layer's geometry stays behind: the map has its own).
+        aligned = pd.DataFrame(values.drop(columns="geometry", errors="ignore")).reindex(
+            self.codes)
         self._values = pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
         if "shown" in aligned:
@@ -386,16 +396,18 @@ class AreaMap:
     def _draw_raster(self) -> None:
         assert self.pixels is not None
         agg = self.pixels.aggregate(self._values, self._top)
-        changed = {"image": [agg["image"]], "shown": [agg["shown"]]}
+        # Only a count of "yes" areas for a categorical layer; else a 1-pixel placeholder.
+        changed = {"image": [agg["image"]], "shown": [agg["shown"]],
+                   "top": [agg.get("top", _NO_TOP)]}
         if self._top is not None:
-            changed["top"] = [agg["top"]]
             tooltips = [(self._label, "@top of @shown areas here"),
                         ("small areas under this pixel", "@areas")]
         else:
             tooltips = [(f"{self._label}, mean of the areas shown", "@image{0.0}"),
                         ("small areas under this pixel", "@areas"),
                         ("of them with a shown value", "@shown")]
-        self.raster_source.data.update(changed)
+        # Unchanged pictures stay where they are (a benchmark change recolours only schools).
+        _update(self.raster_source, changed)
         self.raster_hover.tooltips = tooltips
         self.areas.visible = False
         self.raster_image.visible = self.land.visible = True

@@ -134,8 +134,10 @@ def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
     return display.area_neet(engine_for(url), _scope(key))
 
 
+@pn.cache(max_items=64)
 def area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFrame:
-    """The overview map's area layer (``hubcore.display.area_layer``) from the cached frames."""
+    """The overview map's area layer (``hubcore.display.area_layer``, a GeoDataFrame) from the
+    cached frames."""
     engine, scope = engine_for(url), _scope(key)
     areas = boundaries(url, key, "lsoa")  # each layer carries its areas' (cached) geometry
     if layer == "deprivation":

@@ -106,8 +106,9 @@ def test_national_map_rasterises_small_areas_and_swaps_to_polygons_on_zoom(natio
         "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
         ".filter(m => m.type == 'GlyphRenderer' && m.glyph.type == 'Image' && m.visible)"
         ".map(m => { const im = m.data_source.data.image[0]; let n = 0;"
-        " for (const v of im) if (!Number.isNaN(v)) n++; return [im.length, n]; })")
-    # Two images (land below, the layer above), each with many drawn (non-NaN) pixels.
+        " for (const v of im) if (Number.isFinite(v) && v != 0) n++; return [im.length, n]; })")
+    # Two images (land below, the layer above), each with many drawn pixels (land: 1 where
+    # an area lies; the layer: deciles 1-10, NaN where none).
     assert len(image) == 2 and all(total > 10_000 and drawn > 1_000 for total, drawn in image)
     # Hover over the middle of the map: the pixel's mean and how many areas lie under it.
     box = max((c.bounding_box() for c in page.locator("canvas").all()),

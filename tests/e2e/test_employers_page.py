@@ -64,7 +64,7 @@ def _wait_for_query(page, **wanted: str) -> None:
     page.wait_for_function(
         "(wanted) => { const q = new URLSearchParams(window.location.search);"
         " return Object.entries(wanted).every(([k, v]) => q.get(k) === v); }",
-        arg=wanted, timeout=15_000)
+        arg=wanted, timeout=30_000)
 
 
 def _load(page, url: str) -> None:
@@ -114,7 +114,7 @@ def test_link_checkboxes_and_every_filter_survive_a_reload(server, page, console
     _load(page, server.url("employers"))
     _wait_for_query(page, hub="DEMO", bm="5", target="80.0", radius="5.0")
     page.wait_for_function(f"() => ({LINK_COUNTS})().reduce((a, b) => a + b, 0) > 0",
-                           timeout=15_000)
+                           timeout=30_000)
     all_lines = sum(page.evaluate(LINK_COUNTS))
 
     page.get_by_label("Governor").uncheck()
@@ -125,7 +125,7 @@ def test_link_checkboxes_and_every_filter_survive_a_reload(server, page, console
     # The map lost exactly the governor and cornerstone lines (counted in SQL).
     expected = all_lines - per_role.get("governor", 0) - per_role.get("cornerstone", 0)
     page.wait_for_function(f"() => ({LINK_COUNTS})().reduce((a, b) => a + b, 0) === "
-                           f"{expected}", timeout=15_000)
+                           f"{expected}", timeout=30_000)
     before = _ticked(page)
     assert before == {"Enterprise adviser": True, "Cornerstone employer": False,
                       "Governor": False, "Work experience partner": True}
@@ -136,7 +136,7 @@ def test_link_checkboxes_and_every_filter_survive_a_reload(server, page, console
     assert _query(page)["links"] == "enterprise_adviser,work_experience_partner"
     page.get_by_text(re.compile(r"BM6, \d{4}/\d{2} \(from")).first.wait_for(timeout=30_000)
     page.wait_for_function(f"() => ({LINK_COUNTS})().reduce((a, b) => a + b, 0) === "
-                           f"{expected}", timeout=15_000)
+                           f"{expected}", timeout=30_000)
 
     # No link at all is a choice too, kept as ?links=none.
     page.get_by_label("Enterprise adviser").uncheck()
@@ -152,9 +152,9 @@ def test_link_checkboxes_and_every_filter_survive_a_reload(server, page, console
 def test_values_the_page_cannot_take_fall_back_visibly(server, page, console_errors):
     _load(page, server.url("employers") + "?bm=9&target=150&links=governor")
     # The page shows BM5 and its default target, and says why it did not use the link's.
-    page.get_by_text("The link's bm=9 isn't available to you here").wait_for(timeout=10_000)
-    page.get_by_text("The link's target=150").wait_for(timeout=10_000)
-    page.get_by_text(re.compile(r"BM5, \d{4}/\d{2} \(from")).first.wait_for(timeout=10_000)
+    page.get_by_text("The link's bm=9 isn't available to you here").wait_for(timeout=30_000)
+    page.get_by_text("The link's target=150").wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"BM5, \d{4}/\d{2} \(from")).first.wait_for(timeout=30_000)
     # The values it could take are kept: only the governor box is ticked.
     assert _ticked(page) == {"Enterprise adviser": False, "Cornerstone employer": False,
                              "Governor": True, "Work experience partner": False}
@@ -180,12 +180,12 @@ def test_spare_offers_sort_on_the_server_and_download_with_words(server, page, d
     assert title.text_content() == "Places offered"
     title.click()  # ascending, across every page (remote pagination sorts on the server)
     page.wait_for_function(f"() => ({CELLS})('capacity')[0] === '{capacities[0]:,}'",
-                           timeout=15_000)
+                           timeout=30_000)
     shown = [int(t.replace(",", "")) for t in page.evaluate(CELLS, "capacity")]
     assert shown == capacities[:len(shown)] and len(shown) == 10
     title.click()  # descending
     page.wait_for_function(f"() => ({CELLS})('capacity')[0] === '{capacities[-1]:,}'",
-                           timeout=15_000)
+                           timeout=30_000)
     shown = [int(t.replace(",", "")) for t in page.evaluate(CELLS, "capacity")]
     assert shown == capacities[::-1][:len(shown)]
 

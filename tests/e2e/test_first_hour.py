@@ -3,6 +3,9 @@ links to every page, change every filter of every page, reload, and find the sam
 filter kept in the URL); a screenshot of each page at 1,280 × 800 and 1,920 × 1,080 is saved
 in ``test-artifacts/first-hour/`` for review (generated, never committed).
 
+Each page is also read for codes shown instead of words (``enterprise_adviser``) and numbers
+not rounded for people (``5.2168021680216805``).
+
 The pages change often, so nothing here knows their filters by name: each page's controls are
 found the way a person finds them, by their labels (selects, check boxes, button groups and
 sliders outside the tables), and each is changed to another value. A step that goes wrong is
@@ -25,6 +28,7 @@ import pytest
 from playwright.sync_api import Page
 
 from dashboards.index import PAGES
+from hubcore import vocabulary
 from tests.e2e.conftest import SERVER_ERROR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -80,6 +84,24 @@ CONTROLS = """() => {
   walk(document);
   return out;
 }"""
+#: The text a person can read: text nodes outside scripts and styles, through shadow roots.
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walk = (root) => {
+    const it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = it.nextNode(); n; n = it.nextNode()) {
+      const p = n.parentElement;
+      if (p && !['SCRIPT', 'STYLE', 'TEMPLATE'].includes(p.tagName)) out.push(n.textContent);
+    }
+    for (const el of root.querySelectorAll('*')) { if (el.shadowRoot) walk(el.shadowRoot); }
+  };
+  walk(document);
+  return out.join('\\n');
+}"""
+#: Codes people should never read (snake_case words of the vocabulary: enterprise_adviser…).
+CODES = sorted(c for c in vocabulary.LABELS if "_" in c)
+#: A number shown with more decimals than a person needs (5.2168021680216805).
+RAW_NUMBER = re.compile(r"(?<![\w.])\d+\.\d{3,}(?![\w.])")
 ALL_TEXT = """() => {
   const out = [];
   const walk = (root) => {
@@ -228,6 +250,14 @@ def test_every_filter_is_in_the_url_and_a_reload_shows_the_same_view(demo, brows
         page.goto(demo.url(path))
     _settle(page)
     _shots(page, path)
+
+    readable = page.evaluate(VISIBLE_TEXT)
+    codes = [c for c in CODES if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", readable)]
+    if codes:
+        problems.append(f"codes instead of words: {codes}")
+    raw = sorted(set(RAW_NUMBER.findall(readable)))
+    if raw:
+        problems.append(f"numbers not rounded for people: {raw[:5]}")
 
     controls = page.evaluate(CONTROLS)
     if not controls:

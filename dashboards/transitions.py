@@ -42,8 +42,8 @@ class YearColumn:
         self.histogram = charts.Histogram("days from leaving to referral", "hand-overs",
                                           "#6a51a3", name=f"lag-{year_group}")
         self.histogram_title = pn.pane.Markdown("", **_PANE)
-        self.lag = pn.Column(self.lag_text, self.histogram_title,
-                             pn.pane.Bokeh(self.histogram.fig, **_PANE), **_PANE)
+        self.histogram_pane = pn.pane.Bokeh(self.histogram.fig, **_PANE)
+        self.lag = pn.Column(self.lag_text, self.histogram_title, self.histogram_pane, **_PANE)
         self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801", height=200,
                                  name=f"neet-{year_group}")
         self.neet_title = pn.pane.Markdown("", **_PANE)
@@ -76,8 +76,14 @@ class YearColumn:
             self.lag_text.object = "\n\n".join(self._lag_sentence(row)
                                                 for row in lag.to_dict("records"))
             hist = frames[f"histogram_{yg}"]
+            drawn = bool((hist["value"] > 0).any())
+            # Every bin hidden (a small school): an empty plot would say nothing, so say why.
             self.histogram_title.object = layout.md("{title}",
-                                                    title=hist.attrs["display"]["title"])
+                                                    title=hist.attrs["display"]["title"]) \
+                if drawn else (f"Referral lag: every {display.LAG_BIN_DAYS}-day bin has fewer "
+                               "than 6 hand-overs (or is hidden with one that has), so none is "
+                               "drawn.")
+            self.histogram_pane.visible = drawn
             self.histogram.update(hist, "left_days", "right_days", "value", shown="handovers")
         neet = display.neet_bars(frames["neet"], yg)
         self.neet_part.visible = not neet.empty

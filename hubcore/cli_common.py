@@ -67,7 +67,13 @@ def choose_database(args: argparse.Namespace) -> db.Choice:
 def remember(url: str, by: str) -> None:
     """Remember ``url`` for the next command given no ``--db`` (:func:`hubcore.db.remember`);
     a URL holding a password is not written down, and the user is told how to name it."""
-    if not db.remember(url, by):
+    try:
+        remembered = db.remember(url, by)
+    except OSError as exc:  # a convenience only: a read-only home must not fail the command
+        say(f"hubcore: could not remember {db.describe(url)} for later commands ({exc}); "
+            "give them --db")
+        return
+    if not remembered:
         say(f"hubcore: not remembering {db.describe(url)} (it holds a password); set "
             f"${db.ENV_URL} to use it without --db")
 

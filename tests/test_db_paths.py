@@ -137,3 +137,15 @@ def test_current_revision_does_not_create_the_file(tmp_path):
     target = tmp_path / "x.db"
     assert db.current_revision(db.get_engine(db.sqlite_url(target))) is None
     assert not target.exists()
+
+
+def test_a_home_that_cannot_be_written_does_not_fail_the_command(tmp_path, monkeypatch,
+                                                                  capsys):
+    target = tmp_path / "hub.db"
+    assert cli.main(["db", "upgrade", "--db", str(target)]) == 0
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where HUBCORE_HOME's folder would be")
+    monkeypatch.setenv(db.ENV_HOME, str(blocker / "home"))
+    capsys.readouterr()
+    assert cli.main(["db", "upgrade", "--db", str(target)]) == 0  # remembered nothing, said so
+    assert "could not remember" in capsys.readouterr().err

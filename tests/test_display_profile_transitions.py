@@ -89,3 +89,17 @@ def test_funnel_bars_name_their_steps_in_words():
     assert bars["step_label"].tolist() == ["Hand-overs", "Referred", "Contacted", "Engaged",
                                            "Lost"]
     assert bars["value"].tolist()[:2] == [12.0, 8.0] and np.isnan(bars["value"].iat[2])
+
+
+def test_profile_links_dates_are_dates_and_heading_in_words(demo_engine):
+    from hubcore import store
+    from hubcore.access import Scope
+
+    links = display.profile_links(demo_engine, Scope.admin())
+    # A datetime column, which tables show as 2018-09-01 (Python dates came out as numbers).
+    assert pd.api.types.is_datetime64_any_dtype(links["start_date"])
+    school = store.schools(demo_engine, Scope.admin()).iloc[0]
+    heading = display.profile_heading(demo_engine, Scope.admin(), int(school["urn"])).iloc[0]
+    assert heading["name"] == school["name"]
+    assert heading["type"] != school["kind"]  # words, not the code
+    assert heading["careers_leader"] in ("yes", "no")

@@ -135,13 +135,15 @@ def profile_encounters(engine: Engine, scope: Scope, urn: int | None = None) -> 
 
 def profile_links(engine: Engine, scope: Scope, urn: int | None = None) -> pd.DataFrame:
     """Employer links of each school: ``urn``, ``employer``, ``role``, ``sector``,
-    ``size_band``, ``start_date`` (organisations, not people)."""
+    ``size_band``, ``start_date`` (datetime64; organisations, not people)."""
     links = _only(store.employer_links(engine, scope), _urns(scope, urn))
     employers = store.employers(engine, scope)
     table = links.merge(pd.DataFrame(employers[["id", "name", "sector", "size_band"]]),
                         left_on="employer_id", right_on="id", how="left")
     out = table[["urn", "name", "role", "sector", "size_band", "start_date"]].rename(
         columns={"name": "employer"}).reset_index(drop=True)
+    # A date column, not Python dates in an object column (tables would show them as numbers).
+    out["start_date"] = pd.to_datetime(out["start_date"])
     return _meta(out, title="Employer links", units={"start_date": "date"})
 
 

@@ -172,3 +172,28 @@ def test_a_frame_already_for_people_is_downloaded_as_it_is():
     row = tables.downloads(lambda: shown, "x")
     assert _click(row[0]).decode().splitlines() == [
         "Pupils on roll,Type of school", '12,"Special school"']
+
+
+def test_missing_numbers_are_empty_cells_and_still_numbers():
+    frame = pd.DataFrame({
+        "name": ["A", "B", "C"],
+        "nearest_supplier_km": [0.4, float("nan"), 1.8],
+        "urn": pd.array([900030, pd.NA, 900020], dtype="Int64"),
+        "days_waiting": pd.array([891, pd.NA, 30], dtype="Int64"),
+    })
+    tab = tables.table(frame)
+    # NaN would reach Tabulator's number formatter and print "NaN"; None prints nothing.
+    assert tab.value["nearest_supplier_km"].tolist() == [0.4, None, 1.8]
+    assert tab.value["urn"].tolist() == [900030, None, 900020]
+    assert tab.formatters["nearest_supplier_km"]["precision"] == 1
+    assert tab.formatters["days_waiting"]["precision"] == 0  # whole days, even beside a gap
+    assert tab.formatters["urn"] == {"type": "plaintext"}
+    assert tab.header_filters["urn"]["func"] == "="
+    assert tab.header_filters["nearest_supplier_km"]["func"] == ">="
+    tab.sorters = [{"field": "nearest_supplier_km", "dir": "desc"}]
+    assert tab.current_view["name"].tolist() == ["C", "A", "B"]  # the gap last
+    tab.sorters = []
+    tab.filters = [{"field": "nearest_supplier_km", "type": ">=", "value": "1"}]
+    assert tab.current_view["name"].tolist() == ["C"]
+    tab.filters = [{"field": "urn", "type": "=", "value": "900020"}]
+    assert tab.current_view["name"].tolist() == ["C"]

@@ -85,19 +85,48 @@ def _decimals(column: str) -> int:
     return 1 if places is None else places
 
 
+#: ``frame.attrs`` key where :func:`prepare` notes what each column holds.
+ROLES = "table_roles"
+
+
+def _roles(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Which columns hold figures (``numbers``: formatted, "at least" filter), numeric
+    identifiers (``ids``: URN, year group; "is" filter) and whole numbers (``whole``): noted
+    by :func:`prepare` before missing numbers became ``None``, else judged from ``frame``."""
+    if ROLES in frame.attrs:
+        return frame.attrs[ROLES]
+    columns = list(map(str, frame.columns))
+    numbers = [c for c in columns if _is_numeric(frame, c)]
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+               and not pd.api.types.is_bool_dtype(frame[c].dtype)]
+    return {"numbers": numbers, "ids": [c for c in numeric if c not in numbers],
+            "whole": [c for c in numeric if pd.api.types.is_integer_dtype(frame[c].dtype)]}
+
+
 def prepare(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """What a table holds for ``frame``: :func:`hubcore.vocabulary.display_values` (words for
     codes, rounded numbers, original column names), a fresh 0…n-1 index, text columns as
-    text so a header filter can search them."""
+    text so a header filter can search them, missing numbers as ``None`` (empty cells).
+    ``attrs["table_roles"]`` says which columns are figures, identifiers and whole numbers."""
     out = vocabulary.display_values(frame, names).reset_index(drop=True)
+    roles = _roles(out)
     for column in out.columns:
         series = out[column]
-        if series.dtype.kind == "O" and not _is_numeric(out, str(column)):
+        if str(column) in roles["numbers"] or str(column) in roles["ids"]:
+            if series.dtype.kind != "O" and series.isna().any():
+                # A missing number reaches the browser as NaN, which Tabulator's number
+                # formatter prints as "NaN"; None is an empty cell. Sorting and filters
+                # still treat the column as numbers (HubTable).
+                out[column] = pd.Series([None if pd.isna(v) else v for v in series.tolist()],
+                                        dtype=object)
+            continue
+        if series.dtype.kind == "O":
             cells = series.dropna()
             # A plain all(): mapping an empty column gives a str-dtype Series, whose .all()
             # pandas refuses (a filter that keeps no rows).
             if all(isinstance(v, str) for v in cells.tolist()):
                 out[column] = series.astype("str")
+    out.attrs[ROLES] = roles
     return out
 
 
@@ -110,13 +139,13 @@ def titles(frame: pd.DataFrame) -> dict[str, str]:
 def formatters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Tabulator formatters: numbers with their decimals, a thousands separator and (for %
     and km) the unit; everything else as escaped plain text."""
+    roles = _roles(frame)
     out: dict[str, dict[str, Any]] = {}
     for column in map(str, frame.columns):
-        if _is_numeric(frame, column):
+        if column in roles["numbers"]:
             unit = vocabulary.unit(column)
             # Whole numbers stay whole (891 days waiting, not 891.0).
-            places = 0 if pd.api.types.is_integer_dtype(frame[column].dtype) \
-                else _decimals(column)
+            places = 0 if column in roles["whole"] else _decimals(column)
             out[column] = {"type": "money", "precision": places, "thousand": ",",
                            "symbol": CELL_UNITS.get(unit or "", ""), "symbolAfter": True}
         else:
@@ -127,11 +156,12 @@ def formatters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
 def header_filters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A header filter per column: "at least" for numbers, "is" for identifiers (URN, year
     group), "contains" for text."""
+    roles = _roles(frame)
     out: dict[str, dict[str, Any]] = {}
     for column in map(str, frame.columns):
-        if _is_numeric(frame, column):
+        if column in roles["numbers"]:
             out[column] = {"type": "number", "func": ">=", "placeholder": "at least"}
-        elif pd.api.types.is_numeric_dtype(frame[column].dtype):
+        elif column in roles["ids"]:
             out[column] = {"type": "number", "func": "=", "placeholder": "is"}
         else:
             out[column] = {"type": "input", "func": "like", "placeholder": "contains"}
@@ -139,13 +169,14 @@ def header_filters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _configure(tab: HubTable, frame: pd.DataFrame, name_column: str | None) -> None:
-    numeric = tuple(c for c in map(str, frame.columns) if _is_numeric(frame, c))
+    roles = _roles(frame)
+    numeric = tuple(roles["numbers"])
     frozen: list[str] = []
     widths: dict[str, int] = {}
     if name_column is not None and name_column in frame.columns:
         frozen = [name_column]
         widths[name_column] = NAME_COLUMN_WIDTH
-    tab.numeric_columns = numeric
+    tab.numeric_columns = (*numeric, *roles["ids"])
     tab.param.update(
         titles={**titles(frame), **tab._own_titles},
         formatters=formatters(frame),

@@ -65,6 +65,7 @@ def _frame() -> pd.DataFrame:
         "leavers": [4913] * rows,
     })
     frame.loc[0, "name"] = EVIL
+    frame.loc[2, "distance_km"] = float("nan")  # a missing figure: an empty cell
     return frame
 
 
@@ -104,6 +105,8 @@ def test_table_escapes_names_formats_numbers_and_scrolls(table_server, browser):
     assert first["neet_nk_pct"][:2] == ["c", "4.3\u202f%"]  # 4.26 → 4.3
     assert first["leavers"][0] == "4,913"
     assert first["days_waiting"][0] == "891"  # whole days stay whole
+    assert first["distance_km"][2].strip() == ""
+    assert not [c for c in found["cells"] if "NaN" in c["text"]]
     assert first["urn"][0] == "900001"  # an identifier, not "900,001"
     assert first["kind"][0] == "Mainstream 11–16"
 

@@ -19,7 +19,8 @@ from hubcore.errors import HubcoreError
 
 DEFAULT_PORT = 5006
 # Sub-command modules that register themselves (each has ``register(subparsers)``).
-PLUGINS = ("hubcore.ingest.cli", "hubcore.metrics.cli", "hubcore.admin_cli", "hubcore.briefing.cli")
+PLUGINS = ("hubcore.ingest.cli", "hubcore.metrics.cli", "hubcore.admin_cli", "hubcore.briefing.cli",
+           "hubcore.fetch.cli")
 
 
 _say = say

@@ -539,6 +539,27 @@ class DataVersion(SQLModel, table=True):
     version: int = Field(default=0, description="changes committed so far")
 
 
+
+class SourceProvenance(SQLModel, table=True):
+    """Where an official open file stored by ``hubcore fetch`` came from (one row per file
+    imported): its address, edition, download time, licence and attribution, SHA-256 and the
+    LAs it was fetched for. Maps and briefings name their sources from here."""
+
+    __tablename__ = "source_provenance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True, description="import kind, e.g. gias, imd")
+    source: str = Field(max_length=40, description="settings name, e.g. imd2025")
+    address: str = Field(max_length=2000)
+    edition: str = Field(max_length=40)
+    downloaded_at: dt.datetime
+    imported_at: dt.datetime
+    licence: str = Field(max_length=200)
+    attribution: str | None = Field(default=None, max_length=500)
+    sha256: str = Field(max_length=64)
+    la_codes: str = Field(max_length=2000, description="comma-separated GSS codes")
+
+
 ALL_TABLES = [
     Hub,
     Area,

@@ -285,3 +285,20 @@ def test_default_edition_is_iod2025_on_lsoa2021():
     assert {"lsoa2011", "imd2019"} <= old and not {"lsoa2021", "imd2025"} & old
     with pytest.raises(HubcoreError, match="unknown IoD edition"):
         settings.chosen("2015")
+
+
+def test_cli_fetch_then_offline_error_in_words(engine, server, tmp_path, home, capsys,
+                                               monkeypatch):
+    from hubcore.cli import main
+
+    settings = tmp_path / "sources.toml"
+    _settings(tmp_path, server.url)  # writes the file
+    url = engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("HUBCORE_HOME", str(tmp_path / "empty-home"))
+    code = main(["fetch", "--db", url, "--sources", str(settings), "--offline", "Leeds"])
+    monkeypatch.setenv("HUBCORE_HOME", str(home))
+    err = capsys.readouterr().err
+    assert code == 1 and "not in the cache" in err and "Traceback" not in err
+    assert main(["fetch", "--db", url, "--sources", str(settings), "E08000035"]) == 0
+    out = capsys.readouterr().out
+    assert "imd2019: English Indices of Deprivation 2019" in out and "downloaded" in out

@@ -87,3 +87,51 @@ def test_notebook_runs_on_the_demo(path, demo_engine, tmp_path, monkeypatch):
     # Nothing in the outputs loads a script from a CDN (BokehJS and Panel are inline).
     scripts = re.findall(r"<script[^>]+src=[\\\"']+(https?://[^\"'\\ ]+)", nbformat.writes(book))
     assert scripts == []
+
+
+@pytest.mark.slow
+def test_a_filter_changed_in_a_notebook_output_redraws_the_map(demo_engine, monkeypatch):
+    """A component shown in a notebook, its "Map layer" select changed the way a message from
+    the browser changes it (Panel's comm handler: the document held, the patch applied, then
+    released): the map's new colours and data must be pushed over the cell's comm. They were
+    not (Panel's hold() takes a notebook comm callback for a threaded one and drops direct
+    Bokeh changes), so the map never redrew in JupyterLab."""
+    import panel as pn
+    from bokeh.models import Select
+    from panel.config import panel_extension
+    from panel.io import notebook
+    from panel.io.model import diff
+    from panel.io.state import state
+
+    from dashboards.overview import AreaOverview
+
+    pushed: list[set] = []
+
+    def push(doc, comm, binary=True, msg=None):
+        message = diff(doc, binary=False)
+        if message is not None:
+            pushed.append({(e["kind"], e.get("attr") or "data") for e in message.content["events"]})
+
+    monkeypatch.setattr(notebook, "push", push)
+    monkeypatch.setattr(pn.config, "inline", True)
+    # As after pn.extension() in a notebook (without loading anything into this process).
+    monkeypatch.setattr(panel_extension, "_loaded", True)
+    url = demo_engine.url.render_as_string(hide_password=False)
+    overview = AreaOverview(db_url=url)
+    overview._repr_mimebundle_()  # what a notebook cell's display does
+    ref, (_, _, doc, _) = next(reversed(state._views.items()))
+    select = next(m for m in doc.models if isinstance(m, Select) and m.title == "Map layer")
+    assert any(isinstance(m, Select) and m.title == "Local authority" for m in doc.models), \
+        "the component shows its own filters"
+    held = doc.callbacks.hold_value
+    doc.hold()
+    select.value = "cold"
+    doc.unhold()
+    if held:
+        doc.hold(held)
+    assert overview.layer == "cold"
+    events = set().union(*pushed) if pushed else set()
+    # The areas' new values (their data source) and the cold-spot colours reach the browser.
+    assert ("ColumnDataChanged", "data") in events, events
+    assert ("ModelChanged", "palette") in events, events
+    state._views.pop(ref, None)

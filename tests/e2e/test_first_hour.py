@@ -3,8 +3,8 @@ links to every page, change every filter of every page, reload, and find the sam
 filter kept in the URL); a screenshot of each page at 1,280 × 800 and 1,920 × 1,080 is saved
 in ``test-artifacts/first-hour/`` for review (generated, never committed).
 
-Each page is also read for codes shown instead of words (``enterprise_adviser``) and numbers
-not rounded for people (``5.2168021680216805``).
+Each page is also read for codes shown instead of words (``enterprise_adviser``), numbers not
+rounded for people (``5.2168021680216805``) and plain tables cut off at the right at 1,280 px.
 
 The pages change often, so nothing here knows their filters by name: each page's controls are
 found the way a person finds them, by their labels (selects, check boxes, button groups and
@@ -97,6 +97,27 @@ VISIBLE_TEXT = """() => {
   };
   walk(document);
   return out.join('\\n');
+}"""
+#: Plain HTML tables wider than the box that shows them (columns cut off at the right; the
+#: real tables scroll sideways with their name column frozen instead).
+CUT_TABLES = """() => {
+  const out = [];
+  const up = (el) => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('table')) {
+      if (el.closest('.tabulator')) continue;
+      for (let box = up(el); box; box = up(box)) {
+        if (box.clientWidth && box.clientWidth + 1 < el.scrollWidth) {
+          const head = Array.from(el.querySelectorAll('th')).map(t => t.textContent.trim());
+          out.push(head.slice(0, 2).join(', ') + ' … ' + head.slice(-1));
+          break;
+        }
+      }
+    }
+    for (const el of root.querySelectorAll('*')) { if (el.shadowRoot) walk(el.shadowRoot); }
+  };
+  walk(document);
+  return out;
 }"""
 #: Codes people should never read (snake_case words of the vocabulary: enterprise_adviser…).
 CODES = sorted(c for c in vocabulary.LABELS if "_" in c)
@@ -258,6 +279,10 @@ def test_every_filter_is_in_the_url_and_a_reload_shows_the_same_view(demo, brows
     raw = sorted(set(RAW_NUMBER.findall(readable)))
     if raw:
         problems.append(f"numbers not rounded for people: {raw[:5]}")
+
+    cut = page.evaluate(CUT_TABLES)
+    if cut:
+        problems.append(f"tables cut off at the right at {SIZES[0][0]} px: {cut}")
 
     controls = page.evaluate(CONTROLS)
     if not controls:

@@ -102,8 +102,10 @@ def test_select_schools_keeps_the_kinds_and_la_asked_for():
     rows = _overview_rows()
     assert shown.select_schools(rows)["urn"].tolist() == [101, 102, 103]
     assert shown.select_schools(rows, ["special", "fe_college"])["urn"].tolist() == [102, 103]
-    assert shown.select_schools(rows, ["special", "mainstream_11_16"], "E08000035")[
-        "urn"].tolist() == [101, 103]
+    # Birch College (102) is the one school in E06000001.
+    assert shown.select_schools(rows, None, "E08000035")["urn"].tolist() == [101, 103]
+    assert shown.select_schools(rows, ["fe_college", "special"], "E08000035")[
+        "urn"].tolist() == [103]
     assert shown.select_schools(rows, [])["urn"].tolist() == []  # no box ticked: nothing
 
 
@@ -138,9 +140,13 @@ def test_overview_sentences_read_as_english_at_zero_one_and_many():
     many = shown.overview_sentences(shown.overview_summary(rows.assign(framework="2024")))
     # Mean of the two assessed: (5 + 8) / 2 = 6.5; the third has no assessment.
     assert many[0] == "3 schools and colleges shown."
-    assert many[1] == ("Mean benchmarks fully achieved: 6.50 of 8 over the 2 assessed "
+    assert many[1] == ("Mean benchmarks fully achieved: 6.5 of 8 over the 2 assessed "
                        "(Compass self-assessment, 2024 framework). 1 has no assessment in "
                        "this period.")
+    # (5 + 8 + 4) / 3 = 5.666…: one decimal for people.
+    thirds = rows.assign(framework="2024", achieved=[5.0, 8.0, 4.0])
+    assert "achieved: 5.7 of 8 over the 3 assessed" in \
+        shown.overview_sentences(shown.overview_summary(thirds))[1]
 
 
 def test_overview_schools_names_the_la(demo_engine):

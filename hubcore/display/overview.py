@@ -211,7 +211,7 @@ def overview_sentences(summary: pd.DataFrame) -> list[str]:
     framework = f", {row['framework']} framework" if row["framework"] else ""
     lines = [
         f"{_schools(shown)} shown.",
-        f"Mean benchmarks fully achieved: {row['mean_achieved']:.2f} of 8 over the "
+        f"Mean benchmarks fully achieved: {row['mean_achieved']:.1f} of 8 over the "
         f"{assessed:,} assessed ({COMPASS_SOURCE}{framework}).",
     ]
     if assessed < shown:

@@ -57,6 +57,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         url = db.resolve_url(args.db)
     elif args.schools:
         url = db.sqlite_url(db.data_dir() / "demo-own-area.db")
+    elif args.la:  # hubcore fetch's files (cached or downloaded) for these LAs
+        from hubcore.fetch.demo import demo_file_name
+
+        url = db.sqlite_url(db.data_dir() / demo_file_name(args.la))
     else:
         url = db.demo_url()
     path = _sqlite_path(url)
@@ -103,6 +107,13 @@ def _sqlite_path(url: str) -> Path | None:
 
 def _real_inputs(args: argparse.Namespace) -> dict:
     """Real schools and boundaries for ``demo --schools/--boundaries``, read by the importers."""
+    if args.la:
+        if args.schools or args.boundaries:
+            raise HubcoreError("--la takes the place of --schools and --boundaries")
+        from hubcore.fetch import load_settings
+        from hubcore.fetch.demo import real_inputs
+
+        return real_inputs(args.la, load_settings(args.sources), say=_say)
     if not args.schools and not args.boundaries:
         return {}
     if not (args.schools and args.boundaries):
@@ -188,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     demo.add_argument("--schools", metavar="GIAS.csv", help="lay the demo over real schools")
     demo.add_argument("--boundaries", metavar="FILE", help="…and real small-area boundaries")
+    demo.add_argument("--la", action="append", metavar="CODE",
+                      help="lay the demo over an LA's real schools and small areas (GSS code or "
+                      "name; repeat for more), from `hubcore fetch`'s cache or downloaded")
+    demo.add_argument("--sources", metavar="TOML", help="with --la: fetch settings (see "
+                      "docs/fetch.md)")
     _add_serve_options(demo)
     demo.set_defaults(func=cmd_demo)
 

@@ -302,3 +302,32 @@ def test_cli_fetch_then_offline_error_in_words(engine, server, tmp_path, home, c
     assert main(["fetch", "--db", url, "--sources", str(settings), "E08000035"]) == 0
     out = capsys.readouterr().out
     assert "imd2019: English Indices of Deprivation 2019" in out and "downloaded" in out
+
+
+def test_demo_la_builds_over_the_cached_real_schools_and_areas(engine, server, files, tmp_path,
+                                                               home, capsys):
+    from hubcore import db
+    from hubcore.cli import main
+    from hubcore.fetch.demo import demo_file_name
+    from hubcore.models import Hub
+
+    settings = tmp_path / "sources.toml"
+    fetch(engine, ["Leeds"], _settings(tmp_path, server.url))  # fills the cache
+    server.stop()  # the demo must come from the cache alone
+    assert main(["demo", "--la", "E08000035", "--sources", str(settings), "--no-serve"]) == 0
+    url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert url == db.sqlite_url(home / demo_file_name(["E08000035"]))
+    demo = db.get_engine(url)
+    gias = list(csv.DictReader(io.StringIO(files["/gias"].decode("cp1252"))))
+    open_urns = {int(r["URN"]) for r in gias if r["EstablishmentStatus (name)"] == "Open"}
+    imd = {r["LSOA code (2011)"]: int(r["Index of Multiple Deprivation (IMD) Decile"])
+           for r in csv.DictReader(io.StringIO(files["/imd2019.csv"].decode()))}
+    with demo.connect() as conn:
+        urns = set(conn.execute(select(School.urn)).scalars())
+        areas = dict(conn.execute(select(Area.code, Area.imd_decile)
+                                  .where(Area.kind == "lsoa")).all())
+        hubs = conn.execute(select(Hub.synthetic)).scalars().all()
+    assert urns and urns <= open_urns
+    assert areas and all(areas[c] == imd[c] for c in areas)
+    assert hubs and all(hubs)  # labelled synthetic
+    demo.dispose()

@@ -283,10 +283,33 @@ def fetch(
 ) -> FetchResult:
     """Fetch, check and import the official files for the LAs in ``wanted`` (see the module
     text). Raises :class:`HubcoreError` in words; the database is then unchanged."""
+    with tempfile.TemporaryDirectory(prefix="hubcore-fetch-") as work_name:
+        las, files, staged = prepare(wanted, settings, Path(work_name), iod=iod,
+                                     offline=offline, refresh=refresh, today=today, say=say)
+        reports = _import_all(engine, staged, files, say)
+    return FetchResult(las, files, reports)
+
+
+def prepare(
+    wanted: list[str],
+    settings: Settings,
+    work: Path,
+    *,
+    iod: str | None = None,
+    offline: bool = False,
+    refresh: bool = False,
+    today: dt.date | None = None,
+    kinds: tuple[str, ...] | None = None,
+    say: Callable[[str], None] = lambda _m: None,
+) -> tuple[list[La], list[Obtained], list[tuple[str, Path, dict]]]:
+    """Obtain and check the files (only sources of ``kinds`` when given; GIAS always) and
+    stage them in ``work`` cut down to the LAs: ``(LAs, files, [(kind, path, options)])`` in
+    import order. Nothing is written to a database."""
     if not wanted:
         raise HubcoreError("name at least one LA (GSS code such as E08000035, or a name)")
     today = today or dt.date.today()
-    chosen = settings.chosen(iod)
+    chosen = [s for s in settings.chosen(iod)
+              if kinds is None or s.kind in kinds or s.kind == "gias"]
     cache = download.cache_dir()
     timeout = settings.timeout_s
     common = {"offline": offline, "refresh": refresh, "timeout_s": timeout}
@@ -345,11 +368,7 @@ def fetch(
         check_layout(item)
         files.append(item)
 
-    with tempfile.TemporaryDirectory(prefix="hubcore-fetch-") as work_name:
-        work = Path(work_name)
-        staged = _stage(work, files, boundary_parts, schools, las)
-        reports = _import_all(engine, staged, files, say)
-    return FetchResult(las, files, reports)
+    return las, files, _stage(work, files, boundary_parts, schools, las)
 
 
 def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFrame,

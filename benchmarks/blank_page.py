@@ -6,7 +6,9 @@ the suite's page template (header, filter column, content), the floor of every d
     python benchmarks/blank_page.py [--runs 4]
 
 Compare its median with the first-render times of ``benchmarks/dashboard_speed.py``: the part of
-a dashboard's first render that the suite's own code could still remove is the difference.
+a dashboard's first render that the suite's own code could still remove is the difference. On a
+shared machine compare in one run: ``dashboard_speed.py --floor`` serves these two apps beside
+the suite and opens them alternately with the pages (``APPS`` is read from here).
 """
 
 from __future__ import annotations

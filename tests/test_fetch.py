@@ -331,3 +331,55 @@ def test_demo_la_builds_over_the_cached_real_schools_and_areas(engine, server, f
     assert areas and all(areas[c] == imd[c] for c in areas)
     assert hubs and all(hubs)  # labelled synthetic
     demo.dispose()
+
+
+def test_default_edition_imports_iod2025_on_lsoa2021(engine, server, files, tmp_path, home):
+    """The default: LSOA 2021 boundaries with IoD2025. The fixtures are the Leeds files under
+    the 2021/2025 field names (ONS ``LSOA21CD``/``LSOA21NM``; IoD2025 File 7 headers as
+    documented in DOMAIN.md §5.3), so the codes are the 2011 ones; only the layout is new."""
+    served = json.loads(files["/lsoa2011/query"])
+    for f in served["features"]:
+        p = f["properties"]
+        f["properties"] = {"LSOA21CD": p["LSOA11CD"], "LSOA21NM": p["LSOA11NM"]}
+    server.routes["/lsoa2021/query"] = json.dumps(served).encode()
+    rows = list(csv.DictReader(io.StringIO(files["/imd2019.csv"].decode())))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["LSOA code (2021)", "LSOA name (2021)", "Local Authority District code (2024)",
+                     "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+                     "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% "
+                     "of LSOAs)"])
+    # Deciles turned round (11 - d) so the test sees the 2025 file, not the 2019 one, stored.
+    for r in rows:
+        writer.writerow([r["LSOA code (2011)"], r["LSOA name (2011)"],
+                         r["Local Authority District code (2019)"],
+                         r["Index of Multiple Deprivation (IMD) Rank"],
+                         11 - int(r["Index of Multiple Deprivation (IMD) Decile"])])
+    server.routes["/imd2025.csv"] = out.getvalue().encode()
+    base = server.url
+    path = tmp_path / "sources.toml"
+    path.write_text(f"""
+[source.gias]
+address = "{base}/gias/edubasealldata{{date}}.csv"
+[source.lsoa2021]
+address = "{base}/lsoa2021/query?where={{where}}&f=geojson&resultOffset={{offset}}"
+[source.imd2025]
+address = "{base}/imd2025.csv"
+[source.neet]
+address = "{base}/neet.csv"
+[source.ks4]
+address = "{base}/ks4.csv"
+[source.ks5]
+skip = true
+""", encoding="utf-8")
+    fetch(engine, ["Leeds"], load_settings(path))
+    with engine.connect() as conn:
+        areas = conn.execute(select(Area.code, Area.vintage, Area.imd_decile,
+                                    Area.imd_vintage)).all()
+        editions = set(conn.execute(select(SourceProvenance.source)).scalars())
+    original = {r["LSOA code (2011)"]: int(r["Index of Multiple Deprivation (IMD) Decile"])
+                for r in rows}
+    assert len(areas) == len(served["features"])
+    assert {a.vintage for a in areas} == {2021} and {a.imd_vintage for a in areas} == {2025}
+    assert all(a.imd_decile == 11 - original[a.code] for a in areas)
+    assert {"lsoa2021", "imd2025"} <= editions and not {"lsoa2011", "imd2019"} & editions

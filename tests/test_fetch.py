@@ -262,8 +262,9 @@ def test_network_failure_in_words(engine, tmp_path, home):
 
 
 def test_a_failing_import_rolls_back_the_earlier_ones(engine, server, files, tmp_path, home):
-    # KS4 passes the layout check but every row carries a duplicate URN header problem: make
-    # the importer itself fail (no year in the file and none in the settings).
+    # KS4 passes the layout check but its importer fails (the COHORT_yy columns that date it
+    # renamed, and no time_period in the settings) after boundaries, GIAS, IoD and NEET were
+    # imported in the same transaction: all of them must be rolled back.
     settings = _settings(tmp_path, server.url)
     text = files["/ks4.csv"].decode("utf-8-sig")
     head, rest = text.split("\n", 1)

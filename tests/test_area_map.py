@@ -144,6 +144,9 @@ def test_categorical_layers_get_a_legend_and_continuous_ones_a_colour_bar(mapped
         assert shown == ["not a cold spot", "cold spot"]
         colours = [s.glyph.fill_color for s in amap._swatches[:2]]
         assert colours == palettes.COLD
+        # Bokeh draws a swatch only for a glyph with data: one point, at NaN (not on the map).
+        for swatch in amap._swatches[:2]:
+            assert np.isnan(swatch.data_source.data["x"]).tolist() == [True]
         # The legend sits outside the plot, never over the data.
         assert amap.legend in amap.figure.below
     # Either way the bar keeps the layer's title (what the page's browser tests read).

@@ -39,11 +39,13 @@ from bokeh.events import RangesUpdate
 from bokeh.models import (
     ColorBar,
     ColumnDataSource,
+    GlyphRenderer,
     HoverTool,
     Legend,
     LegendItem,
     LinearColorMapper,
     OpenURL,
+    Scatter,
     TapTool,
 )
 from bokeh.plotting import figure
@@ -61,8 +63,8 @@ ZOOMED_IN = 0.5
 RASTER_PIXELS = 640
 #: Sub-pixels per pixel side when finding which areas lie under a pixel (weights of the mean).
 SUPERSAMPLE = 3
-#: Swatches a categorical legend can hold.
-MAX_CATEGORIES = 4
+#: Swatches a categorical legend can hold (the layers' largest category list: yes/no).
+MAX_CATEGORIES = 2
 
 
 class PixelIndex:
@@ -292,11 +294,18 @@ class AreaMap:
 
     def _build_legend(self) -> None:
         """Swatches for a categorical layer, outside the plot (below it), hidden until one is
-        shown. Each swatch is an empty square-marker glyph: it draws nothing on the map."""
+        shown. Each swatch is a square-marker glyph of one point at NaN: nothing on the map."""
+        # Plain renderers sharing one source: figure.scatter would also build selection and
+        # hover glyphs for each, which costs more than the rest of the legend. Bokeh draws a
+        # legend swatch only for a glyph with data: one point at NaN, drawn nowhere on the map
+        # and left out of its ranges.
+        nothing = ColumnDataSource({"x": np.array([np.nan]), "y": np.array([np.nan])})
         self._swatches = [
-            self.figure.scatter(x=[], y=[], marker="square", size=12, fill_color="#ffffff",
-                                line_color="#555555")
+            GlyphRenderer(data_source=nothing, glyph=Scatter(
+                x="x", y="y", marker="square", size=12, fill_color="#ffffff",
+                line_color="#555555"))
             for _ in range(MAX_CATEGORIES)]
+        self.figure.renderers.extend(self._swatches)
         self.legend = Legend(
             items=[LegendItem(label="", renderers=[r], visible=False) for r in self._swatches],
             orientation="horizontal", location="center", visible=False, title="",

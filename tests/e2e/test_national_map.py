@@ -1,7 +1,8 @@
 """The national map in a real browser (Debian Chromium): with every hub of a synthetic database
 spanning more LAs than a hub map draws as polygons (14 LAs, a fast stand-in for England's 150),
 the overview shows the small areas as a raster image with a drawn canvas and a hover reporting
-the pixel's mean; zooming in swaps the raster for polygons; the server log stays clean."""
+the pixel's mean; zooming in swaps the raster for polygons; a yes/no layer gets a legend of
+swatches, not a colour bar; the server log stays clean."""
 
 from __future__ import annotations
 
@@ -131,4 +132,26 @@ def test_national_map_rasterises_small_areas_and_swaps_to_polygons_on_zoom(natio
     screenshot(page, "overview-national-zoomed")
     # And back out: the raster again.
     assert _wheel_until(page, x, y, 400, "Image"), "zooming out never brought the raster back"
+    # A yes/no layer: a legend of swatches below the map, no colour bar; the pixel's hover
+    # counts the cold spots under it.
+    page.get_by_role("combobox", name="Map layer").select_option(
+        label="Cold spots on the chosen benchmark")
+    page.wait_for_function(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models)).some(m => m.type == "
+        "'Legend' && m.visible && m.title.includes('cold spot'))", timeout=60_000)
+    bars = page.evaluate(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+        ".filter(m => m.type == 'ColorBar' && m.visible).map(m => m.title)")
+    assert not any("cold spot" in title for title in bars)
+    # Each swatch's glyph has a row (Bokeh draws no swatch for a glyph without data).
+    rows = page.evaluate(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+        ".filter(m => m.type == 'Legend' && m.visible).flatMap(l => l.items)"
+        ".filter(i => i.visible).map(i => i.renderers[0].data_source.get_length())")
+    assert rows == [1, 1]
+    page.mouse.move(x + 3, y)
+    page.mouse.move(x, y)
+    page.get_by_text(re.compile(r"^\s*\d+ of \d+ areas here\s*$")).first.wait_for(
+        timeout=15_000)
+    screenshot(page, "overview-national-cold-spots")
     assert national_server.errors() == []

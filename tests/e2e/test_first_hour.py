@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -195,8 +194,8 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def fresh_shots():
-    shutil.rmtree(SHOTS, ignore_errors=True)
+def shots_folder():
+    # Overwritten, never emptied first: another run of the suite may be writing beside us.
     SHOTS.mkdir(parents=True, exist_ok=True)
 
 

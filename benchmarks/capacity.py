@@ -312,6 +312,8 @@ class Burst:
     client_cpu_s: float = 0.0
     rss_before_mb: float = 0.0
     rss_open_mb: float = 0.0
+    #: Bokeh models in one session's document (the first that arrived).
+    models: int = 0
     load: str = ""
 
     @property
@@ -370,6 +372,8 @@ def burst(base: str, page: str, n: int, pids: list[int], spread: bool,
     result.cpu_s = cpu1 - cpu0
     result.cpu_by_process_s = [b - a for a, b in zip(by0, _per_pid(pids), strict=True)]
     result.ok = len(result.times_s)
+    if sessions:
+        result.models = len(sessions[0].document.models)
     for s in sessions:
         with contextlib.suppress(Exception):
             s.close()
@@ -480,7 +484,7 @@ def report(db_label: str, processes: int, results: list[Burst]) -> str:
                 f"{r.pct(0.95):.2f} | {max(r.times_s, default=float('nan')):.2f} | "
                 f"{r.cpu_per_session * 1000:.0f} | {ratio:.1f} | {r.rss_before_mb:.0f} | "
                 f"{r.rss_open_mb:.0f} | {(r.rss_open_mb - r.rss_before_mb) / n:.2f} | "
-                f"{split} | {r.load} |")
+                f"{split} | {r.client_cpu_s:.1f} | {r.models} | {r.load} |")
         for r in (x for x in results if x.n == n and x.errors):
             lines.append(f"  {r.page} N={n} errors: {r.errors[:3]}")
     return "\n".join(lines)
@@ -509,6 +513,8 @@ def profile(url: str, page: str, n: int, folder: Path, env: dict, top: int) -> s
         stop_servers(servers)
     buf = io.StringIO()
     stats = pstats.Stats(str(out), stream=buf)
+    if r.errors:
+        buf.write(f"errors: {r.errors[:3]}\n")
     buf.write(f"cProfile of {page}, {r.ok}/{n} sessions in {r.wall_s:.1f} s, server CPU "
               f"{r.cpu_per_session * 1000:.0f} ms/session, load {r.load}; stats in {out}\n")
     stats.sort_stats("cumulative").print_stats(top)

@@ -246,11 +246,15 @@ _source = threading.local()
 
 def _route_from_source_address() -> None:
     """Make Bokeh's client connect from the address in ``_source.ip`` (when set), so nginx's
-    ip_hash sees different clients. Tornado's websocket honours ``network_interface``."""
+    ip_hash sees different clients (Tornado's websocket honours ``network_interface``), and
+    wait as long as a browser would."""
     from bokeh.client import connection
     from tornado.httpclient import HTTPRequest
 
     def request(url: str, **kw: object) -> HTTPRequest:
+        # Tornado gives up on a handshake after 20 s; a browser waits longer. While 50 sessions
+        # queue on one busy process the last handshakes wait that long: measure, don't drop.
+        kw = {"connect_timeout": 600.0, "request_timeout": 600.0, **kw}
         ip = getattr(_source, "ip", None)
         return HTTPRequest(url, network_interface=ip, **kw) if ip else HTTPRequest(url, **kw)
 

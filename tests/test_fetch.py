@@ -179,6 +179,11 @@ def test_full_fetch_imports_schools_areas_iod_and_provenance(engine, server, fil
     assert gias_row["la_codes"] == LEEDS and "Open Government Licence" in gias_row["licence"]
     assert "Contains OS data" in by_kind["boundaries"][0]["attribution"]
     assert by_kind["imd"][0]["edition"].startswith("English Indices of Deprivation 2019")
+    from hubcore.fetch.provenance import attributions
+
+    lines = attributions(engine)
+    assert len(lines) == len(set(lines)) and any("Contains OS data" in t for t in lines)
+    assert any("Get Information about Schools" in t for t in lines)
 
 
 def test_la_by_name_or_code_agrees_with_the_ons_lookup(shared_data, files):

@@ -91,6 +91,11 @@ def test_titles_carry_units():
     assert title("pct_contacted_of_referred") == "Contacted (% of referred)"
     assert title("bm5") == "BM5 (%)"
     assert title("leavers") == "Leavers"
+    # A school's benchmarks achieved are whole; the hub's mean of them is a rate.
+    assert title("achieved") == "Benchmarks achieved (of 8)"
+    assert vocabulary.decimals("achieved") == 0
+    assert title("mean_achieved") == "Mean benchmarks achieved (of 8)"
+    assert vocabulary.decimals("mean_achieved") == 1
     assert unit("leavers") == "people"
     assert unit("distance_km") == "km"
     assert unit("neet_nk_pct") == "%"

@@ -101,6 +101,7 @@ def test_write_csv_is_atomic_and_leaves_no_temporary_file(tmp_path):
 
 def test_overview_xlsx_and_csv_downloads(demo_engine, monkeypatch):
     pytest.importorskip("panel")
+    from dashboards.common import tables
     from dashboards.overview import AreaOverview
 
     view = AreaOverview(db_url=demo_engine.url.render_as_string(hide_password=False))
@@ -108,13 +109,16 @@ def test_overview_xlsx_and_csv_downloads(demo_engine, monkeypatch):
     table["name"] = [LINK, "@evil"]
     table["achieved"] = [-3.5, 2]  # a negative number must stay a number
     monkeypatch.setattr(view, "schools_table", lambda: table)
-    sheet = openpyxl.load_workbook(view._xlsx()).active
+    # The buttons the page shows: tables.downloads over the page's export.
+    csv_button, xlsx_button = tables.downloads(view.export, "schools").objects
+    sheet = openpyxl.load_workbook(xlsx_button.callback()).active
     headers = [c.value for c in sheet[1]]
     name = sheet.cell(row=2, column=headers.index("School or college") + 1)
     assert name.data_type == "s" and name.value.startswith("'") and name.value[1:] == LINK
-    achieved = sheet.cell(row=2, column=headers.index("Benchmarks achieved") + 1)
-    assert achieved.data_type == "n" and achieved.value == -3.5
-    rows = rows_of(view._csv().getvalue())
+    achieved = sheet.cell(row=2, column=next(i for i, h in enumerate(headers)
+                                             if h.startswith("Benchmarks achieved")) + 1)
+    assert achieved.data_type == "n" and achieved.value < 0
+    rows = rows_of(csv_button.callback().getvalue().decode("utf-8-sig"))
     assert rows[1][0] == "'" + LINK and rows[2][0] == "'@evil"
 
 

@@ -389,3 +389,19 @@ skip = true
     assert {a.vintage for a in areas} == {2021} and {a.imd_vintage for a in areas} == {2025}
     assert all(a.imd_decile == 11 - original[a.code] for a in areas)
     assert {"lsoa2021", "imd2025"} <= editions and not {"lsoa2011", "imd2019"} & editions
+
+
+def test_settings_override_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "mine.toml"
+    path.write_text('[fetch]\niod = "2019"\n[source.neet]\naddress = "https://example.org/n.csv"'
+                    '\n[source.ks5]\nskip = true\n', encoding="utf-8")
+    monkeypatch.setenv("HUBCORE_FETCH_SOURCES", str(path))
+    settings = load_settings()
+    assert settings.iod == "2019" and "ks5" not in settings.sources
+    neet = settings.sources["neet"]
+    # Only the address changed; the licence and the rest come from the defaults.
+    assert neet.address == "https://example.org/n.csv"
+    assert neet.licence == "Open Government Licence v3.0"
+    path.write_text('[source.neet]\nsha256 = "xyz"\n', encoding="utf-8")
+    with pytest.raises(HubcoreError, match="sha256 is not 64 hex digits"):
+        load_settings()

@@ -146,6 +146,16 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def write_staging_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` to ``path`` verbatim (UTF-8, atomically) for the suite's own importers to
+    read back: a staging file in a private temporary folder (``hubcore fetch`` cuts official
+    files to a hub's LAs this way), never handed to a person. Its cells are not neutralised,
+    since a ``'`` added to an official value would change the data imported."""
+    path = Path(path)
+    _write_atomically(path, frame.to_csv(index=False).encode("utf-8"))
+    return path
+
+
 def write_xlsx(
     sheets: pd.DataFrame | Mapping[str, pd.DataFrame], path: str | Path, sheet_name: str = "Sheet1"
 ) -> Path:

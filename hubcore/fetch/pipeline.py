@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from hubcore import data_version
+from hubcore import data_version, spreadsheet
 from hubcore.errors import HubcoreError
 from hubcore.fetch import download, provenance
 from hubcore.fetch.sources import Settings, Source
@@ -416,18 +416,18 @@ def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFr
         path = work / f"{source.name}.csv"
         options: dict = {}
         if source.kind == "gias":
-            rows.to_csv(path, index=False)
+            spreadsheet.write_staging_csv(rows, path)
         elif source.kind == "imd":
             frame = read_table(item.record.path, normalise_headers=False).frame
             code = find_columns(frame.columns)["code"]
-            frame.loc[frame[code].str.strip().isin(lsoa_codes)].to_csv(path, index=False)
+            spreadsheet.write_staging_csv(frame.loc[frame[code].str.strip().isin(lsoa_codes)], path)
             options["imd_vintage"] = int(source.iod)
         elif source.kind == "neet":
             path = item.record.path  # every LA and England: the comparators need them
         elif source.kind == "ks4-destinations":
             frame = read_table(item.record.path, normalise_headers=False).frame
             column = "URN" if "RECTYPE" in frame.columns else "school_urn"
-            frame.loc[frame[column].str.strip().isin(urns)].to_csv(path, index=False)
+            spreadsheet.write_staging_csv(frame.loc[frame[column].str.strip().isin(urns)], path)
             options["stage"] = source.stage or "ks4"
             if source.time_period:
                 options["time_period"] = source.time_period

@@ -195,11 +195,14 @@ class Heading(View):
         page._banner.visible = bool(page._hubs.loc[page.hub_id, "synthetic"])
         school = page.frames()["heading"].iloc[0]
         # Names come from imported files: every value goes in through layout.md (escaped).
+        # The LA by its name; only where no boundary names it, its code, in small print.
+        named = school["la_name"] != school["la_gss"]
+        la = "{la}" if named else "<small>local authority {la}</small>"
         self.pane.object = layout.md(
-            "## {name}\n\nURN {urn} · {type} · {pupils:,} pupils · {la} ({code}) · careers "
+            "## {name}\n\nURN {urn} · {type} · {pupils:,} pupils · " + la + " · careers "
             "leader: {leader} · employer-link governor: {governor}",
             name=school["name"], urn=school["urn"], type=school["type"],
-            pupils=int(school["pupils"]), la=school["la_name"], code=school["la_gss"],
+            pupils=int(school["pupils"]), la=school["la_name"],
             leader=school["careers_leader"], governor=school["employer_link_governor"])
 
 

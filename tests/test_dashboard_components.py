@@ -156,3 +156,61 @@ def test_overview_schools_names_the_la(demo_engine):
     assert set(table["la_gss"]) <= set(expected)
     assert (table["la_name"] == table["la_gss"].map(expected)).all()
     assert not table["la_name"].str.fullmatch(r"[A-Z]\d{8}").any()
+
+
+# --- profile and transitions: views built once, refilled in place (issue #14 item 6) ---------
+
+
+def _school_name(engine, urn: int) -> str:
+    schools = store.schools(engine, Scope.admin("DEMO"))
+    return str(schools.loc[schools["urn"] == urn, "name"].iat[0])
+
+
+def test_profile_school_change_updates_the_views_in_place(demo_engine):
+    view = SchoolProfile(db_url=_url(demo_engine))
+    first, second = list(view.param.urn.objects)[:2]
+    view.urn = first
+    body, views = list(view._body), list(view._views)
+    heading, bench = views[0], views[1].left
+    pane, fig, source = heading.pane, bench.chart.fig, bench.chart.source
+    view.urn = second
+    # Nothing laid out again: the same body, views, panes and Bokeh figure and source.
+    assert list(view._body) == body and list(view._views) == views
+    assert heading.pane is pane and bench.chart.fig is fig and bench.chart.source is source
+    # ... refilled with the second school: its name (HTML-escaped by layout.md) in the heading.
+    name = _school_name(demo_engine, second)
+    assert name.split()[0] in pane.object and _school_name(demo_engine, first) != name
+    assert f"URN {second}" in pane.object and f"URN {first}" not in pane.object
+
+
+def test_transitions_cohort_change_updates_the_views_in_place(demo_engine):
+    view = Transitions(db_url=_url(demo_engine))
+    cohorts = list(view.param.cohort.objects)
+    assert len(cohorts) >= 2
+    view.cohort = cohorts[-1]
+    body, views = list(view._body), list(view._views)
+    heading, years = views[0], views[1]
+    pane, column = heading.pane, years.columns[0]
+    fig, source = column.funnel.fig, column.funnel.source
+    view.cohort = cohorts[-2]
+    assert list(view._body) == body and list(view._views) == views
+    assert heading.pane is pane and years.columns[0] is column
+    assert column.funnel.fig is fig and column.funnel.source is source
+    assert f"summer {cohorts[-2]}" in pane.object and f"summer {cohorts[-1]}" not in pane.object
+
+
+def test_profile_heading_names_the_la_not_its_code(demo_engine, monkeypatch):
+    # Words, not codes (issue #17): "Eastmere", not "Eastmere (X06000001)".
+    view = SchoolProfile(db_url=_url(demo_engine))
+    heading = view._views[0]
+    school = view.frames()["heading"].iloc[0]
+    areas = store.areas(demo_engine, Scope.admin("DEMO"), kind="lad")
+    la_name = str(areas.loc[areas["code"] == school["la_gss"], "name"].iat[0])
+    assert la_name != school["la_gss"]
+    assert la_name in heading.pane.object and school["la_gss"] not in heading.pane.object
+    # No boundary names the LA: its code, in small print, said to be an LA.
+    frames = dict(view.frames())
+    frames["heading"] = frames["heading"].assign(la_name=frames["heading"]["la_gss"])
+    monkeypatch.setattr(view, "frames", lambda: frames)
+    heading.update()
+    assert f"<small>local authority {school['la_gss']}</small>" in heading.pane.object

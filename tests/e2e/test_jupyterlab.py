@@ -3,7 +3,7 @@ is run through JupyterLab's own menu in Chromium, with every request to anything
 machine refused. The map and the component must draw (Bokeh canvases, inside shadow roots,
 with a size), the component must show its own filters beside a map of usable width, and
 choosing another map layer in the cell's output must redraw the map (the kernel's answer has
-to reach the browser through the notebook's comm)."""
+to reach the browser through the notebook's comm). No request may leave this machine."""
 
 from __future__ import annotations
 
@@ -189,10 +189,9 @@ def test_notebook_runs_offline_in_jupyterlab(lab, page):
     screenshot(page, "jupyterlab-cold-spots")
 
     assert errors == [], errors
-    # Everything drew without the internet. What was still asked for and refused: only Panel's
-    # own stylesheets (Panel 1.9 links its components' CSS to its CDN in a notebook even with
-    # inline=True); never a script.
+    # Everything drew without the internet, and nothing was even asked of it: scripts are inline
+    # (pn/hv.extension(inline=True)) and so are Panel's stylesheets (the notebook's
+    # inline_stylesheets(); HoloViews' renderer links four of them to Panel's CDN otherwise).
     refused = sorted(set(blocked))
     print(f"cells ran in {ran_s:.1f} s; requests refused (offline): {refused}")
-    assert all(urlparse(u).path.endswith(".css") and urlparse(u).hostname == "cdn.holoviz.org"
-               for u in refused), refused
+    assert refused == [], refused

@@ -69,7 +69,7 @@ class YearColumn:
         bars = display.funnel_bars(frames["funnel"], yg)
         self.funnel_empty.visible, self.funnel_pane.visible = bars.empty, not bars.empty
         if not bars.empty:
-            self.funnel.update(bars)
+            self.funnel.update(bars, shown="young_people")
         lag = frames["lag"][pd.to_numeric(frames["lag"]["year_group"]) == yg]
         self.lag.visible = not lag.empty
         if not lag.empty:

@@ -168,6 +168,22 @@ def test_grouped_bars_and_heat_map_replace_their_factors():
     assert heat.mapper.high == 1.0  # nothing shown: a valid colour range, not NaN
 
 
+def test_grouped_bars_hover_prints_the_figure_as_shown():
+    """A suppressed count hovers as "c" (its bar height is NaN: Bokeh would print "NaN"), a
+    count without ".0", a rate with its decimal."""
+    from bokeh.models import HoverTool
+
+    bars = charts.GroupedBars("step", "to", "value", ["#000", "#999"])
+    bars.update(pd.DataFrame({"step": ["Hand-overs", "Lost"], "to": ["NCS", "NCS"],
+                              "value": [137.0, np.nan], "young_people": ["137", "c"]}),
+                shown="young_people")
+    assert list(bars.source.data["text"]) == ["137", "c"]
+    (hover,) = bars.fig.select({"type": HoverTool})
+    assert hover.tooltips[-1] == ("value", "@text")
+    bars.update(pd.DataFrame({"step": ["BM5"], "to": ["school"], "value": [87.5]}))
+    assert list(bars.source.data["text"]) == ["87.5"]
+
+
 def test_hbars_write_why_an_empty_bar_is_empty():
     bars = charts.HBars("NEET %", "#d94801")
     bars.update(pd.DataFrame({"label": ["this hub", "LA (published)", "England"],

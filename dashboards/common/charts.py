@@ -34,7 +34,7 @@ from bokeh.models import (
 from bokeh.palettes import Blues9, Category20
 from bokeh.plotting import figure
 
-from hubcore import geo
+from hubcore import display, geo
 
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 #: Share of a numeric range's span added at each end, so markers at the extremes stay whole.
@@ -130,7 +130,7 @@ class GroupedBars:
                  y_label: str | None = None, y_max: float | None = None,
                  name: str | None = None):
         self.x, self.group, self.y, self.colours, self.y_max = x, group, y, colours, y_max
-        self.source = ColumnDataSource({"factor": [], "x": [], "group": [], "y": [],
+        self.source = ColumnDataSource({"factor": [], "x": [], "group": [], "y": [], "text": [],
                                         "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
         self.fig.vbar(x="factor", top="y", width=0.9, source=self.source, fill_color="colour",
@@ -140,9 +140,13 @@ class GroupedBars:
         self.fig.xaxis.major_tick_line_color = None
         self.fig.yaxis.axis_label = y_label or y
         legend_below(self.fig)
-        self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@group"), (y, "@y{0.0}")]))
+        # The hover prints the figure as the display layer wrote it ("c" where suppressed, a
+        # count without ".0"), never the float behind the bar (NaN for a hidden figure).
+        self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@group"), (y, "@text")]))
 
-    def update(self, frame: pd.DataFrame) -> None:
+    def update(self, frame: pd.DataFrame, shown: str | None = None) -> None:
+        """Draw ``frame``; the hover prints its column ``shown`` (default: ``y``) as text
+        (:func:`hubcore.display.text`)."""
         groups = list(dict.fromkeys(frame[self.group]))
         factors = [(str(a), str(b)) for a, b in zip(frame[self.x], frame[self.group],
                                                     strict=True)]
@@ -151,6 +155,7 @@ class GroupedBars:
         self.source.data = {
             "factor": factors, "x": [str(v) for v in frame[self.x]],
             "group": [str(g) for g in frame[self.group]], "y": values,
+            "text": display.text(frame[shown or self.y]).tolist(),
             "colour": [self.colours[groups.index(g) % len(self.colours)]
                        for g in frame[self.group]],
         }

@@ -462,6 +462,9 @@ def run_deployment(db_label: str, url: str, processes: int, args: argparse.Names
                 print(f"  [{db_label}, {processes} proc, N={n}] {page}: {r.ok}/{n} in "
                       f"{r.wall_s:.1f} s, server CPU {r.cpu_per_session * 1000:.0f} ms/session "
                       f"(load {r.load})", flush=True)
+                # The whole row at once too: a run cut short keeps what it measured.
+                print("    " + json.dumps({"db": db_label, "processes": processes,
+                                           **asdict(r)}), flush=True)
         return results
     finally:
         if nginx is not None:

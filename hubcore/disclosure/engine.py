@@ -139,7 +139,11 @@ class Spec:
     measures of people that are not percentages (days, rate differences). ``follows``:
     ``{column: (columns...)}``: suppressed wherever any of those is (a difference of rates
     follows its rate). ``relations``: :class:`Relation` list. ``rows_by``: the column naming
-    each row's section or level.
+    each row's section or level. ``derived``: ``{helper: (total, (parts...))}``: a count of
+    people no column shows but any reader gets by subtraction, helper = total − Σ parts (the
+    leavers neither NEET nor not known: base − NEET − not known). :func:`apply_spec` adds it as
+    a count (so 1–5 is suppressed, with complements) tied to its total by an equality, and
+    drops it again; a frame that already carries the helper column keeps its own values.
     """
 
     counts: tuple[str, ...] = ()
@@ -150,6 +154,7 @@ class Spec:
     follows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     relations: tuple[Relation, ...] = ()
     rows_by: str = "section"
+    derived: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 #: Switch for one-off checks that the attacker test fails without complementary suppression
@@ -546,11 +551,23 @@ def apply_spec(frame: pd.DataFrame, spec: Spec, threshold: int = THRESHOLD) -> p
     """:func:`apply` with a :class:`Spec`; columns the frame lacks are skipped, so one spec can
     serve a report family whose tables differ a little (and a page's or briefing's subset of
     a report's columns)."""
+    added: list[str] = []
+    relations = tuple(spec.relations)
+    for helper, (total, parts) in spec.derived.items():
+        if total not in frame.columns or any(p not in frame.columns for p in parts):
+            continue
+        if helper not in frame.columns:
+            rest = _numeric(frame[total]) - sum(_numeric(frame[p]) for p in parts)
+            # averages of three month ends are thirds: float noise is not a person
+            frame = frame.assign(**{helper: np.round(rest, 9)})
+            added.append(helper)
+        relations += (Relation(total, (*parts, helper)),)
+    counts = (*spec.counts, *(h for h in spec.derived if h not in spec.counts))
     have = set(frame.columns)
     percents = {p: (b if b in have else None) for p, b in spec.percents.items() if p in have}
-    return apply(
+    out = apply(
         frame,
-        counts=[c for c in spec.counts if c in have],
+        counts=[c for c in counts if c in have],
         percents=percents,
         threshold=threshold,
         rounded={c: d for c, d in spec.rounded.items() if c in have},
@@ -561,6 +578,7 @@ def apply_spec(frame: pd.DataFrame, spec: Spec, threshold: int = THRESHOLD) -> p
             for c, v in spec.follows.items()
             if c in have and any(s in have for s in v)
         },
-        relations=spec.relations,
+        relations=relations,
         rows_by=spec.rows_by,
     )
+    return out.drop(columns=added)

@@ -13,6 +13,8 @@ entry here; the attacker test (``tests/test_disclosure_attack.py``) fails otherw
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hubcore.codes import DESTINATION_CATEGORIES
 from hubcore.disclosure.engine import Relation, Spec
 
@@ -62,6 +64,22 @@ FUNNEL_PCTS: dict[str, tuple[str, str]] = {
 SUSTAINED_PCTS: tuple[str, ...] = tuple(f"pct_{c}" for c in SUSTAINED_COUNTS[1:])
 
 
+def neet_rest(spec: Spec, base: str = "denominator", neet: str = "neet",
+              not_known: str = "not_known") -> Spec:
+    """``spec`` with the one rule for every NEET rate shown beside its base (report, pages,
+    briefing): the leavers in ``base`` who are neither NEET nor not known (``_rest`` = base −
+    NEET − not known, people) are a count like any other. No table prints it, but anyone
+    reading a rate and its base gets it by subtraction (87.5 % NEET or not known of 8 leavers:
+    1 is not), and DOMAIN.md's publishing rules suppress "any cell under 6 learners, or any
+    cell that would allow re-identification" (§7; DfE practice, §5.5): so it is suppressed
+    when 1–5, with complements, and the rates resting on it are ``c``. ``_rest`` is a
+    :attr:`Spec.derived` count (base = NEET + not known + rest) and also base = NEET + not
+    known rate + rest, since the combined rate alone gives NEET + not known back. The
+    arguments name the columns where a page calls them otherwise."""
+    return replace(spec, derived={**spec.derived, "_rest": (base, (neet, not_known))},
+                   relations=(*spec.relations, Relation(base, ("neet_nk_pct", "_rest"))))
+
+
 def rollup(columns: tuple[str, ...], detail: str, total: str, keys: tuple[str, ...]
            ) -> tuple[Relation, ...]:
     """Relations saying that each of ``columns`` in a ``total`` row is the sum over the
@@ -96,6 +114,9 @@ TRANSITIONS_RELATIONS: tuple[Relation, ...] = (
     *rollup(NEET_COUNTS, "neet_school", "neet_hub", _HUB),
     *rollup(NEET_COUNTS, "neet_school", "neet_la", _LA),
     *rollup(NEET_COUNTS, "neet_la", "neet_hub", _HUB),
+    *rollup(("_rest",), "neet_school", "neet_hub", _HUB),
+    *rollup(("_rest",), "neet_school", "neet_la", _LA),
+    *rollup(("_rest",), "neet_la", "neet_hub", _HUB),
     *rollup(FUNNEL_COUNTS, "funnel_school", "funnel_hub", _FUNNEL_HUB),
     *rollup(("left",), "funnel_school", "funnel_hub", _HUB),
     *rollup(("referred",), "lag_school", "lag_hub", _FUNNEL_HUB),
@@ -190,7 +211,7 @@ SPECS: dict[str, Spec] = {
         rounded={"distance_km": 2, "nearest_supplier_km": 2},
         rows_by="level",
     ),
-    "transitions": Spec(
+    "transitions": neet_rest(Spec(
         counts=(
             *NEET_COUNTS[:-1],
             *FUNNEL_COUNTS,
@@ -233,7 +254,7 @@ SPECS: dict[str, Spec] = {
             "vs_england_neet_nk": ("neet_nk_pct",),
         },
         relations=TRANSITIONS_RELATIONS,
-    ),  # fmt: skip
+    )),  # fmt: skip
     "priority": Spec(
         percents={"neet_measure_pct": None},
         rounded={
@@ -260,11 +281,12 @@ SPECS: dict[str, Spec] = {
 
 def neet_rate_spec(base: str) -> Spec:
     """NEET + not known over ``base`` (a page's rate beside its base): the rate stands for the
-    leavers NEET (``_neet``) or not known (``_nk``), which with the other leavers (``_rest``)
-    make up the base shown beside it, so neither group can be 1–5 behind a shown rate."""
-    return Spec(counts=(base, "_neet", "_nk", "_rest"), percents={"neet_nk_pct": base},
-                relations=(Relation("neet_nk_pct", ("_neet", "_nk")),
-                           Relation(base, ("neet_nk_pct", "_rest"))))
+    leavers NEET (``_neet``) or not known (``_nk``), which with the other leavers (``_rest``,
+    :func:`neet_rest`, the report's rule) make up the base shown beside it, so neither group
+    can be 1–5 behind a shown rate."""
+    return neet_rest(Spec(counts=(base, "_neet", "_nk"), percents={"neet_nk_pct": base},
+                          relations=(Relation("neet_nk_pct", ("_neet", "_nk")),)),
+                     base, "_neet", "_nk")
 
 
 PAGE_SPECS: dict[str, Spec] = {

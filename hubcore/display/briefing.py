@@ -26,8 +26,8 @@ from sqlalchemy import Engine
 
 from hubcore import defaults, disclosure, geo, store, vocabulary
 from hubcore.access import Role, Scope
-from hubcore.disclosure import Relation, Spec
-from hubcore.display.base import _meta, numeric, plural
+from hubcore.disclosure import Relation, Spec, rules
+from hubcore.display.base import _meta, plural
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
 from hubcore.metrics import employers as emp
@@ -324,26 +324,23 @@ def _transitions(
 #: The NEET table's rates beside their base (the report's ``neet_hub`` rows as the briefing
 #: prints them): each rate stands for a count of young people (``_neet``, ``_nk``), and with
 #: the leavers who are neither (``_rest``) they make up the base printed beside them, so no
-#: group behind a shown rate may be 1-5 (rate x base would give it back). The report protects
-#: its rates against their own counts only; the page applies the same rule
-#: (:func:`hubcore.disclosure.rules.neet_rate_spec`). The difference from England follows the
-#: NEET rate it is taken from.
-NEET_TABLE_SPEC = Spec(
-    counts=("denominator", "_neet", "_nk", "_rest"),
+#: group behind a shown rate may be 1-5 (rate x base would give it back). The rule is the
+#: report's and the page's (:func:`hubcore.disclosure.rules.neet_rest`); applied again here
+#: to the report's protected rows it hides nothing more. The difference from England follows
+#: the NEET rate it is taken from.
+NEET_TABLE_SPEC = rules.neet_rest(Spec(
+    counts=("denominator", "_neet", "_nk"),
     percents={"neet_pct": "denominator", "not_known_pct": "denominator",
               "neet_nk_pct": "denominator"},
     numerators={"neet_pct": "_neet", "not_known_pct": "_nk"},
     follows={"vs_england_neet": ("neet_pct",)},
-    relations=(Relation("neet_nk_pct", ("_neet", "_nk")),
-               Relation("denominator", ("neet_nk_pct", "_rest"))),
-)
+    relations=(Relation("neet_nk_pct", ("_neet", "_nk")),),
+), "denominator", "_neet", "_nk")
 
 
 def _protect_neet(neet: pd.DataFrame) -> pd.DataFrame:
     """The NEET rows through :data:`NEET_TABLE_SPEC` (helper columns dropped)."""
-    rest = numeric(neet["denominator"]) - numeric(neet["neet"]) - numeric(neet["not_known"])
-    helpers = neet.rename(columns={"neet": "_neet", "not_known": "_nk"}).assign(
-        _rest=rest.round(9))  # averages of three month ends: thirds, not float noise
+    helpers = neet.rename(columns={"neet": "_neet", "not_known": "_nk"})
     out = disclosure.apply_spec(helpers, NEET_TABLE_SPEC)
     return out.drop(columns=[c for c in out.columns if str(c).startswith("_")])
 

@@ -162,17 +162,18 @@ def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None,
     ``neet_nk_pct`` (percent), ``measurement`` and ``value`` (float, NaN where suppressed or
     no comparator). LAs publish rates for ages 16–17 only, so Year 13 rows have none.
 
-    Protection: the report's, and beside its base the rate is also ``c`` where the leavers who
-    are neither NEET nor not known number 1–5 (rate × base would give them back)."""
+    Protection: the report's, whose rule also hides the rate beside its base where the
+    leavers who are neither NEET nor not known number 1–5 (rate × base would give them back;
+    :func:`hubcore.disclosure.rules.neet_rest`)."""
     if table is None:
         table = transitions_report(engine, scope)
     hub = _section(table, "neet_hub", ["cohort", "year_group", "denominator", "neet_nk_pct",
                                        "measurement", "england_comparator",
                                        "england_neet_nk_pct", "neet", "not_known"],
                    cohort=cohort)
-    rest = numeric(hub["denominator"]) - numeric(hub["neet"]) - numeric(hub["not_known"])
-    hub = protect(hub.rename(columns={"neet": "_neet", "not_known": "_nk"})
-                  .assign(_rest=rest.round(9)), RULES["transitions_neet"])
+    # the report's rule again (rules.neet_rest): on its protected rows it hides nothing more
+    hub = protect(hub.rename(columns={"neet": "_neet", "not_known": "_nk"}),
+                  RULES["transitions_neet"])
     las = sorted(schools(engine, scope)["la_gss"].dropna().unique().tolist())
     published = metrics.la_published(store.la_neet_stats(engine, las))
     published = published[published["la_neet_nk_pct"].notna()]

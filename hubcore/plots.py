@@ -312,13 +312,67 @@ def lag_histogram(engine: Engine, scope: Scope, cohort: int | None = None,
 
 
 def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None) -> hv.Element:
-    """NEET + not known one year after leaving (percent): the hub beside its LAs and England,
-    hvPlot bars per cohort, hover the page's text."""
-    frame = display.transitions_neet(engine, scope, cohort)
-    data = pd.DataFrame(frame).assign(
-        group=lambda f: f["cohort"].astype(str) + " Y" + f["year_group"].astype(str))
+    """NEET + not known one year after leaving (percent): the hub beside its LA and England,
+    hvPlot bars per year group, drawn from the page's own bars
+    (:func:`hubcore.display.neet_bars`): the same rows (an LA comparator with no published
+    rate is there, "no figure") and the same hover text ("4.5%", ``c``, "no figure"), for one
+    ``cohort`` (default: the latest, as the page opens)."""
+    frame = _latest(display.transitions_neet(engine, scope, cohort), cohort)
+    years = sorted(int(y) for y in pd.to_numeric(frame["year_group"]).dropna().unique())
+    parts = [display.neet_bars(frame, yg).assign(year=f"Year {yg}") for yg in years]
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["label", "value", "text", "note", "year"])
     data.attrs = frame.attrs
-    return _bars(data, "group", "neet_nk_pct", by="who", label="NEET + not known %")
+    return _bars(data, "year", "text", by="label", value="value", label="NEET + not known %")
+
+
+def _latest(frame: pd.DataFrame, cohort: int | None) -> pd.DataFrame:
+    """The rows of ``cohort`` (default: the latest cohort in ``frame``, as the page opens)."""
+    if frame.empty or "cohort" not in frame:
+        return frame
+    cohorts = pd.to_numeric(frame["cohort"])
+    chosen = cohorts.max() if cohort is None else cohort
+    out = frame[cohorts == chosen]
+    out.attrs = frame.attrs
+    return out
+
+
+def transitions_funnel(engine: Engine, scope: Scope, cohort: int | None = None
+                       ) -> hv.Element:
+    """The hand-over funnel (young people at each step, by receiving organisation) as grouped
+    hvPlot bars per year group, drawn from the page's own bars
+    (:func:`hubcore.display.funnel_bars`) for one ``cohort`` (default: the latest, as the
+    page opens): a suppressed step has no bar and its hover says ``c``."""
+    frame = _latest(display.transitions_funnel(engine, scope, cohort), cohort)
+    years = sorted(int(y) for y in pd.to_numeric(frame["year_group"]).dropna().unique())
+    parts = [display.funnel_bars(frame, yg).assign(
+        stage=lambda f, yg=yg: f"Y{yg} " + f["step_label"].astype(str)) for yg in years]
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["step", "to", "young_people", "value", "step_label", "stage"])
+    data.attrs = frame.attrs
+    return _bars(data, "stage", "young_people", by="to", value="value", label="young people")
+
+
+def transitions_flows(engine: Engine, scope: Scope) -> hv.Segments:
+    """Where leavers went in their first autumn, as the page's flow map draws it
+    (:func:`hubcore.display.flow_segments`): :class:`holoviews.Segments` in BNG metres from
+    each school to its destinations, only published flows (fewer than 6 young people: no
+    line), line width growing with the square root of the leavers; hover: year group,
+    destination, leavers as published."""
+    flows = display.transitions_flows(engine, scope)
+    segments = display.flow_segments(flows, display.schools(engine, scope))
+    data = segments[["x0", "y0", "x1", "y1"]].astype("float64")
+    data["width"] = pd.to_numeric(segments["width"]).astype("float64").to_numpy()
+    data["year_group"] = "Year " + segments["year_group"].astype(str).to_numpy()
+    data["to"] = text(segments["to"]).to_numpy()
+    data["leavers"] = text(segments["leavers"]).to_numpy()
+    return hv.Segments(data, kdims=["x0", "y0", "x1", "y1"],
+                       vdims=["width", "year_group", "to", "leavers"],
+                       label=_title(flows, "First-autumn destinations")).opts(
+        color="year_group", cmap={"Year 11": "#2171b5", "Year 13": "#cb181d"},
+        line_width="width", alpha=0.5,
+        hover_tooltips=[("Year group", "@year_group"), ("To", "@to"),
+                        ("Leavers", "@leavers")], **_MAP_OPTS)
 
 
 def _layer_of(layer: str) -> Callable[..., hv.Polygons]:
@@ -360,6 +414,8 @@ _DRAWN: dict[str, Callable[..., hv.Element]] = {
     "profile_destination_bars": profile_destination_bars,
     "lag_histogram": lag_histogram,
     "transitions_neet": transitions_neet,
+    "transitions_funnel": transitions_funnel,
+    "transitions_flows": transitions_flows,
     "employer_points": employer_map,
     "employer_link_segments": employer_links,
 }

@@ -98,9 +98,21 @@ def test_area_map_hover_is_the_display_text_on_the_demo(demo_engine, scope, rend
 def test_chart_hover_shows_text_and_elements_compose(demo_engine, scope, renderer):
     neet = plots.plot("transitions_neet", demo_engine, scope)
     data, tooltips = _drawn(renderer, neet)
-    frame = display.transitions_neet(demo_engine, scope)
-    assert sorted(data["neet_nk_pct_text"]) == sorted(display.text(frame["neet_nk_pct"]))
-    assert "bar" not in _fields(tooltips) and "neet_nk_pct_text" in _fields(tooltips)
+    # The served page's own NEET bars (latest cohort, as both open): the same bars with the
+    # same text, the LA comparator's "no figure" included.
+    from dashboards.common.context import default_scope
+    from dashboards.transitions import Transitions
+
+    page = Transitions(db_url=demo_engine.url.render_as_string(hide_password=False),
+                       hub_id=scope.hub_id)
+    assert default_scope(demo_engine, scope.hub_id).hub_id == scope.hub_id
+    on_page = sorted((f"Year {c.year_group}", label, text)
+                     for c in page._views[1].columns
+                     for label, text in zip(c.neet.source.data["label"],
+                                            c.neet.source.data["text"], strict=True))
+    drawn = sorted(zip(data["year"], data["label"], data["text_text"], strict=True))
+    assert drawn == on_page and ("Year 13", "LA (published)", "no figure") in drawn
+    assert "bar" not in _fields(tooltips) and "text_text" in _fields(tooltips)
 
     area = plots.area_map(demo_engine, scope, "deprivation")
     points = plots.school_points(demo_engine, scope)
@@ -109,6 +121,37 @@ def test_chart_hover_shows_text_and_elements_compose(demo_engine, scope, rendere
     assert isinstance(overlay, hv.Overlay) and isinstance(layout, hv.Layout)
     assert [type(e) for e in overlay] == [hv.Polygons, hv.Points]
     renderer.get_plot(layout)  # draws without error
+
+
+@pytest.mark.slow
+def test_funnel_and_flows_hover_what_the_page_shows(demo_engine, scope, renderer):
+    from dashboards.transitions import Transitions
+
+    page = Transitions(db_url=demo_engine.url.render_as_string(hide_password=False),
+                       hub_id=scope.hub_id)
+    funnel, tooltips = _drawn(renderer, plots.plot("transitions_funnel", demo_engine, scope))
+    on_page = []
+    for column in page._views[1].columns:
+        src = column.funnel.source.data
+        on_page += [(f"Y{column.year_group} {x}", to, y)
+                    for x, to, y in zip(src["x"], src["group"], src["y"], strict=True)]
+    drawn = [(stage, to, bar) for stage, to, bar in
+             zip(funnel["stage"], funnel["to"], funnel["bar"], strict=True)]
+    # Every bar the page draws is drawn here with the same height (suppressed: no bar, "c").
+    assert {d for d in drawn if d[2] == d[2]} >= {p for p in on_page if p[2] == p[2]}
+    for bar, shown in zip(funnel["bar"], funnel["young_people_text"], strict=True):
+        assert (bar != bar) == (shown == "c"), (bar, shown)
+    assert "young_people_text" in _fields(tooltips) and "bar" not in _fields(tooltips)
+
+    flows, tips = _drawn(renderer, plots.plot("transitions_flows", demo_engine, scope))
+    page_flows = page._views[3].segments
+    expected = sorted((f"Year {yg}", str(to), float(n)) for yg, src in page_flows.items()
+                      for to, n in zip(src.data["to"], src.data["leavers"], strict=True))
+    drawn = sorted((yg, to, float(n)) for yg, to, n in
+                   zip(flows["year_group"], flows["to"], flows["leavers"], strict=True))
+    assert drawn == expected and expected
+    assert "c" not in set(flows["leavers"])  # only published flows are drawn
+    assert _fields(tips) == {"year_group", "to", "leavers"}
 
 
 def test_importing_the_display_layer_does_not_load_holoviews():

@@ -18,6 +18,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 
 from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import default_scope
+from dashboards.common.credit import credit_pane, show_credit
 from dashboards.common.page import HubPage, UrlList, View, served_page
 from hubcore import codes, defaults, vocabulary
 from hubcore.display import employers as shown
@@ -129,8 +130,9 @@ class LinkMap(View):
         self._links: dict[str, ColumnDataSource] = {}
         self._employers = ColumnDataSource({c: [] for c in EMPLOYER_COLUMNS})
         self._schools = ColumnDataSource({c: [] for c in SCHOOL_COLUMNS})
+        self._credit = credit_pane()  # the licences' credit for the official data in store
         return pn.Column(pn.pane.Markdown("### Employers and their links to schools"),
-                         self._map, sizing_mode="stretch_width")
+                         self._map, self._credit, sizing_mode="stretch_width")
 
     def update(self) -> None:
         page = self.page
@@ -166,6 +168,7 @@ class LinkMap(View):
         )
         charts.legend_below(fig)
         self._map.object = fig
+        show_credit(self._credit, page)
         self._drawn_for = (page.hub_id, page._key)
 
 

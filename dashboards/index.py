@@ -20,6 +20,7 @@ from dashboards.common.context import ALL_HUBS
 from dashboards.common.page import HubPage, View
 from hubcore import data_version, store
 from hubcore.access import Role, Scope
+from hubcore.display.provenance import attribution_lines
 from hubcore.ingest import KINDS
 from hubcore.models import AuditEvent, DestinationRecord, Encounter, Leaver
 
@@ -63,8 +64,10 @@ def data_facts(engine: Engine, scope: Scope) -> dict:
     ``latest_assessment``, ``latest_encounter`` and ``latest_destination`` (dates of the
     latest Compass assessment, encounter and destination record in scope, or None), ``imports`` (one
     row per kind of file: ``kind``, ``source`` in words, ``at`` (UTC) of the latest import,
-    ``rows`` written then), newest first, and ``synthetic`` (whether any hub in scope is
-    generated demonstration data)."""
+    ``rows`` written then), newest first, ``attributions`` (the licences' credit lines of the
+    official data in store, :func:`hubcore.display.provenance.attribution_lines`, as under the
+    maps and in the briefing) and ``synthetic`` (whether any hub in scope is generated
+    demonstration data)."""
     hubs = store.hubs(engine)
     if scope.hub_id is not None:
         hubs = hubs[hubs["id"] == scope.hub_id]
@@ -97,6 +100,7 @@ def data_facts(engine: Engine, scope: Scope) -> dict:
         "schools": len(store.schools(engine, scope)),
         "latest_assessment": None if assessed.empty else pd.Timestamp(assessed.max()).date(),
         "imports": imports,
+        "attributions": attribution_lines(engine),
         "synthetic": bool(hubs["synthetic"].any()) if "synthetic" in hubs else False,
     }
 
@@ -196,6 +200,10 @@ class Freshness(View):
                          "data); no file imported.")
         else:
             lines.append("No file imported yet: see the README's *Importing data*.")
+        if facts["attributions"]:
+            # The licences' credit for the official files, worded as under the maps.
+            lines += ["", "Credits:", ""]
+            lines += [layout.md("- {line}", line=line) for line in facts["attributions"]]
         self._text.object = "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ import param
 from dashboards.common import data, layout, maps, tables
 from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, default_scope
+from dashboards.common.credit import credit_pane, show_credit
 from dashboards.common.page import HubPage, UrlList, View, served_page
 from hubcore import benchmarks, codes
 from hubcore.display import overview as shown
@@ -189,8 +190,10 @@ class SchoolMap(View):
         self._drawn_for = None  # the hub whose geometry the map holds
         self._areas_for = None  # the layer, benchmark and map its areas are coloured by
         # The loading spinner goes on a wrapper: Panel 1.9 cannot add its spinner styles to a
-        # Bokeh pane that has been drawn.
-        return pn.Column(self._map, sizing_mode="stretch_width")
+        # Bokeh pane that has been drawn. Under the map, the licences' credit for the
+        # official boundaries and data in store (none for the plain synthetic demo).
+        self._credit = credit_pane()
+        return pn.Column(self._map, self._credit, sizing_mode="stretch_width")
 
     def update(self) -> None:
         page = self.page
@@ -227,6 +230,7 @@ class SchoolMap(View):
                                  page.read(data.boundaries, "lad"), page.hub_id,
                                  raster=page.read(data.national_zoom))
         self._map.object = self._area_map.figure
+        show_credit(self._credit, page)
         self._drawn_for = (page.hub_id, page._key)
 
 

@@ -32,6 +32,7 @@ from hubcore.display import briefing as shown
 from hubcore.display.base import plural
 from hubcore.display.briefing import COMPASS, ENCOUNTER_LOG, ID, cell
 from hubcore.display.briefing import MISSING as MISSING  # noqa: F401  (re-exported: renderers, tests)
+from hubcore.display.provenance import attribution_lines
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
 from hubcore.metrics import transitions as tr
@@ -103,6 +104,10 @@ class Briefing:
     neet: Table
     layers: MapLayers
     funnel_chart: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
+    #: Credit lines of the official data in store (OGL, "Contains OS data © Crown copyright
+    #: and database right YEAR"): :func:`hubcore.display.provenance.attribution_lines`; empty
+    #: for the plain synthetic demo. Untrusted text: renderers escape it.
+    attributions: tuple[str, ...] = ()
 
     def tables(self) -> list[Table]:
         """Every printed table, in page order."""
@@ -444,4 +449,5 @@ def gather(
         neet=neet_t,
         layers=layers,
         funnel_chart=frames.funnel_chart,
+        attributions=tuple(attribution_lines(engine)),
     )

@@ -413,7 +413,15 @@ def map_figure(
     (the PDF page), its side table(s); without them (the PNG map) the map is larger."""
     fig = Figure(figsize=style.A4_LANDSCAPE_IN)
     page_frame(fig, briefing, MAPS[key], page)
-    ax = fig.add_axes((0.03, 0.07, 0.55, 0.82) if tables else (0.03, 0.07, 0.68, 0.82))
+    # The licences' credit ("Contains OS data © Crown copyright…") under every map, PDF page
+    # and PNG alike, as wide as the map (the legend is beside it), the map raised to make room;
+    # plain text (no mathtext: a "$" in the data is a "$").
+    credit = textwrap.fill(" · ".join(briefing.attributions), 150 if tables else 185)
+    low = 0.07 + 0.012 * (credit.count("\n") + 1) if credit else 0.07
+    if credit:
+        fig.text(0.03, 0.036, credit, fontsize=5.5, color=style.MUTED, va="bottom",
+                 usetex=False, parse_math=False)
+    ax = fig.add_axes((0.03, low, 0.55 if tables else 0.68, 0.89 - low))
     _frame_axes(ax, briefing.layers)
     handles = DRAW[key](ax, briefing.layers)
     _frame_axes(ax, briefing.layers)  # plotting may widen the limits; the frame is the LA's

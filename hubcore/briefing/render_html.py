@@ -19,6 +19,7 @@ h1{margin-bottom:.2em} .meta{color:#555} figure{margin:1em 0} img{max-width:100%
 border:1px solid #ccc} table{border-collapse:collapse;margin:.5em 0 .3em;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left} th{background:#eee}
 td.num{text-align:right} .note{color:#555;font-size:.85em;margin-top:0}
+.credit{color:#555;font-size:.8em}
 .synthetic{background:#b00020;color:#fff;font-weight:bold;padding:.6em 1em}
 section{page-break-before:always}
 """
@@ -74,12 +75,14 @@ def render_html(briefing: Briefing, images: dict[str, bytes] | None = None) -> b
         table_html(briefing.key_figures),
         "<h3>Data sources</h3><ul>",
         *(f"<li>{esc(s)}</li>" for s in briefing.sources),
+        *(f'<li class="credit">{esc(a)}</li>' for a in briefing.attributions),
         f'</ul><p class="note">{esc(DISCLOSURE_NOTE)}</p>',
         f"<section><h2>{esc(h[1])}</h2>{table_html(briefing.benchmarks)}</section>",
     ]
     for key, heading in maps.MAPS.items():
         parts.append(f"<section><h2>{esc(heading)}</h2>")
         parts.append(_img(images[f"map_{key}.png"], heading))
+        parts += [f'<p class="credit">{esc(a)}</p>' for a in briefing.attributions]
         parts += [table_html(t) for t in maps.side_tables(briefing, key)]
         parts.append("</section>")
     parts += [

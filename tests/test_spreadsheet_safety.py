@@ -122,14 +122,15 @@ def test_overview_xlsx_and_csv_downloads(demo_engine, monkeypatch):
     assert rows[1][0] == "'" + LINK and rows[2][0] == "'@evil"
 
 
-def test_table_csv_button_used_by_employers_and_transitions():
-    pn = pytest.importorskip("panel")
-    from dashboards.common import layout
+def test_table_downloads_neutralise_formulas():
+    """The employers page's (and every table's) CSV: tables.downloads over its frame."""
+    pytest.importorskip("panel")
+    from dashboards.common import tables
 
-    pane = pn.pane.DataFrame(pd.DataFrame({"employer": ["+cmd", "Acme"], "links": [-1, 3]}))
-    button = layout.csv_button(pane, "x.csv")
-    text = button.callback().getvalue().decode("utf-8")
-    assert rows_of(text)[1:] == [["'+cmd", "-1"], ["Acme", "3"]]
+    frame = pd.DataFrame({"employer": ["+cmd", "Acme"], "links": [-1, 3]})
+    csv_button, _ = tables.downloads(lambda: frame, "x").objects
+    text = csv_button.callback().getvalue().decode("utf-8-sig")
+    assert rows_of(text) == [["Employer", "Links"], ["'+cmd", "-1"], ["Acme", "3"]]
     assert text.splitlines()[1] == "\"'+cmd\",-1"
 
 

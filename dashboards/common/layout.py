@@ -130,56 +130,6 @@ def notice(message: str, /, **values) -> pn.pane.Alert:
                          sizing_mode="stretch_width")
 
 
-#: Rows a plain table shows at most: the first and last half, with a "..." row between (its
-#: download holds every row). Each shown row is DOM the browser lays out on a first render.
-TABLE_ROWS = 100
-
-
-def table(frame: pd.DataFrame | None = None, height: int = 320,
-          max_rows: int = TABLE_ROWS) -> pn.pane.DataFrame:
-    """A plain HTML table, scrolling within ``height`` pixels. Panel's Tabulator costs about
-    half a second of the browser's time per page (its script, then measuring every column);
-    these tables are short enough not to need its paging and sorting."""
-    pane = pn.pane.DataFrame(
-        pd.DataFrame(), index=False, escape=True, na_rep="", max_rows=max_rows,
-        sizing_mode="stretch_width", max_height=height,
-        styles={"overflow": "auto"}, stylesheets=[_TABLE_CSS],
-    )
-    if frame is not None:
-        show(pane, frame)
-    return pane
-
-
-def show(pane: pn.pane.DataFrame, frame: pd.DataFrame) -> None:
-    """Put ``frame`` in a :func:`table`, sending nothing when it has not changed."""
-    old = pane.object
-    if isinstance(old, pd.DataFrame) and old.shape == frame.shape \
-            and list(old.columns) == list(frame.columns) and old.equals(frame):
-        return
-    pane.object = frame
-
-
-_TABLE_CSS = """
-table.panel-df { border-collapse: collapse; font-size: 0.85em; width: 100%; }
-table.panel-df th { position: sticky; top: 0; background: #f3f6fa; text-align: left; }
-table.panel-df th, table.panel-df td { padding: 2px 8px; border-bottom: 1px solid #e3e3e3; }
-"""
-
-
-def csv_button(pane: pn.pane.DataFrame, filename: str) -> pn.widgets.FileDownload:
-    """A button downloading every row of the table ``pane`` shows, as CSV."""
-    from io import BytesIO
-
-    def content():
-        frame = pane.object if isinstance(pane.object, pd.DataFrame) else pd.DataFrame()
-        from hubcore import spreadsheet
-
-        return BytesIO(spreadsheet.to_csv_bytes(frame))
-
-    return pn.widgets.FileDownload(callback=content, filename=filename, embed=False,
-                                   label="Download CSV (every row)")
-
-
 class BriefingDownload(pn.widgets.FileDownload):
     """A download whose callback may refuse with a :class:`~hubcore.errors.HubcoreError`: the
     refusal is shown in ``message`` beside the button instead of escaping as an unhandled

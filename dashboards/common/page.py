@@ -16,7 +16,7 @@ object (Panel's "DataStore"). It holds:
 
 **Views** — each part of the body is a :class:`View`: built once (``build`` makes its panes
 and widgets), it names the page params it follows in ``depends`` and refills its panes in
-place in ``update`` (``pane.object = …``, ``tables.show(…)``, ``layout.show(…)``). No view
+place in ``update`` (``pane.object = …``, ``tables.show(…)``, ``source.data = …``). No view
 rebuilds a layout on a filter change: a replaced layout is sent to the browser again and
 redraws (flicker, lost scroll and zoom).
 

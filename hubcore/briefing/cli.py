@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--hub", metavar="ID", help="the hub to brief on")
     where.add_argument("--area", metavar="CODE", help="upper-tier LA GSS code (its schools)")
+    where.add_argument("--region", metavar="CODE", help="English region (E12...): its hubs side "
+                       "by side and a regional map (LA-to-region membership from the database)")
+    where.add_argument("--hubs", metavar="A,B,C", help="these hubs side by side, with their map")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to write into")
     parser.add_argument(
         "--format",
@@ -69,6 +72,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     """Build the pack and list the files written."""
     engine = open_engine(args)
+    if args.region or args.hubs:
+        from hubcore.briefing.region import write_region_pack
+
+        started = time.perf_counter()
+        paths = write_region_pack(
+            engine, args.out, region=args.region,
+            hubs=args.hubs.split(",") if args.hubs else None, formats=args.format,
+            as_of=args.as_of, benchmark=args.benchmark,
+        )
+        for path in paths:
+            print(path)
+        print(f"regional briefing written in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr)
+        return 0
     if args.hub:
         scope = Scope.admin(hub_id=args.hub, user="cli-brief")
     else:

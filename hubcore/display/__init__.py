@@ -103,6 +103,7 @@ from hubcore.display.profile import (
     profile_links,
     profile_trend,
 )
+from hubcore.display.region import region_side_by_side
 from hubcore.display.transitions import (
     FUNNEL_COLUMNS,
     cohorts,
@@ -156,6 +157,7 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
     "briefing_funnel": briefing_funnel,
     "briefing_lag": briefing_lag,
     "briefing_neet": briefing_neet,
+    "region_side_by_side": region_side_by_side,
 }
 
 __all__ = [
@@ -210,6 +212,7 @@ __all__ = [
     "profile_trend",
     "plural",
     "protect",
+    "region_side_by_side",
     "pupil_handovers",
     "school_points",
     "schools",

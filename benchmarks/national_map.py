@@ -266,9 +266,12 @@ def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
         stdout=log.open("w"), stderr=subprocess.STDOUT)
     results: dict[str, list[float]] = {}
     try:
-        wait_for_server(port, 1800)
+        # Timed from a steady server: started, listening and done warming (a server that
+        # exits, e.g. on an old schema, ends the run with its log).
         deadline = time.monotonic() + 1800
         while WARM_DONE not in log.read_text() and time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"server exited:\n{log.read_text()}")
             time.sleep(0.5)
         with sync_playwright() as pw:
             chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

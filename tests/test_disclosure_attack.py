@@ -16,9 +16,11 @@ engine's rules. From it the attacker:
 - counts a suppressed cell as *recovered* when its interval holds a single value.
 
 It also checks the primary rule directly (every shown count of people is 0 or at least 6, and
-so is every count a shown percentage stands for). Every report kind, the page data sources and
-the briefing are attacked on the demo hub, every report kind on the synthetic region (nine
-LAs, about 300 schools), and the transitions report on random small hubs (hypothesis).
+so is every count a shown percentage stands for, and every group a reader gets by subtracting
+shown counts from their shown total, such as 8 leavers − 87.5 % NEET or not known = 1).
+Every report kind, the page data sources and the briefing are attacked on the demo hub, every
+report kind on the synthetic region (nine LAs, about 300 schools), and the transitions report
+on random small hubs (hypothesis).
 ``SECONDARY`` off (primary suppression only, as the code did before) must let the attacker
 recover cells: :func:`test_attacker_wins_without_complementary_suppression`.
 """
@@ -80,6 +82,10 @@ class Knowledge:
     rows_by: str = "section"
     #: columns whose counts may be thirds (Dec/Jan/Feb averages)
     thirds: tuple[str, ...] = ()
+    #: (total, parts): total − Σ parts is a group of people no column names (the leavers
+    #: neither NEET nor not known: base − NEET − not known, or base − the combined rate's
+    #: count), read off whenever every term is shown; a percentage stands for its count
+    rests: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 SCHOOL, HUB, LA = ("urn", "cohort", "year_group"), ("cohort", "year_group"), ("la_gss", "cohort",
@@ -156,6 +162,7 @@ TRANSITIONS = Knowledge(
         "neet_pct": ("vs_england_neet", "england_neet_pct"),
     },
     thirds=NEET + ("neet_nk_pct",),
+    rests=(("denominator", ("neet", "not_known")), ("denominator", ("neet_nk_pct",))),
 )
 
 COVERAGE = Knowledge(
@@ -295,6 +302,22 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
                 implied = p * b / 100.0
                 if numer is None and 0.5 <= implied <= 5.5 and b * 0.05 / 100 < 0.5:
                     leaks.append((i, pct, implied))
+    # Groups no column names, read off by subtraction (8 leavers, 87.5 % NEET or not known).
+    def amount(i: int, name: str) -> float | None:
+        if name in know.pcts and know.pcts[name][0] is None:
+            p, b = _num(rates[name][i]), _num(data.get(know.pcts[name][1], [None] * n)[i])
+            return None if p is None or b is None or b * 0.05 / 100 >= 0.5 else p * b / 100
+        return _num(data[name][i]) if name in cols else None
+
+    for total, parts in know.rests:
+        if total not in cols or any(p not in cols for p in parts):
+            continue
+        for i in range(n):
+            terms = [amount(i, t) for t in (total, *parts)]
+            if all(t is not None for t in terms):
+                rest = terms[0] - sum(terms[1:])
+                if 0.5 <= rest <= 5.5:
+                    leaks.append((i, f"{total} - {' - '.join(parts)}", rest))
     # Relations.
     rows_by = data.get(know.rows_by)
 
@@ -463,6 +486,16 @@ def test_attacker_finds_a_percentage_times_base_leak():
     assert attack(frame, know).recovered == [(0, "neet", 2.0)]
 
 
+def test_attacker_finds_a_group_left_over_beside_a_rate():
+    # 87.5 % of 8 leavers NEET or not known: the other 1 is a group of one; 50 % of 12 is not
+    frame = pd.DataFrame({"section": ["x", "x"], "denominator": [8, 12], "neet": [C, 6],
+                          "not_known": [C, 0], "neet_nk_pct": [87.5, 50.0]})
+    result = attack(frame, TRANSITIONS)
+    assert result.primary_leaks == [(0, "denominator - neet_nk_pct", 1.0)]
+    frame = frame.assign(neet_nk_pct=[C, 50.0], neet=[7, 6], not_known=[0, 0])
+    assert attack(frame, TRANSITIONS).primary_leaks == [(0, "denominator - neet - not_known", 1.0)]
+
+
 def test_attacker_finds_a_difference_leak():
     """left 14 − referred 12 gives 2 not referred."""
     frame = pd.DataFrame({"left": [14], "referred": [12], "not_referred": [C]})
@@ -518,6 +551,8 @@ BRIEFING = Knowledge(
         Sum("Referred", ("Referred",), "lag", "funnel", BRIEF_KEYS),
     ),
     diffs={"NEET %": ("NEET vs England (pp)", "England NEET %")},
+    rests=(("Leavers excl. custody", ("NEET + NK %",)),
+           ("Leavers excl. custody", ("NEET %", "Not known %"))),
 )
 
 
@@ -585,6 +620,7 @@ def test_page_data_sources_leak_nothing(demo_engine):
             counts=tuple(c for c in PAGES.counts if c in frame.columns),
             pcts={p: (v[0], base if p == "neet_nk_pct" else v[1]) for p, v in PAGES.pcts.items()},
             sums=PAGES.sums,
+            rests=((base, ("neet_nk_pct",)),),
         )
         _assert_safe(f"page source {name}", attack(frame, know))
         attacked += 1

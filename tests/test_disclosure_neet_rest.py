@@ -26,6 +26,7 @@ from sqlalchemy import insert
 from hubcore import codes, display, models, rollups
 from hubcore.access import Scope
 from hubcore.metrics import report
+from tests.test_disclosure_attack import TRANSITIONS, attack
 
 C = "c"
 URN = 100009
@@ -89,6 +90,9 @@ def test_report_hides_the_rate_that_gives_back_the_one_leaver_neither(hub_of_eig
         # 6 neither NEET nor not known of 12: nothing small, the rates are shown
         y13 = _rows(table, section=section, cohort=2023, year_group=13).iloc[0]
         assert (y13["denominator"], y13["neet"], y13["neet_pct"]) == (12, 6, 50.0), section
+    # the attacker, who reads the table and not the rules, finds no group of 1–5 either
+    result = attack(table, TRANSITIONS)
+    assert not result.primary_leaks and not result.recovered, result
 
 
 def test_page_and_briefing_hide_the_same_cells_as_the_report(hub_of_eight):

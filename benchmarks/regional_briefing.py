@@ -1,0 +1,58 @@
+"""Time a regional briefing (``hubcore brief --region``) on the synthetic ``region`` demo
+(nine LAs, about 300 schools, one hub per LA). Target (issue #16): at most 10 s.
+
+    .venv/bin/python benchmarks/regional_briefing.py [--db FILE] [--repeat N]
+
+``--db``: an existing region demo SQLite file (default: build one in a temporary folder,
+about 4 minutes). The demo's generated LAs have no region, so the script places all of them
+in region E12000004 (an ``UPDATE`` of the LA rows' ``parent_code``, on that file only: the
+membership the ONS LA-to-region lookup would give real LAs). It prints the wall time of the
+whole pack (PDF + 300-dpi PNG) per run, the per-hub share, and the machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hubcore import db
+from hubcore.briefing.region import write_region_pack
+
+REGION = "E12000004"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="existing region demo SQLite file")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="regional-briefing-"))
+    path = Path(args.db) if args.db else folder / "region.db"
+    engine = db.get_engine(f"sqlite:///{path}")
+    if not args.db:
+        from hubcore import demo
+
+        db.upgrade(engine)
+        demo.build(engine, size="region", progress=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE area SET parent_code = :r WHERE kind IN ('lad', 'utla')"),
+                     {"r": REGION})
+    print(f"load before: {os.getloadavg()}")
+    for run in range(args.repeat):
+        started = time.perf_counter()
+        paths = write_region_pack(engine, folder / f"out{run}", region=REGION,
+                                  as_of=dt.date(2026, 12, 1))
+        took = time.perf_counter() - started
+        print(f"run {run + 1}: {took:.1f} s for {len(paths)} files "
+              f"({', '.join(p.name for p in paths)})")
+    print(f"load after: {os.getloadavg()}  (cores: {os.cpu_count()})")
+
+
+if __name__ == "__main__":
+    main()

@@ -54,6 +54,10 @@ def test_what_it_takes_hides_a_shortfall_that_gives_back_a_few_placements(small_
     assert rows["cumulative_needed"].tolist() == [C, C]
     summary = table[table["level"].eq("summary")].iloc[0]
     assert summary["additional_needed"] == C
+    # the report's CSV says the same
+    exported = report.export_table(small_hub, "what-it-takes", ANALYST,
+                                   report.Options(benchmark=6, target_pct=100.0))
+    assert exported.loc[exported["urn"].eq(A).fillna(False), "shortfall"].tolist() == [C]
     lines = shown.what_it_takes_sentences(table)
     assert not re.search(r"\b(126|255)\b", " ".join(lines)), lines
     assert lines[-1] == "To reach 100%, 2 more schools need to meet it."

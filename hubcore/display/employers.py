@@ -11,7 +11,6 @@ from hubcore import codes, defaults, metrics, store, vocabulary
 from hubcore.access import Scope
 from hubcore.display.base import (
     RULES,
-    C,
     _meta,
     plural,
     protect,
@@ -75,41 +74,11 @@ def what_it_takes(engine: Engine, scope: Scope, benchmark: int = defaults.BENCHM
     (``order``, ``name``, ``urn``, ``shortfall``, ``cumulative_needed``, ``nearest_supplier``,
     ``nearest_supplier_km``)."""
     opts = report.Options(benchmark=benchmark, target_pct=target_pct, radius_km=radius_km)
-    out = protect(report.build(engine, "what-it-takes", scope, opts), RULES["what_it_takes"])
-    out = _hide_shortfalls(out, report.export_table(engine, "coverage", scope), benchmark)
+    # the report as exported (its shortfalls hidden where the coverage report hides their
+    # count: report.hide_shortfalls), so the page and the CSV agree
+    out = protect(report.export_table(engine, "what-it-takes", scope, opts),
+                  RULES["what_it_takes"])
     return _meta(out, title="What would it take?", units={"nearest_supplier_km": "km"})
-
-
-#: The coverage report's count of people behind each benchmark's shortfall.
-_SHORTFALL_COUNT = {5: "bm5_participants", 6: "bm6_by16_places"}
-
-
-def _hide_shortfalls(table: pd.DataFrame, coverage: pd.DataFrame, benchmark: int
-                     ) -> pd.DataFrame:
-    """``c`` for a school's ``shortfall`` where the coverage report hides the count it is
-    taken from (BM6: ⌈target × Year 11 cohort⌉ − placements, and the coverage report shows the
-    cohort beside the hidden placements, so 126 short of 129 gives 3 back; BM5 likewise with
-    its participants). The running ``cumulative_needed`` from that school on and the summary's
-    ``additional_needed`` are hidden too, since differences of shown totals would give the
-    shortfall back."""
-    column = _SHORTFALL_COUNT.get(benchmark)
-    if column is None or column not in coverage or "urn" not in table:
-        return table
-    rows = coverage[coverage["level"].eq("school")] if "level" in coverage else coverage
-    hidden = pd.to_numeric(rows.loc[rows[column].astype(object).eq(C), "urn"], errors="coerce")
-    school = table["level"].eq("school").to_numpy()
-    hit = school & pd.to_numeric(table["urn"], errors="coerce").isin(hidden).to_numpy()
-    if not hit.any():
-        return table
-    order = pd.to_numeric(table["order"], errors="coerce").to_numpy()
-    out = table.astype({c: object for c in ("shortfall", "cumulative_needed",
-                                            "additional_needed") if c in table})
-    out.loc[hit, "shortfall"] = C
-    out.loc[school & (order >= order[hit].min()), "cumulative_needed"] = C
-    out.loc[table["level"].eq("summary").to_numpy(), "additional_needed"] = C
-    out.attrs = dict(table.attrs)
-    return out
-
 
 # --- the employers page, for people ----------------------------------------------------------
 

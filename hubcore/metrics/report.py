@@ -414,7 +414,43 @@ def export_table(
 ) -> pd.DataFrame:
     """The report table of ``kind`` with disclosure control applied (see the module note)."""
     table = build(engine, kind, scope, opts)
-    return disclosure.apply_spec(table, SPECS[kind])
+    out = disclosure.apply_spec(table, SPECS[kind])
+    if kind == "what-it-takes":
+        opts = opts or Options()
+        out = hide_shortfalls(out, export_table(engine, "coverage", scope, opts), opts.benchmark)
+    return out
+
+
+#: The coverage report's count of people behind each benchmark's shortfall.
+_SHORTFALL_COUNT = {5: "bm5_participants", 6: "bm6_by16_places"}
+
+
+def hide_shortfalls(table: pd.DataFrame, coverage: pd.DataFrame, benchmark: int
+                     ) -> pd.DataFrame:
+    """``c`` for a school's ``shortfall`` where the coverage report hides the count it is
+    taken from (BM6: ⌈target × Year 11 cohort⌉ − placements, and the coverage report shows the
+    cohort beside the hidden placements, so 126 short of 129 gives 3 back; BM5 likewise with
+    its participants). The running ``cumulative_needed`` from that school on and the summary's
+    ``additional_needed`` are hidden too, since differences of shown totals would give the
+    shortfall back."""
+    column = _SHORTFALL_COUNT.get(benchmark)
+    if column is None or column not in coverage or "urn" not in table:
+        return table
+    rows = coverage[coverage["level"].eq("school")] if "level" in coverage else coverage
+    c = disclosure.SUPPRESSED
+    hidden = pd.to_numeric(rows.loc[rows[column].astype(object).eq(c), "urn"], errors="coerce")
+    school = table["level"].eq("school").to_numpy()
+    hit = school & pd.to_numeric(table["urn"], errors="coerce").isin(hidden).to_numpy()
+    if not hit.any():
+        return table
+    order = pd.to_numeric(table["order"], errors="coerce").to_numpy()
+    out = table.astype({col: object for col in ("shortfall", "cumulative_needed",
+                                                "additional_needed") if col in table})
+    out.loc[hit, "shortfall"] = c
+    out.loc[school & (order >= order[hit].min()), "cumulative_needed"] = c
+    out.loc[table["level"].eq("summary").to_numpy(), "additional_needed"] = c
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def to_csv(table: pd.DataFrame) -> str:

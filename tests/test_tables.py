@@ -197,3 +197,14 @@ def test_missing_numbers_are_empty_cells_and_still_numbers():
     assert tab.current_view["name"].tolist() == ["C"]
     tab.filters = [{"field": "urn", "type": "=", "value": "900020"}]
     assert tab.current_view["name"].tolist() == ["C"]
+
+
+def test_a_gap_beside_hidden_figures_is_an_empty_cell_not_nan():
+    # The profile's funnel: % of referred is "c" (hidden), a figure, or missing where no one
+    # was referred; the column is object dtype and the missing cell printed "NaN".
+    frame = pd.DataFrame({
+        "handed_to": ["la_tracking", "ncs", "ncs"],
+        "pct_contacted_of_referred": pd.Series(["c", 81.66, float("nan")], dtype=object),
+    })
+    tab = tables.table(frame)
+    assert tab.value["pct_contacted_of_referred"].tolist() == ["c", 81.7, None]

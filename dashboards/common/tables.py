@@ -113,10 +113,11 @@ def prepare(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.D
     for column in out.columns:
         series = out[column]
         if str(column) in roles["numbers"] or str(column) in roles["ids"]:
-            if series.dtype.kind != "O" and series.isna().any():
+            if series.isna().any():
                 # A missing number reaches the browser as NaN, which Tabulator's number
                 # formatter prints as "NaN"; None is an empty cell. Sorting and filters
-                # still treat the column as numbers (HubTable).
+                # still treat the column as numbers (HubTable). Also in a column of numbers
+                # and "c" (object dtype), e.g. the funnel's % of referred where none were.
                 out[column] = pd.Series([None if pd.isna(v) else v for v in series.tolist()],
                                         dtype=object)
             continue

@@ -172,3 +172,14 @@ def test_hub_side_by_side_keeps_the_hubs_own_hidden_cells(demo_engine):
 def test_unknown_hub_is_a_clear_error(demo_engine):
     with pytest.raises(HubcoreError, match="no hub 'NOPE'"):
         region.region_frames(demo_engine, ["DEMO", "NOPE"], AS_OF)
+
+
+def test_cli_unknown_region_says_so_in_words(two_hubs, tmp_path, capsys):
+    from hubcore.cli import main
+
+    url = two_hubs.url.render_as_string(hide_password=False)
+    code = main(["brief", "--db", url, "--region", "E12000009", "--out", str(tmp_path)])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "no local authority in the database is in region E12000009 (South West)" in err
+    assert list(tmp_path.iterdir()) == []

@@ -78,7 +78,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         real = _real_inputs(args)
         started = time.perf_counter()
         _say(f"Building the synthetic demo ({args.size}) in {db.describe(url)} …")
+        records = real.pop("provenance", [])  # demo --la: the fetched files' credit
         counts = demo.build(engine, size=args.size, seed=args.seed, progress=True, **real)
+        if records:
+            import datetime as dt
+
+            from hubcore.fetch import provenance
+
+            with engine.begin() as conn:
+                provenance.record(conn, records, dt.datetime.now(dt.UTC))
         _say(
             f"Built in {time.perf_counter() - started:.1f} s: "
             + ", ".join(

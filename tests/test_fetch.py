@@ -16,6 +16,7 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -336,6 +337,17 @@ def test_demo_la_builds_over_the_cached_real_schools_and_areas(engine, server, f
     assert urns and urns <= open_urns
     assert areas and all(areas[c] == imd[c] for c in areas)
     assert hubs and all(hubs)  # labelled synthetic
+    # Its maps draw the fetched boundaries, so it records their credit (with the year the
+    # cached file was downloaded) for the maps and briefings to print.
+    from hubcore.display.provenance import attribution_lines
+
+    with demo.connect() as conn:
+        kept = dict(conn.execute(select(SourceProvenance.source, SourceProvenance.downloaded_at))
+                    .all())
+    assert set(kept) == {"gias", "lsoa2011", "imd2019"}
+    year = pd.Timestamp(kept["lsoa2011"]).year
+    assert (f"Contains OS data © Crown copyright and database right {year}"
+            in " ".join(attribution_lines(demo)))
     demo.dispose()
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from hubcore.errors import HubcoreError
-from hubcore.fetch.pipeline import prepare
+from hubcore.fetch.pipeline import prepare, provenance_records
 from hubcore.fetch.sources import Settings
 from hubcore.ingest.boundaries import read_areas
 from hubcore.ingest.gias import read_schools
@@ -33,19 +33,22 @@ def real_inputs(
     """``{"schools": …, "areas": …}`` for the LAs: from the cache alone when everything is
     there (``offline=None``, the default, tries the cache first and downloads what is missing;
     ``True`` never downloads; ``False`` always asks the network for files whose address
-    changed). Areas carry their IoD decile (``imd_decile``)."""
+    changed). Areas carry their IoD decile (``imd_decile``). ``"provenance"`` holds the
+    files' :class:`~hubcore.fetch.provenance.Record` list, for the caller to record in the demo
+    database once built (its maps then print the licences' credit); pop it before passing the
+    rest to :func:`hubcore.demo.build`."""
     with tempfile.TemporaryDirectory(prefix="hubcore-demo-la-") as work_name:
         work = Path(work_name)
         try:
-            _las, _files, staged = prepare(las, settings, work, iod=iod,
-                                           offline=offline is not False, kinds=DEMO_KINDS,
-                                           say=say)
+            _las, files, staged = prepare(las, settings, work, iod=iod,
+                                          offline=offline is not False, kinds=DEMO_KINDS,
+                                          say=say)
         except HubcoreError as exc:
             if offline is not None or "not in the cache" not in str(exc):
                 raise
             say("hubcore: not all files are cached; downloading them")
-            _las, _files, staged = prepare(las, settings, work, iod=iod, offline=False,
-                                           kinds=DEMO_KINDS, say=say)
+            _las, files, staged = prepare(las, settings, work, iod=iod, offline=False,
+                                          kinds=DEMO_KINDS, say=say)
         paths = {kind: path for kind, path, _options in staged}
         schools = read_schools(paths["gias"])
         areas = read_areas(paths["boundaries"])
@@ -56,7 +59,7 @@ def real_inputs(
         areas["imd_decile"] = areas["code"].map(deciles).astype("Int64")
     if schools.empty:
         raise HubcoreError("no open school of a Careers Hub's kinds in the chosen LAs")
-    return {"schools": schools, "areas": areas}
+    return {"schools": schools, "areas": areas, "provenance": provenance_records(files)}
 
 
 def demo_file_name(las: list[str]) -> str:

@@ -455,6 +455,18 @@ class _Joined:
         return self._conn.execute(*args, **kwargs)
 
 
+def provenance_records(files: list[Obtained]) -> list[provenance.Record]:
+    """What ``source_provenance`` records of each file obtained (also for ``demo --la``,
+    whose maps draw the fetched boundaries and so owe their credit)."""
+    return [
+        provenance.Record(kind=i.source.kind, source=i.source.name, address=i.record.address,
+                          edition=i.edition, downloaded_at=i.record.downloaded_at,
+                          licence=i.source.licence, attribution=i.source.attribution,
+                          sha256=i.record.sha256, la_codes=i.la_codes)
+        for i in files
+    ]
+
+
 def _import_all(engine: Engine, staged, files: list[Obtained], say) -> list[ImportReport]:
     reports = []
     now = dt.datetime.now(dt.UTC)
@@ -468,14 +480,7 @@ def _import_all(engine: Engine, staged, files: list[Obtained], say) -> list[Impo
                                      rejects_path=path.with_suffix(".rejects.csv"), **options)
                 say(report.summary())
                 reports.append(report)
-            provenance.record(conn, [
-                provenance.Record(kind=i.source.kind, source=i.source.name,
-                                  address=i.record.address, edition=i.edition,
-                                  downloaded_at=i.record.downloaded_at,
-                                  licence=i.source.licence, attribution=i.source.attribution,
-                                  sha256=i.record.sha256, la_codes=i.la_codes)
-                for i in files
-            ], now)
+            provenance.record(conn, provenance_records(files), now)
             conn.commit()
         except BaseException:
             conn.rollback()

@@ -303,8 +303,6 @@ PAGE_SPECS: dict[str, Spec] = {
     "area_coverage": Spec(percents={"pct_below": None},
                           rounded={"nearest_km": 2, "mean_measure": 2}),
     "profile_encounters": Spec(counts=("participants",)),
-    # The report's hub rows, with the leavers neither NEET nor not known as a helper.
-    "transitions_neet": neet_rate_spec("denominator"),
     # The bins add up to the referrals of the lag line (the "total" row, not shown).
     "lag_histogram": Spec(counts=("handovers",), rows_by="_row",
                           relations=(Relation("handovers", ("handovers",), rows="total",

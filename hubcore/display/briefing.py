@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 
 from hubcore import defaults, disclosure, geo, store, vocabulary
 from hubcore.access import Role, Scope
-from hubcore.disclosure import Relation, Spec, rules
 from hubcore.display.base import _meta, plural
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
@@ -288,7 +287,9 @@ def _transitions(
     neet["measured"] = neet["measurement"].astype("string").str.replace(
         r" \(.*\)$", "", regex=True
     )
-    neet = _protect_neet(neet)
+    # the report's values as they are (its rules include rules.neet_rest); not protected
+    # again, which would read each "c" count as a 1 and hide rates the report shows
+    neet = neet.drop(columns=["neet", "not_known"])
     first = ("cohort", "year_group")
     funnel = _meta(
         _keep(funnel, FUNNEL_COLUMNS, first),
@@ -319,30 +320,6 @@ def _transitions(
         "the month ends measured.",
     )
     return funnel, lag, neet
-
-
-#: The NEET table's rates beside their base (the report's ``neet_hub`` rows as the briefing
-#: prints them): each rate stands for a count of young people (``_neet``, ``_nk``), and with
-#: the leavers who are neither (``_rest``) they make up the base printed beside them, so no
-#: group behind a shown rate may be 1-5 (rate x base would give it back). The rule is the
-#: report's and the page's (:func:`hubcore.disclosure.rules.neet_rest`); applied again here
-#: to the report's protected rows it hides nothing more. The difference from England follows
-#: the NEET rate it is taken from.
-NEET_TABLE_SPEC = rules.neet_rest(Spec(
-    counts=("denominator", "_neet", "_nk"),
-    percents={"neet_pct": "denominator", "not_known_pct": "denominator",
-              "neet_nk_pct": "denominator"},
-    numerators={"neet_pct": "_neet", "not_known_pct": "_nk"},
-    follows={"vs_england_neet": ("neet_pct",)},
-    relations=(Relation("neet_nk_pct", ("_neet", "_nk")),),
-), "denominator", "_neet", "_nk")
-
-
-def _protect_neet(neet: pd.DataFrame) -> pd.DataFrame:
-    """The NEET rows through :data:`NEET_TABLE_SPEC` (helper columns dropped)."""
-    helpers = neet.rename(columns={"neet": "_neet", "not_known": "_nk"})
-    out = disclosure.apply_spec(helpers, NEET_TABLE_SPEC)
-    return out.drop(columns=[c for c in out.columns if str(c).startswith("_")])
 
 
 def _la_note(las: list[str], published: pd.DataFrame, la_nk: float) -> str:

@@ -162,18 +162,19 @@ def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None,
     ``neet_nk_pct`` (percent), ``measurement`` and ``value`` (float, NaN where suppressed or
     no comparator). LAs publish rates for ages 16–17 only, so Year 13 rows have none.
 
-    Protection: the report's, whose rule also hides the rate beside its base where the
-    leavers who are neither NEET nor not known number 1–5 (rate × base would give them back;
-    :func:`hubcore.disclosure.rules.neet_rest`)."""
+    Protection: the report's values, unchanged (one figure, one value); its rules also hide
+    the rate beside its base where the leavers who are neither NEET nor not known number 1–5
+    (rate × base would give them back; :func:`hubcore.disclosure.rules.neet_rest`)."""
     if table is None:
         table = transitions_report(engine, scope)
     hub = _section(table, "neet_hub", ["cohort", "year_group", "denominator", "neet_nk_pct",
                                        "measurement", "england_comparator",
                                        "england_neet_nk_pct", "neet", "not_known"],
                    cohort=cohort)
-    # the report's rule again (rules.neet_rest): on its protected rows it hides nothing more
-    hub = protect(hub.rename(columns={"neet": "_neet", "not_known": "_nk"}),
-                  RULES["transitions_neet"])
+    # The report's values as they are: its rules (rules.neet_rest among them) protect the
+    # rate beside its base. Protecting its rows again would read each "c" count as a 1 and
+    # hide rates the report shows (14.0 % of 50 where NEET and not known are both "c").
+    hub = hub.drop(columns=["neet", "not_known"])
     las = sorted(schools(engine, scope)["la_gss"].dropna().unique().tolist())
     published = metrics.la_published(store.la_neet_stats(engine, las))
     published = published[published["la_neet_nk_pct"].notna()]

@@ -28,23 +28,29 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 def _hubs() -> pd.DataFrame:
     """Four hubs, awkward on purpose: a tie, a hub on another framework year, a hidden NEET
-    rate, a hub measured in another coverage year and one with no coverage at all."""
+    rate, a NEET snapshot beside Dec-Feb averages, a hub measured in another coverage year and
+    one with no coverage at all."""
     return _frame([
         {"hub_id": "A", "hub_name": "Hub A", "framework": "2014", "benchmark_year": "2024/25",
          "vs_national": 0.5, "coverage_year": "2025/26", "pct_meeting": 50.0,
-         "cohort": 2025, "y11_neet_pct": "c", "y11_handed_to": "NCS", "y11_median_days": 30.0,
+         "cohort": 2025, "neet_cohort": 2025, "neet_measured": "Dec-Feb average",
+         "y11_neet_pct": "c", "y11_handed_to": "NCS", "y11_median_days": 30.0,
          "y11_overdue": "c"},
         {"hub_id": "B", "hub_name": "Hub B", "framework": "2014", "benchmark_year": "2024/25",
          "vs_national": 1.2, "coverage_year": "2025/26", "pct_meeting": 75.0,
-         "cohort": 2025, "y11_neet_pct": 4.0, "y11_handed_to": "NCS", "y11_median_days": 12.0,
+         "cohort": 2025, "neet_cohort": 2025, "neet_measured": "Dec-Feb average",
+         "y11_neet_pct": 4.0, "y11_handed_to": "NCS", "y11_median_days": 12.0,
          "y11_overdue": 9},
         {"hub_id": "C", "hub_name": "Hub C", "framework": "2014", "benchmark_year": "2024/25",
          "vs_national": 0.5, "coverage_year": "2024/25", "pct_meeting": 90.0,
-         "cohort": 2025, "y11_neet_pct": 2.5, "y11_handed_to": "LA tracking",
+         "cohort": 2025, "neet_cohort": 2025, "neet_measured": "Dec-Feb average",
+         "y11_neet_pct": 2.5, "y11_handed_to": "LA tracking",
          "y11_median_days": 5.0, "y11_overdue": 0},
         {"hub_id": "D", "hub_name": "Hub D", "framework": "2014", "benchmark_year": "2023/24",
          "vs_national": 2.0, "coverage_year": None, "pct_meeting": np.nan,
-         "cohort": 2025, "y11_neet_pct": 3.0, "y11_handed_to": "NCS", "y11_median_days": "c",
+         "cohort": 2025, "neet_cohort": 2025,
+         "neet_measured": "snapshot at the end of November 2026",
+         "y11_neet_pct": 3.0, "y11_handed_to": "NCS", "y11_median_days": "c",
          "y11_overdue": "c"},
     ])
 
@@ -61,8 +67,9 @@ def test_ranked_only_on_the_same_base():
     assert _ranks(ranked, "rank_vs_national") == {"A": 2.0, "B": 1.0, "C": 2.0, "D": None}
     # Coverage: only A (50) and B (75) share 2025/26; C's year differs; D has none.
     assert _ranks(ranked, "rank_pct_meeting") == {"A": 2.0, "B": 1.0, "C": None, "D": None}
-    # NEET, lowest first: C 2.5, D 3.0, B 4.0; A's rate is hidden and is not ranked.
-    assert _ranks(ranked, "rank_y11_neet") == {"A": None, "B": 3.0, "C": 1.0, "D": 2.0}
+    # NEET, lowest first, Dec-Feb averages only: C 2.5, B 4.0; A's rate is hidden and is not
+    # ranked; D's 3.0 is a November snapshot, not ranked against averages.
+    assert _ranks(ranked, "rank_y11_neet") == {"A": None, "B": 2.0, "C": 1.0, "D": None}
     # Timeliness, fewest days first, within the receiving organisation: NCS has A 30, B 12
     # (D hidden); C alone for LA tracking.
     assert _ranks(ranked, "rank_y11_median_days") == {"A": 2.0, "B": 1.0, "C": None,
@@ -77,7 +84,7 @@ def test_a_suppressed_cell_stays_suppressed_side_by_side():
     assert rows["Year 11 overdue hand-overs"] == ("c", "9", "0", "c")
     assert rows["Year 11 median days to referral"] == ("30.0", "12.0", "5.0", "c")
     # A hidden or unfair rank prints as missing, never as a number.
-    assert rows["  rank (fair, lowest first)"] == ("–", "3", "1", "2")
+    assert rows["  rank (fair, lowest first)"] == ("–", "2", "1", "–")
     assert "Hub A" in table.note and "caveats" in table.note
 
 

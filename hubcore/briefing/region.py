@@ -51,6 +51,8 @@ ROWS: dict[str, tuple[str, int | None]] = {
     "y11_median_days": ("Year 11 median days to referral", 1),
     "rank_y11_median_days": ("  rank (fair)", 0),
     "y11_overdue": ("Year 11 overdue hand-overs", 0),
+    "neet_cohort": ("NEET: leaver cohort", -1),
+    "neet_measured": ("NEET: measured", None),
     "y11_neet_pct": ("Year 11 NEET %", 1),
     "y11_england_neet_pct": ("England NEET %, age 16-17", 1),
     "y11_vs_england_neet": ("Year 11 NEET vs England (pp)", 1),

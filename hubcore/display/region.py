@@ -60,9 +60,10 @@ RANKINGS: dict[str, tuple[str, tuple[str, ...], bool, str]] = {
         "schools (not pupils) meeting the measure, from each hub's own encounter log.",
     ),
     "rank_y11_neet": (
-        "y11_neet_pct", ("cohort",), False,
-        "Year 11 NEET: ranked (lowest first) only among hubs of the same cohort whose rate is "
-        "shown; a hidden rate ('c') is not ranked.",
+        "y11_neet_pct", ("neet_cohort", "neet_measured"), False,
+        "Year 11 NEET: ranked (lowest first) only among hubs of the same cohort measured the "
+        "same way (Dec-Feb average or the same snapshot) whose rate is shown; a hidden rate "
+        "('c') is not ranked.",
     ),
     "rank_y11_median_days": (
         "y11_median_days", ("cohort", "y11_handed_to"), False,
@@ -76,9 +77,9 @@ SIDE_BY_SIDE_COLUMNS = (
     "national_mean_achieved", "vs_national", "rank_vs_national", "coverage_year",
     "meeting", "pct_meeting", "rank_pct_meeting", "cold_spots", "small_areas",
     "employers_with_spare", "spare_places", "cohort", "y11_handed_to", "y11_median_days",
-    "y11_overdue", "rank_y11_median_days", "y11_neet_pct", "y11_england_neet_pct",
-    "y11_vs_england_neet", "rank_y11_neet", "y13_neet_pct", "y13_england_neet_pct",
-    "y13_vs_england_neet",
+    "y11_overdue", "rank_y11_median_days", "neet_cohort", "neet_measured", "y11_neet_pct",
+    "y11_england_neet_pct", "y11_vs_england_neet", "rank_y11_neet", "y13_neet_pct",
+    "y13_england_neet_pct", "y13_vs_england_neet",
 )
 
 
@@ -160,11 +161,17 @@ def _hub_row(hub_id: str, name: str, f: BriefingFrames) -> dict[str, object]:
             row.update(y11_handed_to=first["handed_to_label"], y11_median_days=first["median_days"],
                        y11_overdue=first["overdue"])
     if len(f.neet):
-        cohort = row.get("cohort", f.neet["cohort"].max())
+        # The latest cohort measured as DfE publishes (Dec-Feb average), else the latest: a
+        # snapshot of a cohort just left is not compared with another hub's Dec-Feb average
+        # (the measurement is part of the ranking's base).
+        averaged = f.neet[f.neet["measured"].astype("string").str.startswith("Dec-Feb")]
+        cohort = (averaged if len(averaged) else f.neet)["cohort"].max()
+        row["neet_cohort"] = cohort
         for year in (11, 13):
             rows = f.neet[f.neet["cohort"].eq(cohort) & f.neet["year_group"].eq(year)]
             if len(rows):
                 r = rows.iloc[0]
+                row["neet_measured"] = r["measured"]
                 row[f"y{year}_neet_pct"] = r["neet_pct"]
                 row[f"y{year}_england_neet_pct"] = r["england_neet_pct"]
                 row[f"y{year}_vs_england_neet"] = r["vs_england_neet"]
@@ -289,8 +296,9 @@ def region_side_by_side(engine: Engine, scope: Scope, as_of: dt.date | None = No
     (``coverage_year``, ``meeting`` schools, ``pct_meeting`` % of schools, ``cold_spots`` of
     ``small_areas``); ``employers_with_spare`` and ``spare_places`` (places); the latest
     ``cohort``'s Year 11 hand-overs to ``y11_handed_to`` (``y11_median_days`` days,
-    ``y11_overdue`` young people, "c" where hidden) and NEET per year group against England
-    (%, percentage points); and the ``rank_*`` columns of :data:`RANKINGS`."""
+    ``y11_overdue`` young people, "c" where hidden); NEET of ``neet_cohort`` (its latest
+    Dec-Feb average, named in ``neet_measured``) per year group against England (%,
+    percentage points); and the ``rank_*`` columns of :data:`RANKINGS`."""
     if scope.hub_id is not None:
         hubs = [scope.hub_id]
     elif scope.role is Role.ADMIN:

@@ -483,7 +483,7 @@ def report(db_label: str, processes: int, results: list[Burst]) -> str:
              + (" behind nginx (deploy/nginx-hubcore.conf)" if processes > 1 else "")]
     head = ("| page | N | ok | sessions/s | p50 s | p95 s | max s | server CPU ms/session | "
             "× blank | RSS before MB | RSS open MB | MB/session | CPU split by process s | "
-            "load (1/5/15 min) |")
+            "client CPU s | models | load (1/5/15 min) |")
     lines += [head, "|" + "---|" * (head.count("|") - 1)]
     for n in sorted({r.n for r in results}):
         floor = next((r for r in results if r.n == n and r.page == "blank"), None)

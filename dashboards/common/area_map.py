@@ -51,6 +51,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from dashboards.common import charts
+from hubcore.display import text as display_text
 
 NO_VALUE = "#d9d9d9"
 #: Scopes with at least this many small areas are drawn as a raster at first.
@@ -480,9 +481,11 @@ class AreaMap:
         frame = pd.DataFrame({
             "urn": located["urn"].to_numpy(), "name": located["name"].to_numpy(),
             "type": located["type"].to_numpy(),
-            "pupils": located["pupils"].fillna(0).astype(int).to_numpy(),
+            # Hover text as the display layer writes it: "c" stays "c", a missing value "–".
+            "pupils": display_text(located["pupils"]).to_numpy(),
             "value": numbers.to_numpy(float),
-            "shown": [("–" if pd.isna(v) else f"{v:g}") for v in numbers],
+            "shown": (display_text(located[value]).tolist() if value in located
+                      else ["–"] * len(located)),
             "easting": located["easting"].to_numpy(float),
             "northing": located["northing"].to_numpy(float)})
         self._place_schools(frame, label, palette, low, high)

@@ -18,8 +18,8 @@ draws it the same way:
 categorical layer: a list of ``{"value", "label", "colour"}``), ``tooltips`` (column → label)
 and ``note`` (how the figures were protected).
 
-For a HoloViews object: ``hv.Polygons(layer.reset_index(), vdims=["value", "shown"])`` (with
-GeoViews imported, which registers GeoDataFrames) or ``layer.hvplot(c="value")``.
+For a HoloViews object: :func:`hubcore.plots.area_polygons` (``hv.Polygons`` in BNG, hover from
+``shown``), or ``hubcore.plots.area_map(engine, scope, layer)`` in one line.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("panel")
 import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
-from bokeh.models import GlyphRenderer, Legend  # noqa: E402
+from bokeh.models import GlyphRenderer, HoverTool, Legend  # noqa: E402
 from shapely.geometry import MultiPolygon, Polygon  # noqa: E402
 
 from dashboards.common import charts  # noqa: E402
@@ -215,3 +215,21 @@ def test_plain_paths_are_whole_metres_with_nan_between_parts():
     assert all(type(v) is int for v in xs[0])  # plain numbers, not numpy arrays
     assert xs[1][:4] == [0, 11, 11, 0] and math.isnan(xs[1][4])
     assert xs[1][5:] == [100, 110, 110, 100]
+
+
+def test_stacked_bars_hover_a_hidden_share_as_c_not_zero():
+    # Two cohorts; 2025's employment share is suppressed ("c") and drawn as nothing.
+    frame = pd.DataFrame({
+        "cohort": [2024, 2024, 2025, 2025],
+        "destination": ["education", "employment", "education", "employment"],
+        "percent": [70.0, 30.0, 80.0, float("nan")],
+        "shown": ["70", "30", "80", "c"],
+    })
+    chart = charts.StackedBars("cohort", "destination", "percent")
+    chart.update(frame)
+    data = chart.source.data
+    hover = dict(zip(zip(data["x"], data["layer"], strict=True), data["shown"], strict=True))
+    assert hover == {("2024", "education"): "70", ("2024", "employment"): "30",
+                     ("2025", "education"): "80", ("2025", "employment"): "c"}
+    tooltips = [t for t in chart.fig.tools if isinstance(t, HoverTool)][0].tooltips
+    assert ("percent", "@shown") in tooltips

@@ -175,7 +175,7 @@ class StackedBars:
                  y_label: str | None = None, name: str | None = None):
         self.x, self.stack, self.y = x, stack, y
         self.source = ColumnDataSource({"x": [], "layer": [], "bottom": [], "top": [],
-                                        "value": [], "colour": []}, name=name)
+                                        "value": [], "shown": [], "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
         self.bars = self.fig.vbar(x="x", bottom="bottom", top="top", width=0.8,
                                   source=self.source, fill_color="colour", line_color="white")
@@ -184,11 +184,20 @@ class StackedBars:
         legend_below(self.fig, self.legend, columns=3)
         self.fig.yaxis.axis_label = y_label or y
         self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@layer"),
-                                               (y, "@value{0.0}")]))
+                                               (y, "@shown")]))
 
     def update(self, frame: pd.DataFrame) -> None:
+        """Draw ``frame``; its ``shown`` column (the display layer's text, "c" where hidden),
+        if present, is what the hover says — a hidden share is drawn as nothing, never 0."""
         wide = frame.pivot_table(index=self.x, columns=self.stack, values=self.y,
                                  aggfunc="sum", sort=False, dropna=False).fillna(0.0)
+        if "shown" in frame:
+            words = frame.pivot_table(index=self.x, columns=self.stack, values="shown",
+                                      aggfunc="first", sort=False, dropna=False)
+            words = words.reindex(index=wide.index, columns=wide.columns)
+            shown = words.astype(object).where(words.notna(), "–").to_numpy().ravel()
+        else:
+            shown = [f"{v:.1f}" for v in wide.to_numpy(float).ravel()]
         layers = [str(c) for c in wide.columns]
         colours = (Category20[20] * (len(layers) // 20 + 1))[: len(layers)]
         values = wide.to_numpy(float)  # rows: x; columns: layers, in stacking order
@@ -201,6 +210,7 @@ class StackedBars:
             "bottom": (tops - values).ravel(),
             "top": tops.ravel(),
             "value": values.ravel(),
+            "shown": [str(v) for v in shown],
             "colour": list(colours) * len(xs),
         }
         # Legend entries pick their colour from the first bar's segment of each layer.

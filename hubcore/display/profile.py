@@ -17,6 +17,7 @@ from hubcore.display.base import (
     numeric,
     protect,
     schools,
+    text,
 )
 from hubcore.display.transitions import FUNNEL_COLUMNS, _section, transitions_report
 from hubcore.metrics import report
@@ -176,13 +177,16 @@ def profile_destinations(engine: Engine, scope: Scope, urn: int | None = None,
 def profile_destination_bars(engine: Engine, scope: Scope, urn: int | None = None,
                              table: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`profile_destinations` in long form for the stacked bars: ``urn``, ``cohort``,
-    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed) and
-    ``destination_label`` (the destination in words). ``table`` is a
+    ``year_group``, ``destination``, ``percent`` (float, NaN where suppressed), ``shown`` (the
+    percentage as the table shows it: ``"c"`` where suppressed) and ``destination_label`` (the
+    destination in words). ``table`` is a
     :func:`profile_destinations` frame."""
     if table is None:
         table = profile_destinations(engine, scope, urn)
     pct = [c for c in table.columns if c.startswith("pct_")]
     long = table.melt(["urn", "cohort", "year_group"], pct, "destination", "percent")
+    # The hover's text is the table's ("c" where hidden); the float only sizes the bar.
+    long["shown"] = text(long["percent"])
     long["percent"] = numeric(long["percent"])
     long["destination"] = long["destination"].str.removeprefix("pct_")
     long["destination_label"] = long["destination"].map(

@@ -54,6 +54,11 @@ def test_what_it_takes_hides_a_shortfall_that_gives_back_a_few_placements(small_
     assert rows["cumulative_needed"].tolist() == [C, C]
     summary = table[table["level"].eq("summary")].iloc[0]
     assert summary["additional_needed"] == C
+    # The plan is ordered by shortfall: A, lifted first (126 < 129), would sit first and bound
+    # its hidden 126 by B's 129. Hidden rows go after the shown ones, their place hidden.
+    schools_in_order = table.loc[table["level"].eq("school"), ["urn", "order"]]
+    assert schools_in_order["urn"].tolist() == [B, A]
+    assert schools_in_order["order"].tolist() == [1, C]
     # the report's CSV says the same
     exported = report.export_table(small_hub, "what-it-takes", ANALYST,
                                    report.Options(benchmark=6, target_pct=100.0))

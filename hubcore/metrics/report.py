@@ -430,9 +430,10 @@ def hide_shortfalls(table: pd.DataFrame, coverage: pd.DataFrame, benchmark: int
     """``c`` for a school's ``shortfall`` where the coverage report hides the count it is
     taken from (BM6: ⌈target × Year 11 cohort⌉ − placements, and the coverage report shows the
     cohort beside the hidden placements, so 126 short of 129 gives 3 back; BM5 likewise with
-    its participants). The running ``cumulative_needed`` from that school on and the summary's
+    its participants). Every running ``cumulative_needed`` and the summary's
     ``additional_needed`` are hidden too, since differences of shown totals would give the
-    shortfall back."""
+    shortfall back; and since the plan is ordered by shortfall, the hidden schools move after
+    the shown ones with their place (``order``) hidden, the shown ones numbered 1, 2, …"""
     column = _SHORTFALL_COUNT.get(benchmark)
     if column is None or column not in coverage or "urn" not in table:
         return table
@@ -447,8 +448,23 @@ def hide_shortfalls(table: pd.DataFrame, coverage: pd.DataFrame, benchmark: int
     out = table.astype({col: object for col in ("shortfall", "cumulative_needed",
                                                 "additional_needed") if col in table})
     out.loc[hit, "shortfall"] = c
-    out.loc[school & (order >= order[hit].min()), "cumulative_needed"] = c
+    # Every running total: where they turned to "c" would show where the hidden one sits.
+    out.loc[school, "cumulative_needed"] = c
     out.loc[table["level"].eq("summary").to_numpy(), "additional_needed"] = c
+    # The plan is ordered by shortfall: a hidden one left in its place would be pinned between
+    # its neighbours (exactly, where they are equal). Hidden rows go after the shown schools,
+    # their place in the plan hidden too.
+    if "order" in out:
+        out["order"] = out["order"].astype(object)
+        out.loc[hit, "order"] = c
+        # The shown schools numbered 1, 2, … among themselves: a gap would mark the place.
+        kept = school & ~hit
+        out.loc[kept, "order"] = pd.Series(order[kept]).rank(method="first").astype(int).to_numpy()
+    positions = np.flatnonzero(school)
+    moved = np.concatenate([positions[~hit[positions]], positions[hit[positions]]])
+    rows_now = np.arange(len(out))
+    rows_now[positions] = moved
+    out = out.iloc[rows_now].reset_index(drop=True)
     out.attrs = dict(table.attrs)
     return out
 

@@ -51,7 +51,8 @@ SOURCES_COMMON = (
 SYNTHETIC_NOTICE = notices.SYNTHETIC_NOTICE  # worded once, in hubcore.notices
 DISCLOSURE_NOTE = (
     "Disclosure control: counts of people under 6 are shown as 'c', as are percentages and "
-    "statistics whose base is under 6; percentages to 1 decimal place."
+    "statistics whose base is under 6, and larger counts (e.g. a cohort's leavers) where "
+    "they would give a hidden count away; percentages to 1 decimal place."
 )
 
 

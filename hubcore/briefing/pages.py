@@ -65,10 +65,10 @@ def title_page(briefing: Briefing) -> Figure:
     ]
     fig.text(0.03, 0.29, "\n".join(lines), fontsize=8, va="top", linespacing=1.4)
     fig.text(
-        0.62, 0.30, textwrap.fill(DISCLOSURE_NOTE, 60), fontsize=8, va="top", color=style.MUTED
+        0.62, 0.30, textwrap.fill(DISCLOSURE_NOTE, 66), fontsize=8, va="top", color=style.MUTED
     )
     contents = "\n".join(f"{i}. {h}" for i, h in enumerate(HEADINGS, start=1))
-    fig.text(0.62, 0.22, "Contents\n" + contents, fontsize=8, va="top", linespacing=1.4)
+    fig.text(0.62, 0.205, "Contents\n" + contents, fontsize=8, va="top", linespacing=1.4)
     return fig
 
 

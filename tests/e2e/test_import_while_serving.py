@@ -48,10 +48,11 @@ def _a_member_school(engine) -> dict:
 
 
 def _shown(page, number: int) -> bool:
-    """Whether a table cell (inside the panes' shadow roots, which locators pierce) shows
-    ``number``, with or without a thousands separator."""
-    cells = page.locator("td", has_text=str(number)).or_(
-        page.locator("td", has_text=f"{number:,}"))
+    """Whether a cell of the schools table (a Tabulator, inside the panes' shadow roots, which
+    locators pierce) shows ``number``, with or without a thousands separator."""
+    cell = ".tabulator-cell"
+    cells = page.locator(cell, has_text=str(number)).or_(
+        page.locator(cell, has_text=f"{number:,}"))
     return cells.count() > 0
 
 
@@ -64,7 +65,7 @@ def test_overview_shows_imported_pupils_after_reload(demo_engine, page, tmp_path
     try:
         page.goto(server.url("overview"), wait_until="networkidle")
         page.get_by_text("Mean benchmarks fully achieved").first.wait_for(timeout=60_000)
-        page.get_by_text(school["name"]).first.wait_for(timeout=30_000)
+        page.locator(".tabulator-cell", has_text=school["name"]).first.wait_for(timeout=30_000)
         assert _shown(page, school["pupils"])  # the figure is there to be replaced
         assert not _shown(page, NEW_PUPILS)
 
@@ -89,7 +90,7 @@ def test_overview_shows_imported_pupils_after_reload(demo_engine, page, tmp_path
 
         page.reload(wait_until="networkidle")
         page.get_by_text("Mean benchmarks fully achieved").first.wait_for(timeout=60_000)
-        page.get_by_text(school["name"]).first.wait_for(timeout=30_000)
+        page.locator(".tabulator-cell", has_text=school["name"]).first.wait_for(timeout=30_000)
         assert _shown(page, NEW_PUPILS)
         assert not server.errors(), server.errors()
     finally:

@@ -66,10 +66,14 @@ def test_landing_page_says_what_and_when_and_links_every_page(server, browser, d
 
     for path, name, _line in PAGES:
         page.get_by_role("link", name=name).click()
-        page.wait_for_url(re.compile(rf".*/{path}\?hub={re.escape(hub_id)}$"), timeout=60_000)
+        # The page then writes its other filters after the hub (a link keeps the whole view).
+        page.wait_for_url(re.compile(rf".*/{path}\?hub={re.escape(hub_id)}(&.*)?$"),
+                          timeout=60_000)
         page.wait_for_load_state("networkidle", timeout=60_000)
         assert urlsplit(page.url).hostname == "127.0.0.1"
-        page.go_back()
+        # Back to the landing page by its address: a page's first write of its filters into
+        # the URL is a history entry of its own, so Back would stay on the page.
+        page.goto(_loopback(server))
         page.wait_for_url(re.compile(r".*:\d+/(\?hub=.*)?$"), timeout=60_000)
         page.get_by_role("link", name=name).wait_for(timeout=30_000)
 

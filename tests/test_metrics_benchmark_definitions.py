@@ -384,10 +384,10 @@ def test_briefing_compares_with_england_after_the_framework_change(demo_engine):
         header = f"2014 framework, {year}"
     j = cols.index(header)
     rows = {r[0]: r for r in b.benchmarks.rows}
-    assert rows["National mean achieved (0-8)"][j] == f"{hb.NATIONAL_MEAN_ACHIEVED[year]:.2f}"
-    assert rows["Mean benchmarks achieved (0-8)"][j] == f"{expected:.2f}"
+    assert rows["National mean achieved (0-8)"][j] == f"{hb.NATIONAL_MEAN_ACHIEVED[year]:.1f}"
+    assert rows["Mean benchmarks achieved (0-8)"][j] == f"{expected:.1f}"
     assert (
-        rows["Difference from national"][j] == f"{expected - hb.NATIONAL_MEAN_ACHIEVED[year]:.2f}"
+        rows["Difference from national"][j] == f"{expected - hb.NATIONAL_MEAN_ACHIEVED[year]:.1f}"
     )
     # no column shows "–" for the national mean: unpublished frameworks say so
     assert all(v != content.MISSING for v in rows["National mean achieved (0-8)"][1:])

@@ -187,7 +187,7 @@ class _TableView(View):
     def build(self) -> pn.Column:
         self._table = tables.table(name_column=self.name_column, page_size=10, height=400)
         self._note = pn.pane.Markdown(sizing_mode="stretch_width", visible=False)
-        return pn.Column(pn.pane.Markdown(f"### {self.heading}"), self._note,
+        return pn.Column(layout.markdown("### {heading}", heading=self.heading), self._note,
                          tables.downloads(lambda: shown.for_people(self.frame()), self.stem,
                                           sheet_name=self.sheet),
                          self._table, sizing_mode="stretch_width")

@@ -560,6 +560,40 @@ class SourceProvenance(SQLModel, table=True):
     la_codes: str = Field(max_length=2000, description="comma-separated GSS codes")
 
 
+#: Kinds of area an LA can belong to through an official lookup (:class:`AreaMembership`).
+PARENT_KINDS = ("region", "cauth", "lsip")
+
+
+class AreaMembership(SQLModel, table=True):
+    """An LA district's membership of an English region (E12), combined authority (E47) or
+    Local Skills Improvement Plan area (E69), as an official lookup of one edition states it
+    (``hubcore import area-lookup``). One row per district, kind and edition; re-importing the
+    same lookup changes nothing. Synthetic demo districts (prefix ``X``) may be placed in an
+    area too, so the demo can be briefed like a real one."""
+
+    __tablename__ = "area_membership"
+    __table_args__ = (
+        UniqueConstraint("child_code", "parent_kind", "vintage", name="uq_area_membership_key"),
+        CheckConstraint(_in("parent_kind", PARENT_KINDS), "parent_kind"),
+        CheckConstraint(_gss("child_code", "E06", "E07", "E08", "E09", "X06", "X07",
+                             nullable=False), "child_code"),
+        CheckConstraint(
+            "(parent_kind = 'region' AND parent_code LIKE 'E12%') OR (parent_kind = 'cauth' "
+            "AND parent_code LIKE 'E47%') OR (parent_kind = 'lsip' AND parent_code LIKE 'E69%')",
+            "parent_code"),
+        CheckConstraint("length(parent_code) = 9", "parent_code_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_code: str = Field(max_length=9, description="LA district GSS code (E06-E09)")
+    child_name: str | None = Field(default=None, max_length=200)
+    parent_kind: str = Field(max_length=10, description="one of PARENT_KINDS")
+    parent_code: str = Field(max_length=9, index=True)
+    parent_name: str | None = Field(default=None, max_length=200)
+    vintage: int = Field(description="edition year of the lookup, e.g. 2025 for CAUTH25CD")
+    source: str | None = Field(default=None, max_length=200, description="file imported")
+
+
 ALL_TABLES = [
     Hub,
     Area,
@@ -577,4 +611,5 @@ ALL_TABLES = [
     LaNeetStat,
     SchoolDestinationMeasure,
     AuditEvent,
+    AreaMembership,
 ]

@@ -29,6 +29,8 @@ KINDS: dict[str, str] = {
     "ks4-destinations": "DfE KS4 / 16-18 destination measures by school (performance tables or "
     "EES CSV)",
     "compass": "Compass-style benchmark results (URN, assessed_on, BM1-BM8, ...)",
+    "area-lookup": "ONS/DfE LA district to region, combined authority or LSIP lookup "
+    "(LADyyCD + RGNyyCD / CAUTHyyCD / LSIPyyCD)",
     "employers": "hub-kept employers (CSV or XLSX)",
     "links": "hub-kept employer-school links",
     "offers": "hub-kept employer offers",
@@ -65,6 +67,10 @@ def _importer(kind: str) -> Callable[..., ImportReport]:
         from hubcore.ingest.compass import import_compass
 
         return import_compass
+    if kind == "area-lookup":
+        from hubcore.ingest.lookups import import_area_lookup
+
+        return import_area_lookup
     from hubcore.ingest.hubrecords import HUB_KINDS, import_hub_file
 
     if kind in HUB_KINDS:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import defaults, geo, store
+from hubcore import areas, defaults, geo, store
 from hubcore.access import Role, Scope
 from hubcore.display.base import _meta
 from hubcore.display.briefing import BriefingFrames, briefing_frames
@@ -89,40 +89,40 @@ def region_name(code: str) -> str:
 
 
 def region_las(engine: Engine, code: str) -> list[str]:
-    """GSS codes of the LAs the database places in region ``code`` (E12…). A clear error, in
-    words, for a code that is not an English region or that no LA in the database belongs to."""
+    """GSS codes of the LAs the database places in region ``code`` (E12…): from imported
+    LA-to-region lookups and LA rows whose ``parent_code`` is the region
+    (:func:`hubcore.areas.las_in`). A clear error, in words, for a code that is not an English
+    region or that no LA in the database belongs to."""
     code = code.strip().upper()
     if not re.fullmatch(r"E12\d{6}", code):
         raise HubcoreError(
             f"{code!r} is not an English region code (E12 followed by six digits, e.g. "
             "E12000004 for the East Midlands)"
         )
-    las = pd.concat(
-        [pd.DataFrame(store.areas(engine, Scope.admin(user="region"), kind=k))
-         .drop(columns="geometry", errors="ignore") for k in ("lad", "utla")],
-        ignore_index=True,
-    )
-    known = sorted(set(las.get("parent_code", pd.Series(dtype=str)).dropna()))
-    mine = sorted(set(las.loc[las["parent_code"].eq(code), "code"])) if len(las) else []
-    if not mine:
-        listed = ", ".join(f"{c} ({region_name(c)})" for c in known if c.startswith("E12"))
-        raise HubcoreError(
-            f"no local authority in the database is in region {code} ({region_name(code)}); "
-            f"regions present: {listed or 'none (import the ONS LA-to-region lookup)'}"
-        )
-    return mine
+    # Imported LA-to-region lookups and the LA rows' own parent_code (hubcore.areas).
+    return areas.las_in(engine, code)
 
 
 def region_hub_ids(engine: Engine, code: str) -> list[str]:
     """Hubs with at least one member school in an LA of region ``code``, by id."""
-    las = set(region_las(engine, code))
+    region_las(engine, code)  # only an English region code here
+    return area_hub_ids(engine, code)
+
+
+def area_hub_ids(engine: Engine, code: str) -> list[str]:
+    """Hubs with at least one member school in an LA of English region (E12…), combined
+    authority (E47…) or LSIP area (E69…) ``code``, by id. Lookups list LA districts, so a
+    school matches on its upper-tier LA (``la_gss``) or its district (``lad_gss``)."""
+    las = set(areas.las_in(engine, code))
     out = []
     for hub_id in store.hubs(engine)["id"]:
         members = store.schools(engine, Scope.admin(hub_id=hub_id, user="region"))
         if set(members["la_gss"].dropna()) & las or set(members["lad_gss"].dropna()) & las:
             out.append(str(hub_id))
     if not out:
-        raise HubcoreError(f"no hub has schools in region {code} ({region_name(code)})")
+        code = code.strip().upper()
+        raise HubcoreError(f"no hub has schools in {areas.KINDS[code[:3]][1]} {code} "
+                           f"({areas.area_name(engine, code)})")
     return out
 
 

@@ -1,9 +1,10 @@
 """The suite's landing page at ``/``: the hub's name, the four pages with one line each (links
-keep the hub), and how fresh the data are and where they came from.
+keep the hub; the regional view too, for the roles that may open it), and how fresh the data
+are and where they came from.
 
 Served like every other page (same template, Content-Security-Policy and sign-in, nothing
 fetched from another host); the hub chooser is in the URL (``/?hub=…``). What the page says
-about the data is read by :func:`data_facts`, which needs no Panel.
+about the data is read by :func:`data_facts` from the display layer (no SQL here).
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote
 
-import pandas as pd
 import panel as pn
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from dashboards.common import layout
 from dashboards.common.context import ALL_HUBS
 from dashboards.common.page import HubPage, View
-from hubcore import data_version, store
+from hubcore import display
 from hubcore.access import Role, Scope
+from hubcore.display.overview import IMPORT_SOURCES, region_allowed
 from hubcore.display.provenance import attribution_lines
-from hubcore.ingest import KINDS
-from hubcore.models import AuditEvent, DestinationRecord, Encounter, Leaver
 
 #: The pages, in the order a hub lead meets them: (path, title, one line).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -41,73 +40,35 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 #: Where each kind of import comes from, in words (the provenance line of the page).
-SOURCES: dict[str, str] = {
-    "gias": "DfE Get Information about Schools (GIAS) register",
-    "boundaries": "ONS boundaries",
-    "imd": "English Indices of Deprivation",
-    "neet": "DfE NEET and not known statistics by LA",
-    "ks4-destinations": "DfE KS4 and 16-18 destination measures",
-    "compass": "Compass benchmark results",
-    "employers": "the hub's employer records",
-    "links": "the hub's employer-school links",
-    "offers": "the hub's employer offers",
-    "encounters": "the hub's encounter log",
-    "leavers": "the hub's leaver records (pseudonymous)",
-    "destinations": "the hub's destination records",
-    "handovers": "the hub's NCS hand-over log",
-}
+SOURCES: dict[str, str] = IMPORT_SOURCES
+
+#: The served regional view, linked only for the roles that may open it
+#: (:func:`hubcore.display.overview.region_allowed`): (path, title, one line).
+REGION_PAGE: tuple[str, str, str] = (
+    "region", "Region",
+    "Hubs side by side (benchmarks against national, coverage, employer supply, hand-overs, "
+    "NEET), ranked where it is fair, and the regional map of cold spots and priority schools.",
+)
 
 
 def data_facts(engine: Engine, scope: Scope) -> dict:
-    """What the landing page says about the data in ``scope``: ``version`` (the data
-    version, :mod:`hubcore.data_version`), ``schools`` (how many in scope),
-    ``latest_assessment``, ``latest_encounter`` and ``latest_destination`` (dates of the
-    latest Compass assessment, encounter and destination record in scope, or None), ``imports`` (one
-    row per kind of file: ``kind``, ``source`` in words, ``at`` (UTC) of the latest import,
-    ``rows`` written then), newest first, ``attributions`` (the licences' credit lines of the
-    official data in store, :func:`hubcore.display.provenance.attribution_lines`, as under the
-    maps and in the briefing) and ``synthetic`` (whether any hub in scope is generated
-    demonstration data)."""
-    hubs = store.hubs(engine)
-    if scope.hub_id is not None:
-        hubs = hubs[hubs["id"] == scope.hub_id]
-    assessed = store.assessments(engine, scope)["assessed_on"]
-    table = AuditEvent.__table__
-    with engine.connect() as conn:
-        events = pd.DataFrame(conn.execute(
-            select(table.c.at, table.c.subject, table.c.rows).where(table.c.action == "import")
-        ).mappings().all(), columns=["at", "subject", "rows"])
-    events["kind"] = events["subject"].astype(str).str.split(":", n=1).str[0]
-    events = events[events["kind"].isin(list(KINDS))]
-    latest = (events.sort_values("at").groupby("kind", sort=False).tail(1)
-              .sort_values("at", ascending=False))
-    imports = [{"kind": row.kind, "source": SOURCES.get(row.kind, KINDS[row.kind]),
-                "at": pd.Timestamp(row.at).to_pydatetime(), "rows": row.rows}
-               for row in latest.itertuples()]
-    enc, dest, leaver = (Encounter.__table__, DestinationRecord.__table__,
-                         Leaver.__table__)
-    with engine.connect() as conn:
-        last_encounter = conn.execute(
-            select(func.max(enc.c.date)).where(store.school_filter(scope, enc.c.urn))).scalar()
-        last_destination = conn.execute(
-            select(func.max(dest.c.recorded_on))
-            .join(leaver, leaver.c.key == dest.c.leaver_key)
-            .where(store.school_filter(scope, leaver.c.urn))).scalar()
+    """What the landing page says about the data in ``scope``, from the display layer
+    (:func:`hubcore.display.data_freshness`, :func:`hubcore.display.data_imports`,
+    :func:`hubcore.display.provenance.attribution_lines`): ``version``, ``schools``,
+    ``latest_assessment``, ``latest_encounter``, ``latest_destination`` and ``synthetic``
+    (the freshness row), ``imports`` (one dict per kind of file: ``kind``, ``source``, ``at``
+    (UTC), ``rows``; newest first) and ``attributions`` (the licences' credit lines, as under
+    the maps and in the briefing)."""
+    fresh = display.data_freshness(engine, scope).iloc[0]
+    imports = display.data_imports(engine, scope)
     return {
-        "version": data_version.current(engine),
-        "latest_encounter": _as_date(last_encounter),
-        "latest_destination": _as_date(last_destination),
-        "schools": len(store.schools(engine, scope)),
-        "latest_assessment": None if assessed.empty else pd.Timestamp(assessed.max()).date(),
-        "imports": imports,
+        **{key: fresh[key] for key in ("version", "schools", "latest_assessment",
+                                       "latest_encounter", "latest_destination")},
+        "synthetic": bool(fresh["synthetic"]),
+        "imports": imports.to_dict("records"),
         "attributions": attribution_lines(engine),
-        "synthetic": bool(hubs["synthetic"].any()) if "synthetic" in hubs else False,
+        "region": region_allowed(scope),
     }
-
-
-def _as_date(value) -> dt.date | None:
-    """A date read from the database (SQLite may give text) as a date, or None."""
-    return None if value is None else pd.Timestamp(value).date()
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -159,7 +120,8 @@ class Welcome(View):
         hub = "" if page.hub_id in (None, ALL_HUBS) else f"?hub={quote(str(page.hub_id), safe='')}"
         lines = [layout.md("## {name}", name=page._hub_name()),
                  "The Careers Hub dashboards for this hub:", ""]
-        for path, name, line in PAGES:
+        pages = PAGES + ((REGION_PAGE,) if page.facts()["region"] else ())
+        for path, name, line in pages:
             # The link is ours (a fixed path and a percent-encoded hub id); the words are ours.
             lines.append(f"- **[{name}](./{path}{hub})**: {line}")
         self._text.object = "\n".join(lines)
@@ -212,4 +174,4 @@ def landing(db_url: str | None = None) -> pn.Template:
     return Landing(db_url=db_url).page()
 
 
-__all__ = ["PAGES", "Landing", "data_facts", "landing"]
+__all__ = ["PAGES", "REGION_PAGE", "Landing", "data_facts", "landing"]

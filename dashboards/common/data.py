@@ -17,7 +17,6 @@ import panel as pn
 from dashboards.common.context import default_scope, engine_for
 from hubcore import data_version, display, store
 from hubcore.access import Role, Scope
-from hubcore.metrics import report
 
 #: Scopes spanning more LAs than this are drawn at national zoom (the small areas as a raster
 #: until zoomed in, ``area_map.AreaMap``): a browser cannot usefully show tens of thousands of
@@ -100,8 +99,9 @@ def school_benchmarks_at(url: str, key: ScopeKey, period: str) -> pd.DataFrame:
 
 @pn.cache(max_items=32)
 def coverage(url: str, key: ScopeKey) -> pd.DataFrame:
-    """Encounter coverage per school for the latest academic year in the log."""
-    return report.school_coverage_for_scope(engine_for(url), _scope(key))
+    """Encounter coverage per school for the latest academic year in the log, the input of
+    :func:`overview_schools` (``hubcore.display.overview_coverage``; never shown as it is)."""
+    return display.overview_coverage(engine_for(url), _scope(key))
 
 
 @pn.cache(max_items=64)

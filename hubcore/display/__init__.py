@@ -85,12 +85,16 @@ from hubcore.display.maps import (
     school_points,
 )
 from hubcore.display.overview import (
+    data_freshness,
+    data_imports,
     la_names,
     overview_columns,
+    overview_coverage,
     overview_schools,
     overview_sentences,
     overview_summary,
     overview_table,
+    region_schools,
     select_schools,
 )
 from hubcore.display.profile import (
@@ -158,6 +162,9 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
     "briefing_lag": briefing_lag,
     "briefing_neet": briefing_neet,
     "region_side_by_side": region_side_by_side,
+    "region_schools": region_schools,
+    "data_freshness": data_freshness,
+    "data_imports": data_imports,
 }
 
 __all__ = [
@@ -198,6 +205,7 @@ __all__ = [
     "numeric",
     "overdue_list",
     "overview_columns",
+    "overview_coverage",
     "overview_schools",
     "overview_sentences",
     "overview_summary",
@@ -213,6 +221,9 @@ __all__ = [
     "plural",
     "protect",
     "region_side_by_side",
+    "region_schools",
+    "data_freshness",
+    "data_imports",
     "pupil_handovers",
     "school_points",
     "schools",

@@ -4,12 +4,14 @@ sentences above it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import store, vocabulary
-from hubcore.access import Scope
+from hubcore import defaults, store, vocabulary
+from hubcore.access import Role, Scope
 from hubcore.benchmarks import BENCHMARKS
 from hubcore.display.base import (
     RULES,
@@ -222,3 +224,227 @@ def overview_sentences(summary: pd.DataFrame) -> list[str]:
         note = row["national_note"].strip()
         lines.append(note if note.endswith(".") else f"{note}.")
     return lines
+
+
+# --- the landing page: how fresh the data are and where they came from -------------------------
+
+#: Where each kind of import comes from, in words (the landing page's provenance lines).
+IMPORT_SOURCES: dict[str, str] = {
+    "gias": "DfE Get Information about Schools (GIAS) register",
+    "boundaries": "ONS boundaries",
+    "imd": "English Indices of Deprivation",
+    "neet": "DfE NEET and not known statistics by LA",
+    "ks4-destinations": "DfE KS4 and 16-18 destination measures",
+    "compass": "Compass benchmark results",
+    "employers": "the hub's employer records",
+    "links": "the hub's employer-school links",
+    "offers": "the hub's employer offers",
+    "encounters": "the hub's encounter log",
+    "leavers": "the hub's leaver records (pseudonymous)",
+    "destinations": "the hub's destination records",
+    "handovers": "the hub's NCS hand-over log",
+}
+
+
+def _as_date(value) -> dt.date | None:
+    """A date read from the database (SQLite may give text) as a date, or None."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def data_freshness(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row saying how fresh the data in ``scope`` are: ``version`` (the data version,
+    :mod:`hubcore.data_version`, which every import moves), ``schools`` (schools and colleges
+    in scope: a count of schools, published as it is), ``latest_assessment``,
+    ``latest_encounter`` and ``latest_destination`` (dates of the latest Compass assessment,
+    encounter and destination record in scope, or None) and ``synthetic`` (whether any hub in
+    scope holds generated demonstration data)."""
+    from sqlalchemy import func, select
+
+    from hubcore import data_version
+    from hubcore.models import DestinationRecord, Encounter, Leaver
+
+    hubs = store.hubs(engine)
+    if scope.hub_id is not None:
+        hubs = hubs[hubs["id"] == scope.hub_id]
+    assessed = store.assessments(engine, scope)["assessed_on"]
+    enc, dest, leaver = Encounter.__table__, DestinationRecord.__table__, Leaver.__table__
+    with engine.connect() as conn:
+        last_encounter = conn.execute(
+            select(func.max(enc.c.date)).where(store.school_filter(scope, enc.c.urn))).scalar()
+        last_destination = conn.execute(
+            select(func.max(dest.c.recorded_on))
+            .join(leaver, leaver.c.key == dest.c.leaver_key)
+            .where(store.school_filter(scope, leaver.c.urn))).scalar()
+    frame = pd.DataFrame({
+        "version": [data_version.current(engine)],
+        "schools": [len(store.schools(engine, scope))],
+        "latest_assessment": [None if assessed.empty else _as_date(assessed.max())],
+        "latest_encounter": [_as_date(last_encounter)],
+        "latest_destination": [_as_date(last_destination)],
+        "synthetic": [bool(hubs["synthetic"].any()) if "synthetic" in hubs else False],
+    }, dtype=object)
+    return _meta(frame, title="The data", units={"schools": "schools"})
+
+
+def data_imports(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The latest import of each kind of file (audit log), newest first: ``kind`` (an
+    importer of :data:`hubcore.ingest.KINDS`), ``source`` (where that kind of file comes from,
+    in words), ``at`` (UTC time of the import) and ``rows`` (rows the import wrote: records,
+    not people counted by a figure). ``scope`` is accepted for the sources' shared signature:
+    the audit log records imports for the whole database."""
+    from sqlalchemy import select
+
+    from hubcore.ingest import KINDS
+    from hubcore.models import AuditEvent
+
+    del scope  # the same imports for every reader (see the docstring)
+    table = AuditEvent.__table__
+    with engine.connect() as conn:
+        events = pd.DataFrame(conn.execute(
+            select(table.c.at, table.c.subject, table.c.rows).where(table.c.action == "import")
+        ).mappings().all(), columns=["at", "subject", "rows"])
+    events["kind"] = events["subject"].astype(str).str.split(":", n=1).str[0]
+    events = events[events["kind"].isin(list(KINDS))]
+    latest = (events.sort_values("at", kind="stable").groupby("kind", sort=False).tail(1)
+              .sort_values("at", ascending=False, kind="stable"))
+    frame = pd.DataFrame({
+        "kind": latest["kind"].astype(object).tolist(),
+        "source": [IMPORT_SOURCES.get(k, KINDS[k]) for k in latest["kind"]],
+        "at": [pd.Timestamp(a).to_pydatetime() for a in latest["at"]],
+        "rows": [None if pd.isna(r) else int(r) for r in latest["rows"]],
+    }, columns=["kind", "source", "at", "rows"])
+    return _meta(frame, title="Provenance: latest import of each kind of file",
+                 units={"rows": "rows"})
+
+
+def overview_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Encounter coverage per school in the latest academic year of the log
+    (:func:`hubcore.metrics.school_coverage` for ``scope``): the input
+    :func:`overview_schools` takes as ``coverage=`` so a page can cache it once for every
+    period. It holds unsuppressed counts (``y11_cohort``, ``bm6_by16_places``,
+    ``bm8_y11_meetings``): never shown as it is, and so not one of the page sources
+    (``SOURCES``); :func:`overview_schools` protects what it takes from it. Raises
+    :class:`~hubcore.errors.HubcoreError` when the scope has no encounters yet."""
+    frame = report.school_coverage_for_scope(engine, scope)
+    return _meta(frame, title="Encounter coverage per school (input, not for display)",
+                 units={"bm5_min_per_pupil": "encounters per pupil",
+                        "bm6_by16_pct": "percent", "bm8_by16_pct": "percent"},
+                 note="Unsuppressed: pass to overview_schools, do not show.")
+
+
+# --- the served regional view -------------------------------------------------------------------
+
+#: Roles that may open the served regional view: an administrator sees every hub; a hub lead
+#: or analyst only their own hub's row (each hub's figures are its own disclosed briefing's).
+REGION_ROLES = (Role.ADMIN, Role.HUB_LEAD, Role.ANALYST)
+#: The regional view's choice meaning every hub in the database.
+ALL_REGIONS = "all"
+
+
+def region_allowed(scope: Scope) -> bool:
+    """Whether ``scope``'s role may open the served regional view (:data:`REGION_ROLES`). A
+    careers leader (one school) and an NCS adviser (hand-overs of one area) may not: the view
+    is about hubs, which their roles do not cover."""
+    return scope.role in REGION_ROLES
+
+
+def region_choices(engine: Engine) -> dict[str, str]:
+    """The English regions the database places any LA in (``area.parent_code`` of ``lad`` /
+    ``utla`` rows, E12…), code → name, by name; empty when no LA-to-region lookup was
+    imported."""
+    from sqlalchemy import select
+
+    from hubcore.display.region import region_name
+    from hubcore.models import Area
+
+    area = Area.__table__
+    query = select(area.c.parent_code).where(
+        area.c.kind.in_(("lad", "utla")), area.c.parent_code.like("E12%")).distinct()
+    with engine.connect() as conn:
+        found = sorted({str(c) for c in conn.execute(query).scalars() if c})
+    return dict(sorted(((c, region_name(c)) for c in found), key=lambda item: item[1]))
+
+
+def region_view(engine: Engine, scope: Scope, region: str | None = None,
+                as_of: dt.date | None = None, benchmark: int = defaults.BENCHMARK):
+    """The regional view's figures for ``scope`` (a :class:`hubcore.display.region.
+    RegionFrames`: hubs side by side with ranks and caveats, the map layers): for an
+    administrator the hubs of ``region`` (an E12 code; None or :data:`ALL_REGIONS`: every hub);
+    for a hub lead or analyst their own hub only, whatever ``region`` says (as
+    :func:`hubcore.display.region.region_side_by_side`); any other role is refused with a
+    :class:`~hubcore.errors.HubcoreError`. Figures are each hub's own disclosed briefing's."""
+    from hubcore.display.region import region_frames, region_hub_ids
+
+    if not region_allowed(scope):
+        raise HubcoreError("the regional view is for administrators, hub leads and analysts")
+    if scope.role is not Role.ADMIN:
+        hubs = [scope.hub_id]
+    elif region in (None, ALL_REGIONS):
+        hubs = [str(h) for h in store.hubs(engine)["id"]]
+    else:
+        hubs = region_hub_ids(engine, region)
+    return region_frames(engine, hubs, as_of, benchmark)
+
+
+#: The regional map's school status, by whether the school meets the briefing's measure.
+REGION_STATUS: dict[bool | None, str] = {True: "meets the measure", False: "below the measure",
+                                         None: "no figure"}
+#: How many of each hub's highest-priority schools the regional map marks (as the briefing).
+TOP_PRIORITY = 3
+
+
+def region_schools(engine: Engine, scope: Scope, region: str | None = None, *,
+                   frames=None) -> pd.DataFrame:
+    """The regional view's schools (``frames`` from :func:`region_view`, or read for
+    ``scope`` and ``region``): ``hub_id``, ``hub_name``, ``urn``, ``name``, ``kind``,
+    ``easting``/``northing`` (BNG metres), ``coverage`` (the briefing's measure, its unit in
+    ``attrs["display"]["units"]``), ``meets`` (whether the school meets it; NA without a
+    figure), ``status`` (the same in words, :data:`REGION_STATUS`), ``priority_index``
+    (0-100, relative within its hub), ``rank`` (1 = its hub's highest priority) and
+    ``top_priority`` (one of its hub's :data:`TOP_PRIORITY` highest: the index is relative
+    within a hub, so it is not ranked across hubs). Measures of schools, not counts of
+    people."""
+    if frames is None:
+        frames = region_view(engine, scope, region)
+    schools = frames.schools
+    names = dict(zip(frames.hubs["hub_id"], frames.hubs["hub_name"], strict=True))
+    rank = pd.to_numeric(schools["rank"], errors="coerce")
+    out = pd.DataFrame({
+        "hub_id": schools["hub_id"].astype(object),
+        "hub_name": schools["hub_id"].map(names).astype(object),
+        "urn": schools["urn"],
+        "name": schools["name"].astype(object),
+        "kind": schools["kind"].astype(object),
+        "easting": schools.geometry.x.to_numpy(),
+        "northing": schools.geometry.y.to_numpy(),
+        "coverage": pd.to_numeric(schools["coverage"], errors="coerce"),
+        "meets": schools["meets"].astype("boolean"),
+        # In words, for the map's colours and legend (no figure: no encounters measured).
+        "status": [REGION_STATUS[None if pd.isna(m) else bool(m)] for m in schools["meets"]],
+        "priority_index": pd.to_numeric(schools["priority_index"], errors="coerce"),
+        "rank": rank,
+        "top_priority": rank.le(TOP_PRIORITY).to_numpy(),
+    })
+    out = out.sort_values(["hub_id", "rank"], kind="stable", ignore_index=True)
+    return _meta(out, title="Schools of the regional view", units={
+        "coverage": frames.measure_label, "priority_index": "index 0-100 (within its hub)",
+        "easting": "m (BNG)", "northing": "m (BNG)"},
+        note=f"Stars mark each hub's {TOP_PRIORITY} highest-priority schools; the priority "
+             "index is relative within a hub and is not compared across hubs.")
+
+
+def region_priority(schools: pd.DataFrame) -> pd.DataFrame:
+    """The regional view's priority table: the rows of ``schools`` (:func:`region_schools`)
+    marked ``top_priority``, columns ``hub_name``, ``name``, ``urn``, ``rank``,
+    ``priority_index``, ``coverage`` and ``meets``."""
+    columns = ["hub_name", "name", "urn", "rank", "priority_index", "coverage", "meets"]
+    out = schools.loc[schools["top_priority"], columns].reset_index(drop=True)
+    meta_ = schools.attrs.get("display", {})
+    return _meta(out, title="Each hub's highest-priority schools",
+                 units={k: v for k, v in meta_.get("units", {}).items() if k in columns},
+                 titles={"hub_name": "Hub", "name": "School or college", "urn": "URN",
+                         "rank": "Priority rank in its hub",
+                         "priority_index": "Priority index (0-100, within its hub)",
+                         "coverage": "Coverage (the briefing's measure)",
+                         "meets": "Meets the measure"},
+                 note=meta_.get("note", ""))

@@ -35,10 +35,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="regional-briefing-"))
     path = Path(args.db) if args.db else folder / "region.db"
     engine = db.get_engine(f"sqlite:///{path}")
+    # An older demo file gets the newer tables (area membership) too.
+    db.upgrade(engine)
     if not args.db:
         from hubcore import demo
 
-        db.upgrade(engine)
         demo.build(engine, size="region", progress=False)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE area SET parent_code = :r WHERE kind IN ('lad', 'utla')"),

@@ -17,7 +17,7 @@ frames are for people (percentages to one decimal, as the report's disclosed row
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -151,6 +151,60 @@ class BriefingFrames:
     funnel_chart: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SharedReads:
+    """Reads and per-school figures that are the same whichever hub asks, made once for a
+    regional briefing (:func:`shared_reads`) and cut per hub by :func:`briefing_frames`.
+
+    Every frame here is per school or per small area (no hub total), so a hub's cut is exactly
+    what its own read would return; hub totals and disclosure are still made per hub.
+    ``lsoa`` and ``utla``: boundaries (EPSG:27700, metres); ``latest``: each school's latest
+    Compass assessment (:func:`hubcore.metrics.benchmarks.school_benchmarks`); ``neet``:
+    :func:`hubcore.store.neet_status_counts` one year after leaving as of ``as_of``;
+    ``coverage``: academic year → per-school coverage with scores (all schools' encounter
+    summaries for that year and the one before)."""
+
+    as_of: dt.date
+    lsoa: gpd.GeoDataFrame
+    utla: gpd.GeoDataFrame
+    latest: pd.DataFrame
+    neet: pd.DataFrame
+    summary: pd.DataFrame
+    schools: pd.DataFrame
+    coverage: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: The URNs of the hub being briefed (set by :func:`briefing_frames` for each hub).
+    hub_urns: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
+
+    def per_school_coverage(self, year: str) -> pd.DataFrame:
+        """Coverage with scores of every school for ``year``, computed on first use."""
+        if year not in self.coverage:
+            wanted = [year, cov.previous_academic_year(year)]
+            summary = self.summary[self.summary["academic_year"].isin(wanted)]
+            self.coverage[year] = cov.measure_scores(
+                cov.school_coverage(summary.reset_index(drop=True), self.schools, year))
+        return self.coverage[year]
+
+
+def shared_reads(engine: Engine, as_of: dt.date) -> SharedReads:
+    """The reads of :class:`SharedReads`, each one query over every school (an administrator's
+    scope), for :func:`briefing_frames` of several hubs at once."""
+    everything = Scope.admin(user="region")
+    return SharedReads(
+        as_of=as_of,
+        lsoa=store.areas(engine, everything),
+        utla=store.areas(engine, everything, kind="utla"),
+        latest=report.school_benchmarks_for_scope(engine, everything),
+        neet=store.neet_status_counts(engine, everything, 1, as_of),
+        summary=store.encounter_summary(engine, everything),
+        schools=pd.DataFrame(store.schools(engine, everything).drop(columns="geometry")),
+    )
+
+
+def _cut(frame: pd.DataFrame, urns: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` for the schools ``urns``, in their order, index reset."""
+    return frame[frame["urn"].isin(set(urns))].reset_index(drop=True)
+
+
 # --- benchmarks -------------------------------------------------------------------------------
 
 
@@ -216,20 +270,31 @@ def briefing_benchmarks(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def _coverage(
-    engine: Engine, scope: Scope, benchmark: int
+    engine: Engine, scope: Scope, benchmark: int, shared: SharedReads | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, str, float, str]:
     """Per-school coverage of ``benchmark`` (as measured, and disclosed), its column, threshold
-    and academic year."""
-    summary, schools, year = report.coverage_inputs_for_scope(engine, scope)
-    per_school = cov.measure_scores(cov.school_coverage(summary, schools, year))
+    and academic year (the scope's latest)."""
+    if shared is None:
+        summary, schools, year = report.coverage_inputs_for_scope(engine, scope)
+        per_school = cov.measure_scores(cov.school_coverage(summary, schools, year))
+    else:
+        # Each school's coverage depends on its own encounters and size only: the hub's rows
+        # of the region's table, in the hub's school order.
+        year = store.encounter_years(engine, scope)[-1]
+        per_school = _cut(shared.per_school_coverage(year), shared.hub_urns)
     measure, threshold = report.COVERAGE_MEASURES[benchmark]
     safe = disclosure.apply_spec(per_school, report.SPECS["coverage"])
     return per_school, safe, measure, threshold, year
 
 
-def _outline(engine: Engine, scope: Scope, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _outline(engine: Engine, scope: Scope, areas: gpd.GeoDataFrame,
+             shared: SharedReads | None = None, la_codes: list[str] | None = None
+             ) -> gpd.GeoDataFrame:
     """The LA outline: the scope's upper-tier LA polygons, else the union of its small areas."""
-    las = store.areas(engine, scope, kind="utla")
+    if shared is None:
+        las = store.areas(engine, scope, kind="utla")
+    else:
+        las = shared.utla[shared.utla["code"].isin(la_codes or [])].reset_index(drop=True)
     if len(las):
         return las[["code", "name", "geometry"]]
     if len(areas):
@@ -391,25 +456,37 @@ def briefing_frames(
     scope: Scope,
     as_of: dt.date | None = None,
     benchmark: int = defaults.BENCHMARK,
+    shared: SharedReads | None = None,
 ) -> BriefingFrames:
     """Read and compute everything a briefing shows for ``scope`` as of ``as_of`` (default:
     today), with disclosure control applied. ``benchmark`` (5–8) picks the coverage-gap
-    measure. Raises :class:`~hubcore.errors.HubcoreError` for a scope with no schools or a
-    benchmark with no coverage measure."""
+    measure. ``shared`` (:func:`shared_reads`, same ``as_of``) gives reads made once for
+    several hubs; the figures are the same with or without it. Raises
+    :class:`~hubcore.errors.HubcoreError` for a scope with no schools or a benchmark with no
+    coverage measure."""
     as_of = as_of or dt.date.today()
     schools = store.schools(engine, scope)
     if schools.empty:
         raise HubcoreError("no schools in scope: nothing to brief on")
     if benchmark not in report.COVERAGE_MEASURES:
         raise HubcoreError(f"no coverage measure for BM{benchmark}; use 5, 6, 7 or 8")
-    areas = store.areas(engine, scope)
+    if shared is not None and shared.as_of != as_of:
+        raise ValueError(f"shared reads are as of {shared.as_of}, not {as_of}")
     plain_schools = pd.DataFrame(schools.drop(columns="geometry"))
+    la_codes = sorted({c for col in ("lad_gss", "la_gss") for c in plain_schools[col].dropna()})
+    if shared is None:
+        areas = store.areas(engine, scope)
+    else:
+        # store.areas' filter: small areas whose parent is one of the schools' LAs.
+        areas = shared.lsoa[shared.lsoa["parent_code"].isin(la_codes)].reset_index(drop=True)
+        shared = replace(shared, hub_urns=plain_schools["urn"])
 
     benchmarks = briefing_benchmarks(engine, scope)
     # A scope with no encounters still gets its briefing: the coverage sections say so.
     has_encounters = bool(store.encounter_years(engine, scope))
     if has_encounters:
-        measured, coverage, measure, threshold, year = _coverage(engine, scope, benchmark)
+        measured, coverage, measure, threshold, year = _coverage(engine, scope, benchmark,
+                                                                 shared)
         # Cold spots: every small area with the schools near it, flagged from the measured
         # values as `hubcore report coldspots` does; only the flag and distances are shown.
         area_cov = cov.area_coverage(areas, schools, measured[["urn", measure]], measure,
@@ -429,8 +506,12 @@ def briefing_frames(
     # a school's rate enters the priority index only where the report shows it.
     safe = report.export_table(engine, "transitions", scope, report.Options(as_of=as_of))
     # The priority index as report.priority_table computes it, from reads made here already.
-    neet = report.priority_neet(store.neet_status_counts(engine, scope, 1, as_of), 1, safe)
-    latest = report.school_benchmarks_for_scope(engine, scope)
+    if shared is None:
+        status = store.neet_status_counts(engine, scope, 1, as_of)
+        latest = report.school_benchmarks_for_scope(engine, scope)
+    else:
+        status, latest = _cut(shared.neet, shared.hub_urns), _cut(shared.latest, shared.hub_urns)
+    neet = report.priority_neet(status, 1, safe)
     priority = prio.priority_index(plain_schools, latest, neet, areas)
     priority = disclosure.apply_spec(priority, report.SPECS["priority"])
     employers = store.employers(engine, scope)
@@ -523,7 +604,7 @@ def briefing_frames(
         schools=_meta(school_l, title=label, units={"coverage": measure}),
         areas=_meta(areas_l, title="Small areas and cold spots", units={"nearest_km": "km"}),
         employers=_meta(emp_l, title="Employers with spare offers", units={"spare": "places"}),
-        outline=_outline(engine, scope, areas),
+        outline=_outline(engine, scope, areas, shared, la_codes),
         coverage_gaps=_meta(
             gaps,
             title=f"Schools below the threshold ({threshold:g}): {label.split(':')[0]}",

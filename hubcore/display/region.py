@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from hubcore import areas, defaults, geo, store
 from hubcore.access import Role, Scope
 from hubcore.display.base import _meta
-from hubcore.display.briefing import BriefingFrames, briefing_frames
+from hubcore.display.briefing import BriefingFrames, briefing_frames, shared_reads
 from hubcore.errors import HubcoreError
 
 #: English regions (ONS RGN codes, public): code → name.
@@ -234,10 +234,13 @@ def region_frames(
     as_of = as_of or dt.date.today()
     per_hub: dict[str, BriefingFrames] = {}
     rows, schools, areas, outlines = [], [], [], []
-    for hub_id in dict.fromkeys(hub_ids):
-        hub = store.hub(engine, hub_id)  # a clear error for an unknown hub
+    hubs = {hub_id: store.hub(engine, hub_id) for hub_id in dict.fromkeys(hub_ids)}
+    # Boundaries, each school's latest assessment, NEET status and coverage are per school or
+    # per small area: read and computed once for the region, cut per hub.
+    shared = shared_reads(engine, as_of)
+    for hub_id, hub in hubs.items():
         frames = briefing_frames(engine, Scope.admin(hub_id=hub_id, user="region"), as_of,
-                                 benchmark)
+                                 benchmark, shared)
         per_hub[hub_id] = frames
         rows.append(_hub_row(hub_id, str(hub["name"]), frames))
         schools.append(frames.schools.assign(hub_id=hub_id))

@@ -11,6 +11,14 @@ once per distinct value) and the codes folded into one exact integer per row.
 On SQLite the whole upsert runs in one real transaction (Python's driver would otherwise run
 the stored-row read and the index drops outside it), so a failure leaves nothing behind.
 
+On PostgreSQL rows travel by ``COPY … FROM STDIN`` (psycopg's ``cursor.copy``, text format,
+each value escaped by psycopg's own dumpers): new rows straight into the table, changed rows
+into a temporary staging table joined once by ``UPDATE … FROM``. One statement per batch
+instead of one per row, and still inside the caller's transaction, so a refused row (a check,
+a unique key, a foreign key) rolls the whole import back. No ``ON CONFLICT`` is needed: the
+comparison above already split new from stored keys under the writers' lock, and were that
+ever wrong the unique index would refuse the row and the transaction with it.
+
 Concurrent writers: the comparison is only true if no other writer changes the table between
 the read and the writes. Imports call :func:`hubcore.data_version.bump` before anything else,
 which makes writers take turns; :func:`upsert` also guards itself for direct callers, with
@@ -31,11 +39,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Boolean,
+    Column,
     Connection,
     Date,
     DateTime,
     Float,
     Integer,
+    MetaData,
     Table,
     and_,
     bindparam,
@@ -43,6 +53,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
 from hubcore.data_version import begin_write
@@ -137,6 +148,11 @@ def bulk_insert(conn: Connection, table: Table, rows: pd.DataFrame, progress: bo
     """
     if rows.empty:
         return 0
+    if conn.dialect.name == "postgresql" and _copyable(table, rows):
+        _begin(conn)
+        _copy_rows(conn, conn.dialect.identifier_preparer.format_table(table), table, rows,
+                   desc or f"insert {table.name}", progress)
+        return len(rows)
     if conn.dialect.name != "sqlite":
         # Other drivers get Core's executemany, which applies each type's bind processing.
         columns = _python_columns(rows, table)
@@ -186,6 +202,115 @@ def bulk_insert(conn: Connection, table: Table, rows: pd.DataFrame, progress: bo
     for sql in rebuild:
         conn.exec_driver_sql(sql)
     return len(rows)
+
+
+def _copyable(table: Table, rows: pd.DataFrame) -> bool:
+    """Whether COPY can write ``rows``: every column is the table's, and every column left out
+    has no default or a constant one (COPY does not run SQLAlchemy's Python-side defaults, so
+    :func:`_copy_rows` fills constants in; none of the schema's defaults is a function)."""
+    if not set(rows.columns) <= set(table.c.keys()):
+        return False
+    return all(
+        c.default is None or c.default.is_scalar for c in table.columns if c.name not in rows
+    )
+
+
+def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, desc: str,
+               progress: bool, columns: Sequence[str] | None = None) -> None:
+    """``COPY`` ``rows`` into ``target`` (the table itself, or a staging table with the same
+    column names and types) on ``conn``'s connection, so inside its transaction.
+
+    Values go through psycopg's ``Copy.write_row``, which escapes text for COPY's text format
+    (tab, newline, carriage return and backslash escaped; ``None`` written as ``\\N``): none of
+    that is done by hand here. ``columns`` defaults to those of ``rows`` plus the table's
+    columns with a constant default that ``rows`` leaves out (filled with that constant, as an
+    ``INSERT`` through SQLAlchemy would).
+    """
+    names = list(columns if columns is not None else rows.columns)
+    constants = {}
+    if columns is None:
+        for column in table.columns:
+            if column.name not in rows and column.default is not None:
+                constants[column.name] = column.default.arg
+                names.append(column.name)
+    quote = conn.dialect.identifier_preparer.quote
+    statement = f"COPY {target} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    processors = {
+        n: table.c[n].type.bind_processor(conn.dialect) for n in names if n in table.c
+    }
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(statement) as copy:
+            for start in _progress(len(rows), desc, progress):
+                part = rows.iloc[start : start + CHUNK]
+                lists = []
+                for name in names:
+                    if name in constants:
+                        lists.append([constants[name]] * len(part))
+                        continue
+                    sql_type = table.c[name].type if name in table.c else None
+                    values = _pg_values(part[name], sql_type).tolist()
+                    process = processors.get(name)
+                    if process is not None:
+                        values = [None if v is None else process(v) for v in values]
+                    lists.append(values)
+                write = copy.write_row
+                for row in zip(*lists, strict=True):
+                    write(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # Raised by the driver, not through SQLAlchemy: wrap it as SQLAlchemy would (a refused
+        # row becomes an IntegrityError), so importers report it like any other refusal.
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error,
+                                  dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
+
+
+def _pg_values(col: pd.Series, sql_type) -> np.ndarray:
+    """Plain Python values of one column for ``COPY`` (``None`` for missing); date columns as
+    ``datetime.date`` (pandas hands them over as timestamps, which would be written with a
+    time of day)."""
+    values = _python_values(col, sql_type, sqlite=False)
+    if isinstance(sql_type, Date) and not isinstance(sql_type, DateTime):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        done = [v.date() if isinstance(v, dt.datetime) else v for v in uniques]
+        values = np.array(done + [None], dtype=object)[codes]
+    return values
+
+
+def _copy_update(conn: Connection, table: Table, payload: pd.DataFrame, compare: list[str],
+                 match: dict[str, str], progress: bool) -> None:
+    """PostgreSQL: update ``table`` from ``payload`` (its ``compare`` columns, and the columns
+    naming each row: ``match`` maps a column of ``table`` to its name in ``payload``, e.g. the
+    primary key to ``_pk``) by COPY into a temporary staging table and one ``UPDATE … FROM``
+    join, instead of one statement per row.
+
+    The staging table is made from ``table``'s own column types (``CREATE TEMP TABLE … AS
+    SELECT … WITH NO DATA``) and dropped at the end (and by PostgreSQL at commit or rollback).
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    target = conn.dialect.identifier_preparer.format_table(table)
+    stage = quote(f"_hubcore_stage_{table.name}")
+    select_list = ", ".join(f"{quote(col)} AS {quote(alias)}" for col, alias in match.items())
+    select_list += "".join(f", {quote(c)}" for c in compare if c not in match.values())
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {select_list} FROM {target} "
+        "WITH NO DATA"
+    )
+    order = list(dict.fromkeys([*match.values(), *compare]))
+    # Types for the values' conversion: each alias has its table column's type.
+    types = Table(stage, MetaData(), *[Column(a, table.c[c].type) for c, a in match.items()],
+                  *[Column(c, table.c[c].type) for c in compare if c not in match.values()])
+    _copy_rows(conn, stage, types, payload[order], f"update {table.name}", progress,
+               columns=order)
+    # Fresh statistics so the planner joins the staging rows through the key's index (or a
+    # hash join for many rows) rather than guessing the empty table's size.
+    conn.exec_driver_sql(f"ANALYZE {stage}")
+    assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in compare)
+    on = " AND ".join(f"t.{quote(col)} = s.{quote(alias)}" for col, alias in match.items())
+    conn.exec_driver_sql(f"UPDATE {target} AS t SET {assignments} FROM {stage} AS s WHERE {on}")
+    conn.exec_driver_sql(f"DROP TABLE {stage}")
 
 
 def _shareable(conn: Connection, worker: ThreadPoolExecutor) -> bool:
@@ -420,12 +545,17 @@ def upsert(
             # Composite primary key (e.g. benchmark_score): the key columns are not null.
             where_clause = and_(*[table.c[k] == bindparam(f"_k_{k}") for k in key])
             payload = matched[compare + key].rename(columns={k: f"_k_{k}" for k in key})
-        statement = update(table).where(where_clause).values(
-            {c: bindparam(f"_v_{c}") for c in compare}
-        )
-        records = python_records(payload.rename(columns={c: f"_v_{c}" for c in compare}))
-        for start in _progress(len(records), f"update {table.name}", progress):
-            conn.execute(statement, records[start : start + CHUNK])
+        if conn.dialect.name == "postgresql":
+            # One COPY and one joined UPDATE, not a statement per row.
+            match = {pk: "_pk"} if pk is not None else {k: k for k in key}
+            _copy_update(conn, table, matched, compare, match, progress)
+        else:
+            statement = update(table).where(where_clause).values(
+                {c: bindparam(f"_v_{c}") for c in compare}
+            )
+            records = python_records(payload.rename(columns={c: f"_v_{c}" for c in compare}))
+            for start in _progress(len(records), f"update {table.name}", progress):
+                conn.execute(statement, records[start : start + CHUNK])
         result.updated = len(matched)
         result.touched.extend(matched.index.tolist())
     new_rows = rows if new_mask.all() else rows.loc[new_mask]

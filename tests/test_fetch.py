@@ -37,6 +37,35 @@ def _imd_rows(shared: Path) -> bytes:
     return ("\n".join(keep) + "\n").encode()
 
 
+def lad_region_rows(shared: Path) -> bytes:
+    """An ONS "LAD to Region" lookup (LAD25CD, LAD25NM, RGN25CD, RGN25NM, ObjectId) built from
+    the real NEET dashboard's single-tier LAs (E06, E08, E09: district and upper tier at once)
+    and the region each is listed in there."""
+    frame = pd.read_csv(shared / "neet" / "UD_NEETNK_LA_dashboard_2024_final.csv", dtype=str,
+                        keep_default_na=False, encoding="utf-8-sig")
+    las = frame[frame["new_la_code"].str.match(r"E0[689]") & (frame["region_code"] != "")]
+    las = las.drop_duplicates("new_la_code")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["LAD25CD", "LAD25NM", "RGN25CD", "RGN25NM", "ObjectId"])
+    for i, r in enumerate(las.itertuples(), 1):
+        writer.writerow([r.new_la_code, r.la_name, r.region_code, r.region_name, i])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+#: The national LA-membership lookups: settings name → (route, cache file name).
+AREA_LOOKUPS = {"lad_region": ("/lad_region.csv", "lad25_rgn25_en_lu.csv"),
+                "lad_cauth": ("/lad_cauth.csv", "lad25_cauth25_en_lu.csv"),
+                "lad_lsip": ("/lad_lsip.csv", "lad23_lsip23_dfe.csv")}
+
+
+def area_lookup_tables(base: str) -> dict[str, str]:
+    """Settings lines pointing the area lookups at the fixture server (the DfE LSIP file is
+    served as the CSV in ../shared/data, so its cache name says .csv)."""
+    return {name: f'address = "{base}{route}"\nfilename = "{filename}"'
+            for name, (route, filename) in AREA_LOOKUPS.items()}
+
+
 class Server:
     """A threaded HTTP server: path → bytes (``routes``); ``/cut`` promises more than it
     sends and closes the connection mid-body; ``hits`` counts requests."""
@@ -95,6 +124,10 @@ def files(shared_data) -> dict[str, bytes]:
         "/imd2019.csv": _imd_rows(shared_data),
         "/neet.csv": (shared_data / "neet" / "UD_NEETNK_LA_dashboard_2024_final.csv").read_bytes(),
         "/ks4.csv": (shared_data / "destinations" / "england_ks4-pupdest.csv").read_bytes(),
+        "/lad_region.csv": lad_region_rows(shared_data),
+        "/lad_cauth.csv": (shared_data / "lookups" / "lad25_to_cauth25_may2025_en.csv"
+                           ).read_bytes(),
+        "/lad_lsip.csv": (shared_data / "lookups" / "lad23_to_lsip23_dfe.csv").read_bytes(),
     }
 
 
@@ -123,6 +156,7 @@ def _settings(tmp_path: Path, base: str, extra: dict[str, str] | None = None):
         "neet": f'address = "{base}/neet.csv"',
         "ks4": f'address = "{base}/ks4.csv"',
         "ks5": "skip = true",
+        **area_lookup_tables(base),
     }
     for name, line in extra.items():
         if line.startswith("address"):
@@ -173,7 +207,16 @@ def test_full_fetch_imports_schools_areas_iod_and_provenance(engine, server, fil
     by_kind = {}
     for row in prov:
         by_kind.setdefault(row["kind"], []).append(row)
-    assert set(by_kind) == {"gias", "boundaries", "imd", "neet", "ks4-destinations"}
+    from hubcore.ingest import KINDS
+
+    # The LA-membership lookups are imported once the `area-lookup` importer exists.
+    lookups = {"area-lookup"} if "area-lookup" in KINDS else set()
+    assert set(by_kind) == {"gias", "boundaries", "imd", "neet", "ks4-destinations"} | lookups
+    if lookups:
+        assert {r["source"]: r["sha256"] for r in by_kind["area-lookup"]} == {
+            name: hashlib.sha256(files[route]).hexdigest()
+            for name, (route, _f) in AREA_LOOKUPS.items()}
+        assert all(r["licence"] == "Open Government Licence v3.0" for r in by_kind["area-lookup"])
     gias_row = by_kind["gias"][0]
     assert gias_row["sha256"] == hashlib.sha256(files["/gias"]).hexdigest()
     assert gias_row["address"].startswith(server.url + "/gias/edubasealldata")
@@ -374,7 +417,20 @@ def test_default_edition_imports_iod2025_on_lsoa2021(engine, server, files, tmp_
                          r["Index of Multiple Deprivation (IMD) Rank"],
                          11 - int(r["Index of Multiple Deprivation (IMD) Decile"])])
     server.routes["/imd2025.csv"] = out.getvalue().encode()
+    # The served GIAS file gives 2011 codes, the boundaries are 2021: the fetch needs the ONS
+    # lookup. Here every relabelled area is "U" (unchanged), so each school keeps its code.
+    lookup = io.StringIO()
+    writer = csv.writer(lookup, lineterminator="\r\n")
+    writer.writerow(["LSOA11CD", "LSOA11NM", "LSOA21CD", "LSOA21NM", "CHGIND", "LAD22CD",
+                     "LAD22NM", "LAD22NMW", "ObjectId"])
+    for i, f in enumerate(served["features"], 1):
+        p = f["properties"]
+        writer.writerow([p["LSOA21CD"], p["LSOA21NM"], p["LSOA21CD"], p["LSOA21NM"], "U", LEEDS,
+                         "Leeds", "", i])
+    server.routes["/lsoa_lookup.csv"] = lookup.getvalue().encode()
     base = server.url
+    lookups = "".join(f"[source.{name}]\n{body}\n"
+                      for name, body in area_lookup_tables(base).items())
     path = tmp_path / "sources.toml"
     path.write_text(f"""
 [source.gias]
@@ -389,18 +445,26 @@ address = "{base}/neet.csv"
 address = "{base}/ks4.csv"
 [source.ks5]
 skip = true
-""", encoding="utf-8")
+[source.lsoa_lookup]
+address = "{base}/lsoa_lookup.csv"
+""" + lookups, encoding="utf-8")
     fetch(engine, ["Leeds"], load_settings(path))
     with engine.connect() as conn:
         areas = conn.execute(select(Area.code, Area.vintage, Area.imd_decile,
                                     Area.imd_vintage)).all()
         editions = set(conn.execute(select(SourceProvenance.source)).scalars())
+        schools = conn.execute(select(School.lsoa_code, School.lsoa_vintage)
+                               .where(School.lsoa_code.is_not(None))).all()
+    gias = {r["LSOA (code)"] for r in csv.DictReader(io.StringIO(files["/gias"].decode("cp1252")))}
+    assert schools and {s.lsoa_vintage for s in schools} == {2021}
+    assert {s.lsoa_code for s in schools} <= gias
     original = {r["LSOA code (2011)"]: int(r["Index of Multiple Deprivation (IMD) Decile"])
                 for r in rows}
     assert len(areas) == len(served["features"])
     assert {a.vintage for a in areas} == {2021} and {a.imd_vintage for a in areas} == {2025}
     assert all(a.imd_decile == 11 - original[a.code] for a in areas)
-    assert {"lsoa2021", "imd2025"} <= editions and not {"lsoa2011", "imd2019"} & editions
+    assert {"lsoa2021", "imd2025", "lsoa_lookup"} <= editions
+    assert not {"lsoa2011", "imd2019"} & editions
 
 
 def test_settings_override_from_the_environment(tmp_path, monkeypatch):

@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     p.add_argument("--iod", choices=["2019", "2025"],
                    help="IoD edition (default from the settings: 2025 on LSOA 2021; 2019 goes "
                    "with LSOA 2011)")
+    p.add_argument("--lsoa", type=int, choices=[2011, 2021], dest="lsoa_year",
+                   help="LSOA year of the boundaries (default: the IoD edition's; 2021 with "
+                   "--iod 2019 reads the IoD2019 ranks on 2021 LSOAs through the ONS lookup)")
     p.add_argument("--sources", metavar="TOML",
                    help="settings laid over the defaults (default $HUBCORE_FETCH_SOURCES)")
     p.add_argument("--offline", action="store_true",
@@ -38,8 +41,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.sources)
     engine = open_engine(args, upgrade=True)
-    result = fetch(engine, args.las, settings, iod=args.iod, offline=args.offline,
-                   refresh=args.refresh, say=say)
+    result = fetch(engine, args.las, settings, iod=args.iod, lsoa_year=args.lsoa_year,
+                   offline=args.offline, refresh=args.refresh, say=say)
     remember(engine.url.render_as_string(hide_password=False), "fetch")
     for report in result.reports:
         print(report.summary())
@@ -51,4 +54,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         where = "cache" if item.from_cache else "downloaded"
         print(f"  {item.source.name}: {item.edition}; {where} "
               f"{item.record.downloaded_at:%Y-%m-%d %H:%M} UTC; {item.source.licence}")
+    if result.warnings:
+        print(f"  {len(result.warnings)} warning(s), listed above (schools not matched to a "
+              "small area of the boundaries' year, files not imported)")
     return 0

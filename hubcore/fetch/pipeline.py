@@ -7,7 +7,11 @@ Steps:
    codes are resolved from it: no lookup outside the fetched files is needed);
 2. LSOA boundaries for each district of the chosen LAs (an ArcGIS query on the LSOA name, which
    ONS builds from the district name, then clipped again here), the IoD of the same edition,
-   NEET by LA, KS4 and 16–18 destination measures;
+   NEET by LA, KS4 and 16–18 destination measures, and the national LA → region / combined
+   authority / LSIP lookups;
+2a. when the schools' GIAS LSOA codes, or the IoD ranks, are of the other census year than the
+   boundaries, the ONS LSOA 2011 → 2021 lookup too, through which they are matched
+   (:mod:`hubcore.fetch.lsoa`; schools whose code is not in it are listed as warnings);
 3. every file's layout is checked (and its SHA-256 when the settings give one) before anything
    is imported;
 4. the files are cut down to the LAs (schools of the LAs, their LSOAs, the destination measures
@@ -34,7 +38,7 @@ from sqlalchemy import Connection, Engine
 
 from hubcore import data_version, spreadsheet
 from hubcore.errors import HubcoreError
-from hubcore.fetch import download, provenance
+from hubcore.fetch import download, lsoa, provenance
 from hubcore.fetch.sources import Settings, Source
 from hubcore.ingest import gias as gias_mod
 from hubcore.ingest import import_file
@@ -70,11 +74,13 @@ class Obtained:
 
 @dataclass
 class FetchResult:
-    """What a fetch did: the LAs, each file obtained, and each import's report."""
+    """What a fetch did: the LAs, each file obtained, each import's report, and the
+    warnings (schools whose LSOA code could not be matched, files left unimported)."""
 
     las: list[La]
     files: list[Obtained]
     reports: list[ImportReport]
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- obtaining files ----------------------------------------------------------------------
@@ -144,6 +150,13 @@ def check_layout(item: Obtained, table_columns: list[str] | None = None) -> None
     elif source.kind == "neet":
         layout = NEET_LAYOUTS["dashboard" if "NEET_not_known_percent" in have else "ees"]
         missing = [c for c in NEET_KEYS + list(layout.values()) if c not in have]
+    elif source.kind == "area-lookup":
+        lad = [c for c in columns if re.fullmatch(r"LAD\d{2}CD", c)]
+        area = [c for c in columns if re.fullmatch(r"(RGN|CAUTH|LSIP)\d{2}CD", c)]
+        missing = ([] if lad else ["LADyyCD"]) + ([] if area else ["RGNyyCD, CAUTHyyCD or "
+                                                                  "LSIPyyCD"])
+    elif source.kind == "lsoa-lookup":
+        missing = [c for c in lsoa.LOOKUP_COLUMNS if c not in have]
     elif source.kind == "ks4-destinations":
         if "RECTYPE" in have:
             wanted = ["RECTYPE", "URN", "COHORT"] + [f"{s}PER" for s in PT_MEASURES.values()]
@@ -276,18 +289,36 @@ def fetch(
     settings: Settings,
     *,
     iod: str | None = None,
+    lsoa_year: int | None = None,
     offline: bool = False,
     refresh: bool = False,
     today: dt.date | None = None,
     say: Callable[[str], None] = lambda _m: None,
 ) -> FetchResult:
     """Fetch, check and import the official files for the LAs in ``wanted`` (see the module
-    text). Raises :class:`HubcoreError` in words; the database is then unchanged."""
+    text). ``iod``: IoD edition (2019 or 2025); ``lsoa_year``: boundaries' LSOA year (default
+    the edition's; 2021 with IoD2019 reads its ranks through the ONS lookup). Raises
+    :class:`HubcoreError` in words; the database is then unchanged."""
+    from hubcore.ingest import KINDS as IMPORT_KINDS
+
+    warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="hubcore-fetch-") as work_name:
         las, files, staged = prepare(wanted, settings, Path(work_name), iod=iod,
-                                     offline=offline, refresh=refresh, today=today, say=say)
+                                     lsoa_year=lsoa_year, offline=offline, refresh=refresh,
+                                     today=today, say=say, warnings=warnings)
+        if "area-lookup" not in IMPORT_KINDS:
+            # The importer of LA membership lookups comes with the area-lookups work; until
+            # then the files are checked and cached, not imported (and so not recorded).
+            names = sorted({i.source.name for i in files if i.source.kind == "area-lookup"})
+            if names:
+                note = (f"{', '.join(names)}: cached but not imported (this hubcore has no "
+                        "`area-lookup` importer yet)")
+                say(note)
+                warnings.append(note)
+            staged = [s for s in staged if s[0] != "area-lookup"]
+            files = [i for i in files if i.source.kind != "area-lookup"]
         reports = _import_all(engine, staged, files, say)
-    return FetchResult(las, files, reports)
+    return FetchResult(las, files, reports, warnings)
 
 
 def prepare(
@@ -296,19 +327,23 @@ def prepare(
     work: Path,
     *,
     iod: str | None = None,
+    lsoa_year: int | None = None,
     offline: bool = False,
     refresh: bool = False,
     today: dt.date | None = None,
     kinds: tuple[str, ...] | None = None,
     say: Callable[[str], None] = lambda _m: None,
+    warnings: list[str] | None = None,
 ) -> tuple[list[La], list[Obtained], list[tuple[str, Path, dict]]]:
-    """Obtain and check the files (only sources of ``kinds`` when given; GIAS always) and
-    stage them in ``work`` cut down to the LAs: ``(LAs, files, [(kind, path, options)])`` in
-    import order. Nothing is written to a database."""
+    """Obtain and check the files (only sources of ``kinds`` when given; GIAS always, and the
+    LSOA lookup when two LSOA years meet) and stage them in ``work`` cut down to the LAs:
+    ``(LAs, files, [(kind, path, options)])`` in import order. Schools whose LSOA code cannot
+    be matched to the boundaries' year are appended to ``warnings`` (and said). Nothing is
+    written to a database."""
     if not wanted:
         raise HubcoreError("name at least one LA (GSS code such as E08000035, or a name)")
     today = today or dt.date.today()
-    chosen = [s for s in settings.chosen(iod)
+    chosen = [s for s in settings.chosen(iod, lsoa_year)
               if kinds is None or s.kind in kinds or s.kind == "gias"]
     cache = download.cache_dir()
     timeout = settings.timeout_s
@@ -368,13 +403,43 @@ def prepare(
         check_layout(item)
         files.append(item)
 
-    return las, files, _stage(work, files, boundary_parts, schools, las)
+    # Two LSOA years meet when GIAS gives the schools' codes in the other year than the
+    # boundaries (GIAS moved to 2021 codes in 2024), or IoD2019 ranks are read on 2021 areas.
+    boundary_year = next((s.lsoa for s in chosen if s.kind == "boundaries"), None)
+    school_year = gias_mod._lsoa_vintage(schools["LastChangedDate"])
+    in_las = schools.loc[_school_rows(schools, las), "LSOA (code)"].str.strip()
+    imd_years = {s.lsoa for s in chosen if s.kind == "imd"}
+    lookup = None
+    if boundary_year and ((school_year != boundary_year and (~in_las.isin(PSEUDO)).any())
+                          or imd_years - {boundary_year}):
+        source = settings.lsoa_lookup()
+        label = f"{source.name} ({source.edition})"
+        item = _obtain(source, source.address, cache / source.name / source.filename,
+                       edition=source.edition, la_codes=codes, label=label, **common)
+        check_layout(item)
+        lookup = lsoa.read_lookup(item.record.path)
+        files.append(item)
+    found: list[str] = []
+    staged = _stage(work, files, boundary_parts, schools, las, lookup=lookup,
+                    school_year=school_year, warnings=found)
+    for line in found:
+        say(f"warning: {line}")
+    if warnings is not None:
+        warnings.extend(found)
+    return las, files, staged
 
 
 def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFrame,
-           las: list[La]) -> list[tuple[str, Path, dict]]:
-    """The files cut down to the LAs, in import order: ``(kind, path, importer options)``."""
+           las: list[La], *, lookup: pd.DataFrame | None = None, school_year: int | None = None,
+           warnings: list[str] | None = None) -> list[tuple[str, Path, dict]]:
+    """The files cut down to the LAs, in import order: ``(kind, path, importer options)``.
+    Schools' LSOA codes (``school_year``) and IoD rows of the other LSOA year than the
+    boundaries are matched to the boundaries' year through ``lookup``; the schools that could
+    not be matched (or only by rule) are appended to ``warnings``."""
     out: list[tuple[str, Path, dict]] = []
+    warnings = warnings if warnings is not None else []
+    lsoa_year = None
+    shapes: dict[str, dict] = {}
     if boundary_parts:
         lsoa_year = boundary_parts[0][0].source.lsoa
         yy = f"{lsoa_year % 100:02d}"
@@ -391,6 +456,7 @@ def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFr
                 if _lsoa_name_base(props[name_field]) != _district_key(dname) or code in seen:
                     continue
                 seen.add(code)
+                shapes[code] = f.get("geometry")
                 keep_features.append({"type": "Feature", "geometry": f.get("geometry"),
                                       "properties": {f"LSOA{yy}CD": code,
                                                      f"LSOA{yy}NM": props[name_field],
@@ -408,6 +474,8 @@ def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFr
     else:
         lsoa_codes = set()
     rows = schools.loc[_school_rows(schools, las)]
+    if lsoa_year and school_year and school_year != lsoa_year and lookup is not None:
+        rows = _match_schools(rows, school_year, lsoa_year, lookup, shapes, warnings)
     urns = set(rows["URN"].str.strip())
     for item in files:
         source = item.source
@@ -417,11 +485,27 @@ def _stage(work: Path, files: list[Obtained], boundary_parts, schools: pd.DataFr
         options: dict = {}
         if source.kind == "gias":
             spreadsheet.write_staging_csv(rows, path)
+            if lsoa_year:
+                # The codes are now of the boundaries' year (matched above when they were not).
+                options["lsoa_vintage"] = lsoa_year
         elif source.kind == "imd":
             frame = read_table(item.record.path, normalise_headers=False).frame
-            code = find_columns(frame.columns)["code"]
-            spreadsheet.write_staging_csv(frame.loc[frame[code].str.strip().isin(lsoa_codes)], path)
+            found = find_columns(frame.columns)
+            if lsoa_year and source.lsoa and source.lsoa != lsoa_year:
+                if lookup is None or source.lsoa != 2011:
+                    raise HubcoreError(f"{source.name}: IoD on {source.lsoa} LSOAs cannot be "
+                                       f"read on {lsoa_year} boundaries")
+                frame = lsoa.imd_on_2021(frame, found, lookup, lsoa_codes)
+                spreadsheet.write_staging_csv(frame, path)
+            else:
+                code = found["code"]
+                spreadsheet.write_staging_csv(
+                    frame.loc[frame[code].str.strip().isin(lsoa_codes)], path)
             options["imd_vintage"] = int(source.iod)
+        elif source.kind in ("area-lookup", "lsoa-lookup"):
+            if source.kind == "lsoa-lookup":
+                continue  # read above, recorded in provenance, never imported
+            path = item.record.path  # national: every LA is a member of something
         elif source.kind == "neet":
             path = item.record.path  # every LA and England: the comparators need them
         elif source.kind == "ks4-destinations":
@@ -465,6 +549,20 @@ def provenance_records(files: list[Obtained]) -> list[provenance.Record]:
                           sha256=i.record.sha256, la_codes=i.la_codes)
         for i in files
     ]
+
+
+def _match_schools(rows: pd.DataFrame, school_year: int, lsoa_year: int,
+                   lookup: pd.DataFrame, geometries: dict[str, dict],
+                   warnings: list[str]) -> pd.DataFrame:
+    """GIAS rows with ``LSOA (code)`` restated in ``lsoa_year`` (:func:`lsoa.match_schools`)."""
+    codes = rows["LSOA (code)"].str.strip()
+    located = rows.assign(**{"LSOA (code)": codes.where(~codes.isin(PSEUDO), "")})
+    from shapely.geometry import shape
+
+    shapes = {c: shape(g) for c, g in geometries.items() if g}
+    match = lsoa.match_schools(located, school_year, lsoa_year, lookup, shapes)
+    warnings.extend(match.unknown + match.by_rule)
+    return rows.assign(**{"LSOA (code)": match.codes.fillna("")})
 
 
 def _import_all(engine: Engine, staged, files: list[Obtained], say) -> list[ImportReport]:

@@ -16,7 +16,7 @@ from hubcore.errors import HubcoreError
 
 DEFAULTS = Path(__file__).with_name("sources.toml")
 ENV_SOURCES = "HUBCORE_FETCH_SOURCES"
-KINDS = ("gias", "boundaries", "imd", "neet", "ks4-destinations")
+KINDS = ("gias", "boundaries", "imd", "neet", "ks4-destinations", "lsoa-lookup", "area-lookup")
 IOD_EDITIONS = ("2019", "2025")
 #: The LSOA year each IoD edition is published on (DOMAIN.md §5.3).
 LSOA_FOR_IOD = {"2019": 2011, "2025": 2021}
@@ -50,23 +50,50 @@ class Settings:
     timeout_s: float
     files: tuple[Path, ...]
 
-    def chosen(self, iod: str | None = None) -> list[Source]:
-        """The sources for one fetch: every source without an IoD edition, plus the
-        boundaries and IoD of edition ``iod`` (default: the settings'), in import order
-        (boundaries before IoD, GIAS before destination measures)."""
+    def chosen(self, iod: str | None = None, lsoa: int | str | None = None) -> list[Source]:
+        """The sources for one fetch: every source without an IoD edition, plus the IoD of
+        edition ``iod`` (default: the settings') and the boundaries of LSOA year ``lsoa``
+        (default: the year that IoD edition is published on), in import order (boundaries
+        before IoD, GIAS before destination measures). The LSOA lookup is not among them: the
+        fetch asks for it only when two LSOA years meet (:meth:`lsoa_lookup`).
+
+        IoD2019 can be read on 2021 LSOAs (through the ONS lookup); IoD2025 exists only on
+        2021 LSOAs, so ``iod="2025", lsoa=2011`` is refused."""
         edition = str(iod or self.iod)
         if edition not in IOD_EDITIONS:
             raise HubcoreError(f"unknown IoD edition {edition}; choose 2019 or 2025")
-        picked = [s for s in self.sources.values() if s.iod in (None, edition)]
-        for kind in ("boundaries", "imd"):
+        year = int(lsoa) if lsoa else LSOA_FOR_IOD[edition]
+        if year not in (2011, 2021):
+            raise HubcoreError(f"unknown LSOA year {lsoa}; choose 2011 or 2021")
+        if year < LSOA_FOR_IOD[edition]:
+            raise HubcoreError(f"IoD{edition} is published on {LSOA_FOR_IOD[edition]} LSOAs "
+                               f"only; it is not offered on {year} LSOAs (choose --iod 2019 "
+                               "for 2011 boundaries)")
+        picked = [s for s in self.sources.values()
+                  if s.kind != "lsoa-lookup"
+                  and (s.kind != "boundaries" or s.lsoa == year)
+                  and (s.kind != "imd" or s.iod == edition)
+                  and (s.kind in ("boundaries", "imd") or s.iod in (None, edition))]
+        for kind, what in (("boundaries", f"LSOA {year}"), ("imd", f"IoD{edition}")):
             if not any(s.kind == kind for s in picked):
                 raise HubcoreError(
-                    f"the fetch settings have no {kind} source for IoD{edition} "
+                    f"the fetch settings have no {kind} source for {what} "
                     f"({', '.join(str(f) for f in self.files)})"
                 )
-        order = {k: i for i, k in enumerate(("boundaries", "gias", "imd", "neet",
-                                               "ks4-destinations"))}
+        order = {k: i for i, k in enumerate(("boundaries", "gias", "area-lookup", "imd",
+                                               "neet", "ks4-destinations"))}
         return sorted(picked, key=lambda s: order[s.kind])
+
+    def lsoa_lookup(self) -> Source:
+        """The ONS LSOA 2011 → LSOA 2021 → LAD lookup source (HubcoreError if the settings
+        have none, e.g. after ``skip = true``)."""
+        found = [s for s in self.sources.values() if s.kind == "lsoa-lookup"]
+        if not found:
+            raise HubcoreError(
+                "the fetch settings have no lsoa-lookup source, needed to match schools or "
+                "IoD ranks of one LSOA year to boundaries of the other "
+                f"({', '.join(str(f) for f in self.files)})")
+        return found[0]
 
 
 def _merge(base: dict, over: dict) -> dict:

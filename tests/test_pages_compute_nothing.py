@@ -13,8 +13,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The four pages of issue #14 (the landing page, dashboards/index.py, is not one of them).
-PAGES = ("overview", "profile", "transitions", "employers")
+#: The four pages of issue #14, the regional view (issue #16) and the landing page (its
+#: freshness facts come from the display layer too).
+PAGES = ("overview", "profile", "transitions", "employers", "region", "index")
+
+
+def test_every_served_page_is_checked():
+    """A page added to the server's list is checked here too."""
+    from dashboards.common.server import PAGES as SERVED
+
+    assert set(SERVED) <= set(PAGES)
 
 COMPUTING_MODULES = ("hubcore.disclosure", "hubcore.metrics", "hubcore.rollups")
 #: pandas/numpy calls that make a figure out of several values, and the disclosure calls.

@@ -17,6 +17,7 @@ PAGES = {
     "profile": "dashboards.profile:SchoolProfile",
     "employers": "dashboards.employers:EmployerSupply",
     "transitions": "dashboards.transitions:Transitions",
+    "region": "dashboards.region:RegionView",
 }
 
 

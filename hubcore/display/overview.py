@@ -448,3 +448,41 @@ def region_priority(schools: pd.DataFrame) -> pd.DataFrame:
                          "coverage": "Coverage (the briefing's measure)",
                          "meets": "Meets the measure"},
                  note=meta_.get("note", ""))
+
+
+#: The regional view's column titles for people (units and sources in the title).
+REGION_TITLES: dict[str, str] = {
+    "hub_id": "Hub id", "hub_name": "Hub", "schools": "Schools and colleges",
+    "framework": "Compass framework", "benchmark_year": "Benchmark year",
+    "mean_achieved": "Benchmarks achieved (mean of 8, Compass)",
+    "national_mean_achieved": "England mean (of 8)",
+    "vs_national": "Compared with England (benchmarks)", "rank_vs_national": "Rank: vs England",
+    "coverage_year": "Coverage year", "meeting": "Schools meeting coverage",
+    "pct_meeting": "Schools meeting coverage (%)", "rank_pct_meeting": "Rank: coverage",
+    "cold_spots": "Cold-spot small areas", "small_areas": "Small areas",
+    "employers_with_spare": "Employers with spare places", "spare_places": "Spare places",
+    "cohort": "Hand-over cohort (summer left)", "y11_handed_to": "Year 11 handed to",
+    "y11_median_days": "Year 11 median days to referral",
+    "y11_overdue": "Year 11 overdue (young people)",
+    "rank_y11_median_days": "Rank: hand-over timeliness", "neet_cohort": "NEET cohort",
+    "neet_measured": "NEET measured", "y11_neet_pct": "Year 11 NEET (%)",
+    "y11_england_neet_pct": "England Year 11 NEET (%)",
+    "y11_vs_england_neet": "Year 11 NEET vs England (points)", "rank_y11_neet": "Rank: Y11 NEET",
+    "y13_neet_pct": "Year 13 NEET (%)", "y13_england_neet_pct": "England Year 13 NEET (%)",
+    "y13_vs_england_neet": "Year 13 NEET vs England (points)",
+}
+
+
+def region_hubs(frames) -> pd.DataFrame:
+    """The regional view's table of hubs side by side (``frames.hubs`` of
+    :func:`region_view`: each hub's own disclosed figures, ranks only where fair), with its
+    note and caveats, and titles for people (:data:`REGION_TITLES`) in ``attrs["display"]``;
+    ranks as whole numbers (NA where not ranked); ``achieved`` (a hub's mean benchmarks
+    achieved, 0-8) as ``mean_achieved``, so it is shown as a mean (one decimal), not as one
+    school's count."""
+    out = frames.hubs.rename(columns={"achieved": "mean_achieved"})
+    for column in [c for c in out.columns if str(c).startswith("rank_")]:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    meta_ = dict(frames.hubs.attrs.get("display", {}))
+    meta_["titles"] = {c: REGION_TITLES.get(c, vocabulary.title(c)) for c in out.columns}
+    return _meta(out, **meta_)

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from sqlalchemy import Engine
 
-from hubcore import defaults, notices, store
+from hubcore import areas, defaults, notices, store
 from hubcore.briefing import maps, style
 from hubcore.briefing.content import DISCLOSURE_NOTE, MapLayers, Table
 from hubcore.briefing.render_png import figure_png
@@ -180,6 +180,10 @@ def render_region(b: RegionBriefing, formats: tuple[str, ...] = ("pdf", "png")
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f"briefing-region-{b.scope_label}-{b.as_of}")
     out: dict[str, bytes] = {}
     with style.settings():
+        # The map page is drawn once (its thousands of small-area patches are most of the
+        # rendering time) and saved both into the PDF and, at 300 dpi, as the PNG; the PNG
+        # carries the page number, as a one-hub briefing's map PNGs do.
+        the_map = map_page(b) if formats else None
         if "pdf" in formats:
             buffer = io.BytesIO()
             meta = {"Title": f"Regional Careers Hub briefing: {b.title} ({b.as_of})",
@@ -188,21 +192,28 @@ def render_region(b: RegionBriefing, formats: tuple[str, ...] = ("pdf", "png")
                     "Creator": "hubcore briefing", "Producer": "hubcore briefing (matplotlib)",
                     "CreationDate": None, "ModDate": None}
             with PdfPages(buffer, metadata=meta) as pdf:
-                for fig in (title_page(b), table_page(b), map_page(b)):
+                for fig in (title_page(b), table_page(b), the_map):
                     pdf.savefig(fig)
             out[f"{stem}.pdf"] = buffer.getvalue()
         if "png" in formats:
-            out[f"{stem}-map_region.png"] = figure_png(map_page(b, None))
+            out[f"{stem}-map_region.png"] = figure_png(the_map)
     return out
 
 
 def write_region_pack(engine: Engine, out_dir: str | Path, *, region: str | None = None,
                       hubs: list[str] | None = None, formats: tuple[str, ...] = ("pdf", "png"),
                       as_of: dt.date | None = None,
-                      benchmark: int = defaults.BENCHMARK) -> list[Path]:
+                      benchmark: int = defaults.BENCHMARK,
+                      area: str | None = None) -> list[Path]:
     """Write a regional pack for English region ``region`` (E12…, its hubs from the
-    database's LA-to-region membership) or for the hubs ``hubs``; the paths written."""
-    if region:
+    database's LA-to-region membership), for the hubs ``hubs``, or for combined authority or
+    LSIP area ``area`` (E47…/E69…, or a region; hubs from the imported lookups, titled with
+    the area's name); the paths written."""
+    if area:
+        code = area.strip().upper()
+        hub_ids = shown.area_hub_ids(engine, code)
+        label, title = code, f"{areas.area_name(engine, code)} ({code})"
+    elif region:
         code = region.strip().upper()
         hub_ids = shown.region_hub_ids(engine, code)
         label, title = code, f"{shown.region_name(code)} ({code})"

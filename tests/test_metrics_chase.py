@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from hubcore import codes, disclosure, rollups
+from hubcore import codes, rollups
 from hubcore.access import Role, Scope
 from hubcore.errors import AccessDenied
 from hubcore.metrics import chase as ch
@@ -145,12 +145,15 @@ def test_chase_list_words_and_order():
 def test_table_protection():
     schools = pd.DataFrame({"urn": [A, B], "name": ["School A", "School B"]})
     table = ch.chase_table(*_frames(), schools, AS_OF)
-    out = disclosure.apply_spec(table, ch.SPEC)
+    out = ch.protect(table)
     row = out[(out["urn"] == A) & (out["year_group"] == "Year 11")].iloc[0]
     assert row["not_known"] == "c" and row["pct_not_known_of_leavers"] == "c"
     assert row["max_days_open"] == 226 and row["leavers"] == 7  # a base of 7 may show
     y13 = out[(out["urn"] == A) & (out["year_group"] == "Year 13")].iloc[0]
     assert y13["leavers"] == "c" and y13["max_days_open"] == "c"  # base 2: hidden
+    none = out[(out["urn"] == B) & (out["year_group"] == "Year 11")].iloc[0]
+    assert none["leavers"] == 0 and pd.isna(none["max_days_open"])  # nobody waits: empty
+    assert pd.isna(none["pct_current_of_leavers"])  # no base, no percentage
 
 
 @pytest.fixture

@@ -177,3 +177,30 @@ def test_scoped_reads(small_hub):
     assert ("leader-a", "leavers") in audit and ("leader-a", "destinations") in audit
     other = Scope(Role.CAREERS_LEADER, urn=B, user="leader-b")
     assert g.without_offer_for_scope(small_hub, other, as_of=AFTER).empty
+
+
+def test_cli_prints_words_and_writes_a_formula_safe_xlsx(small_hub, tmp_path, capsys):
+    import openpyxl
+
+    from hubcore.cli import main
+    from hubcore.models import School
+
+    with small_hub.begin() as conn:  # a school name a spreadsheet would run as a formula
+        conn.execute(School.__table__.update().where(School.__table__.c.urn == A)
+                     .values(name="=HYPERLINK(\"http://x\")"))  # fmt: skip
+    url = small_hub.url.render_as_string(hide_password=False)
+    assert main(["report", "guarantee", "--db", url, "--hub", "SG", "--as-of", "2025-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert '"Year 11",9,"c","c","c"' in text  # words, not 11; counts of 3 suppressed
+    assert "\"'=HYPERLINK" in text  # neutralised
+    assert main(["report", "guarantee", "--list", "--db", url, "--hub", "SG",
+                 "--as-of", "2025-12-01"]) == 0  # fmt: skip
+    listed = capsys.readouterr().out
+    assert "no offer" in listed and "Employment without training" in listed
+    out = tmp_path / "g.xlsx"
+    assert main(["report", "guarantee", "--db", url, "--hub", "SG", "--as-of", "2025-12-01",
+                 "--format", "xlsx", "--out", str(out)]) == 0  # fmt: skip
+    sheet = openpyxl.load_workbook(out)["guarantee"]
+    names = [row[2].value for row in sheet.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(\"http://x\")" in names or "=HYPERLINK(\"http://x\")" not in names
+    assert all(row[2].data_type != "f" for row in sheet.iter_rows(min_row=2))

@@ -364,7 +364,17 @@ def table_for_scope(engine: Engine, scope: Scope, as_of: dt.date | None = None) 
     handovers = _read_handovers(engine, scope)
     schools = pd.DataFrame(store.schools(engine, scope).drop(columns="geometry"))
     table = chase_table(leavers, records, handovers, schools, as_of)
-    return disclosure.apply_spec(table, SPEC)
+    return protect(table)
+
+
+def protect(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`chase_table` through :data:`SPEC`; a wait where nobody waits stays empty rather
+    than "c" (nothing is hidden there)."""
+    out = disclosure.apply_spec(table, SPEC)
+    nothing = table["max_days_open"].isna().to_numpy()
+    out["max_days_open"] = out["max_days_open"].astype(object)
+    out.loc[nothing, "max_days_open"] = None
+    return out
 
 
 def chase_list_for_scope(

@@ -15,7 +15,11 @@ from hubcore import defaults, disclosure, notices, store
 from hubcore.access import Scope
 from hubcore.cli_common import add_common, open_engine
 from hubcore.errors import HubcoreError
-from hubcore.metrics import report
+from hubcore.metrics import chase, guarantee, report, trajectory
+
+#: Issue 15 reports (hubcore.metrics.guarantee, .trajectory, .chase): each builds its own
+#: protected table; ``--list`` gives the pupil-level list (audited) where there is one.
+WORKLIST_KINDS: tuple[str, ...] = ("guarantee", "trajectory", "chase")
 
 
 def _date(text: str) -> dt.date:
@@ -34,10 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     add_common(parser)
     parser.add_argument(
-        "kind", metavar="KIND", choices=report.KINDS, help="one of: " + ", ".join(report.KINDS)
+        "kind", metavar="KIND", choices=(*report.KINDS, *WORKLIST_KINDS),
+        help="one of: " + ", ".join((*report.KINDS, *WORKLIST_KINDS)),
     )
     parser.add_argument("--hub", metavar="ID", help="hub id (default: the first hub)")
-    parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    parser.add_argument(
+        "--format", choices=("csv", "json", "xlsx"), default="csv",
+        help="csv or json (stdout or --out), or xlsx (needs --out)",
+    )
     parser.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
     parser.add_argument(
         "--academic-year", metavar="YYYY/YY", help="coverage year (default: latest in the log)"
@@ -74,7 +82,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="what-it-takes: target percent of schools meeting "
         f"(default {defaults.TARGET_PCT:g})",
     )
-    parser.add_argument("--as-of", type=_date, help="transitions: date for overdue hand-overs")
+    parser.add_argument(
+        "--as-of", type=_date,
+        help="transitions: date for overdue hand-overs; guarantee, trajectory, chase: the "
+        "report date (default today)",
+    )
+    parser.add_argument(
+        "--list", action="store_true",
+        help="guarantee, chase: the young people themselves (pseudonymous keys; audited) "
+        "instead of the counts",
+    )
+    parser.add_argument(
+        "--cohort", type=int, metavar="YYYY",
+        help="guarantee --list: leavers of this summer (default: the latest that has left)",
+    )
     parser.add_argument(
         "--overdue-days",
         type=int,
@@ -104,7 +125,10 @@ def handle(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         overdue_days=args.overdue_days,
     )
-    table = report.export_table(engine, args.kind, scope, opts)
+    if args.kind in WORKLIST_KINDS:
+        table = _worklist_table(engine, scope, args)
+    else:
+        table = report.export_table(engine, args.kind, scope, opts)
     if hub.get("synthetic"):
         table = table.assign(synthetic=True)
     if args.format == "json":
@@ -117,6 +141,13 @@ def handle(args: argparse.Namespace) -> int:
             f"'{disclosure.SUPPRESSED}'; percentages rounded to one decimal",
         }
         text = report.to_json(table, meta)
+    elif args.format == "xlsx":
+        if not args.out:
+            raise HubcoreError("--format xlsx writes a file: name it with --out FILE.xlsx")
+        from hubcore import spreadsheet
+
+        spreadsheet.write_xlsx(table, args.out, sheet_name=args.kind)
+        return 0
     else:
         text = report.to_csv(table)
     if args.out:
@@ -124,3 +155,19 @@ def handle(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _worklist_table(engine, scope: Scope, args: argparse.Namespace):
+    """The guarantee, trajectory or chase table (protected counts), or with ``--list`` the
+    pupil-level list read through the store's guarded, audited reads."""
+    if args.list and args.kind == "trajectory":
+        raise HubcoreError("--list is for guarantee and chase (trajectory has no pupil list)")
+    if args.kind == "guarantee":
+        if args.list:
+            return guarantee.without_offer_for_scope(engine, scope, args.cohort, args.as_of)
+        return guarantee.table_for_scope(engine, scope, args.as_of)
+    if args.kind == "trajectory":
+        return trajectory.table_for_scope(engine, scope, args.as_of, args.target)
+    if args.list:
+        return chase.chase_list_for_scope(engine, scope, args.as_of)
+    return chase.table_for_scope(engine, scope, args.as_of)

@@ -406,8 +406,11 @@ def prepare(
     # Two LSOA years meet when GIAS gives the schools' codes in the other year than the
     # boundaries (GIAS moved to 2021 codes in 2024), or IoD2019 ranks are read on 2021 areas.
     boundary_year = next((s.lsoa for s in chosen if s.kind == "boundaries"), None)
-    school_year = gias_mod._lsoa_vintage(schools["LastChangedDate"])
-    in_las = schools.loc[_school_rows(schools, las), "LSOA (code)"].str.strip()
+    blank = pd.Series("", index=schools.index, dtype="string")
+    # Both columns are optional in GIAS: no dates reads as 2011 (as the importer does), no
+    # codes needs no lookup.
+    school_year = gias_mod._lsoa_vintage(schools.get("LastChangedDate", blank))
+    in_las = schools.get("LSOA (code)", blank)[_school_rows(schools, las)].str.strip()
     imd_years = {s.lsoa for s in chosen if s.kind == "imd"}
     lookup = None
     if boundary_year and ((school_year != boundary_year and (~in_las.isin(PSEUDO)).any())

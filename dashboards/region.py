@@ -139,7 +139,8 @@ class Heading(View):
         lines = [layout.md("## Regional view: {label}", label=label),
                  layout.md("{note}", note=meta.get("note", "")),
                  layout.md("Figures as of {date}; coverage measure: {measure}.",
-                           date=f"{frames.as_of:%d %B %Y}", measure=frames.measure_label)]
+                           date=f"{frames.as_of.day} {frames.as_of:%B %Y}",
+                           measure=frames.measure_label)]
         if page._scope.role is not Role.ADMIN:
             lines.append("Your role sees your own hub's row only.")
         self._text.object = "\n\n".join(lines)

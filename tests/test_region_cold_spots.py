@@ -92,3 +92,18 @@ def test_no_cold_spot_gives_an_empty_table():
     assert not out["cold_spot"].any() and out["cluster"].isna().all()
     assert not out["crosses_la"].any()
     assert cold_spot_clusters(out).empty
+
+
+def test_pack_outlines_and_lists_the_crossing_cluster_only():
+    from hubcore.briefing.region import crossing_outlines, crossing_table
+
+    spots = _run().reset_index()
+    areas = gpd.GeoDataFrame(spots, geometry=_areas().set_index("code").loc[spots["code"]]
+                             .geometry.to_numpy(), crs="EPSG:27700")
+    outlines = crossing_outlines(areas)
+    # X2, X3 and X4 merged: three 1 km squares, 3 km² (m² here).
+    assert outlines["cluster"].tolist() == [1]
+    assert outlines.geometry.area.round().tolist() == [3_000_000.0]
+    table = crossing_table(cold_spot_clusters(spots))
+    assert table.rows == (("C1", f"{A}, {B}", "3", "X2, X3, X4"),)
+    assert "2 cluster(s) of cold spots in all, 1 crossing LA lines" in table.note

@@ -63,7 +63,10 @@ ROWS: dict[str, tuple[str, int | None]] = {
 }
 
 HEADINGS = ("Regional Careers Hub briefing", "Hubs side by side", "Coverage gaps and priority "
-            "schools across the region")
+            "schools across the region", "Cold spots crossing LA lines")
+
+#: Outline of a cold-spot cluster that crosses LA lines on the regional map.
+CROSSING_COLOUR = "#000000"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ class RegionBriefing:
     layers: MapLayers
     hub_outlines: gpd.GeoDataFrame
     top_priority: gpd.GeoDataFrame
+    #: One polygon per cold-spot cluster crossing LA lines (``cluster``), and their list.
+    crossing: gpd.GeoDataFrame
+    crossing_table: Table
 
 
 def side_by_side_table(frame: pd.DataFrame) -> Table:
@@ -92,6 +98,36 @@ def side_by_side_table(frame: pd.DataFrame) -> Table:
     note = f"{names}. {frame.attrs['display']['note']}"
     return Table(frame.attrs["display"]["title"], columns, rows, ("Year 11 overdue hand-overs",),
                  note)
+
+
+def crossing_outlines(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One polygon per cold-spot cluster that crosses LA lines (the union of its small
+    areas), by ``cluster`` number."""
+    if "crosses_la" not in areas.columns or not areas["crosses_la"].any():
+        return gpd.GeoDataFrame({"cluster": []}, geometry=[], crs=areas.crs)
+    crossing = areas[areas["crosses_la"]][["cluster", "geometry"]]
+    out = crossing.dissolve(by="cluster").reset_index()
+    out["cluster"] = out["cluster"].astype("int64")
+    return out
+
+
+def crossing_table(clusters: pd.DataFrame) -> Table:
+    """The cold-spot clusters crossing LA lines: cluster number, its LAs, its number of small
+    areas (areas, not people) and their codes."""
+    rows = tuple(
+        (f"C{int(r['cluster'])}", str(r["las"]), cell(int(r["small_areas"]), 0), str(r["codes"]))
+        for r in clusters[clusters["crosses_la"].astype(bool)].to_dict("records")
+    )
+    note = (
+        f"A cold spot is a small area where every school of the region within "
+        f"{defaults.RADIUS_KM:g} km (any hub's) is below the coverage threshold; touching cold "
+        f"spots form a cluster, and a cluster in two or more LAs crosses LA lines. "
+        f"{len(clusters)} cluster(s) of cold spots in all, {len(rows)} crossing LA lines. "
+        "Counts are of small areas, not people."
+    )
+    return Table("Cold spots crossing LA lines",
+                 ("Cluster", "Local authorities", "Small areas", "Small-area codes"), rows,
+                 (), note)
 
 
 def gather_region(engine: Engine, hub_ids: list[str], as_of: dt.date | None = None,
@@ -110,6 +146,8 @@ def gather_region(engine: Engine, hub_ids: list[str], as_of: dt.date | None = No
     # not ranked across hubs.
     top = frames.schools[pd.to_numeric(frames.schools["rank"], errors="coerce").le(3)]
     return RegionBriefing(
+        crossing=crossing_outlines(frames.areas),
+        crossing_table=crossing_table(frames.cold_spot_clusters),
         title=title or "Hubs: " + ", ".join(frames.per_hub),
         scope_label=label or f"{len(frames.per_hub)} hubs",
         as_of=frames.as_of, synthetic=synthetic,
@@ -159,6 +197,16 @@ def map_page(b: RegionBriefing, page: int | None = 3) -> Figure:
             ax.text(point.x, point.y, str(hub_id), fontsize=9, fontweight="bold", ha="center",
                     color="#3f007d", zorder=7,
                     bbox={"fc": "white", "ec": "#3f007d", "alpha": 0.8, "pad": 2})
+    if len(b.crossing):
+        b.crossing.boundary.plot(ax=ax, color=CROSSING_COLOUR, linewidth=2.0, linestyle="-.",
+                                 zorder=5)
+        for number, point in zip(b.crossing["cluster"],
+                                 b.crossing.geometry.representative_point(), strict=True):
+            ax.text(point.x, point.y, f"C{number}", fontsize=8, fontweight="bold",
+                    ha="center", color=CROSSING_COLOUR, zorder=7,
+                    bbox={"fc": "white", "ec": CROSSING_COLOUR, "alpha": 0.8, "pad": 1.5})
+        handles.append(Line2D([], [], color=CROSSING_COLOUR, lw=2.0, ls="-.",
+                              label="Cold spots crossing LA lines (cluster, page 4)"))
     if len(b.top_priority):
         b.top_priority.plot(ax=ax, marker="*", color="#fdae61", markersize=180,
                             edgecolor=style.INK, linewidth=0.6, zorder=6)
@@ -170,6 +218,15 @@ def map_page(b: RegionBriefing, page: int | None = 3) -> Figure:
     ax.set_title(textwrap.fill(b.layers.measure_label, 95), fontsize=9, loc="left")
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.73, 0.07), fontsize=7,
                frameon=False, title="Legend", title_fontsize=8, alignment="left")
+    return fig
+
+
+def crossing_page(b: RegionBriefing) -> Figure:
+    """The list of cold-spot clusters crossing LA lines."""
+    fig = Figure(figsize=style.A4_LANDSCAPE_IN)
+    maps.page_frame(fig, b, HEADINGS[3], 4)
+    maps.draw_table(fig.add_axes((0.03, 0.20, 0.94, 0.66)), b.crossing_table, fontsize=7,
+                    max_chars=60)
     return fig
 
 
@@ -192,7 +249,7 @@ def render_region(b: RegionBriefing, formats: tuple[str, ...] = ("pdf", "png")
                     "Creator": "hubcore briefing", "Producer": "hubcore briefing (matplotlib)",
                     "CreationDate": None, "ModDate": None}
             with PdfPages(buffer, metadata=meta) as pdf:
-                for fig in (title_page(b), table_page(b), the_map):
+                for fig in (title_page(b), table_page(b), the_map, crossing_page(b)):
                     pdf.savefig(fig)
             out[f"{stem}.pdf"] = buffer.getvalue()
         if "png" in formats:

@@ -20,18 +20,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from hubcore import areas, defaults, geo, store
+from hubcore import areas, defaults, disclosure, geo, store
 from hubcore.access import Role, Scope
 from hubcore.display.base import _meta
-from hubcore.display.briefing import BriefingFrames, briefing_frames, shared_reads
+from hubcore.display.briefing import (
+    BriefingFrames,
+    SharedReads,
+    briefing_frames,
+    shared_reads,
+)
 from hubcore.errors import HubcoreError
+from hubcore.metrics import report
+from hubcore.metrics.region import CLUSTER_COLUMNS, cold_spot_clusters, region_cold_spots
 
 #: English regions (ONS RGN codes, public): code → name.
 REGIONS: dict[str, str] = {
@@ -217,6 +224,11 @@ class RegionFrames:
     la_outlines: gpd.GeoDataFrame
     hub_outlines: gpd.GeoDataFrame
     per_hub: dict[str, BriefingFrames]
+    #: Clusters of touching cold-spot small areas (:func:`hubcore.metrics.region.
+    #: cold_spot_clusters`): ``cluster``, ``las``, ``small_areas`` (areas, not people),
+    #: ``crosses_la`` and ``codes``.
+    cold_spot_clusters: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(CLUSTER_COLUMNS)))
 
 
 def region_frames(
@@ -264,16 +276,56 @@ def region_frames(
     )
     all_schools = gpd.GeoDataFrame(pd.concat(schools, ignore_index=True), crs=geo.BNG)
     all_areas = gpd.GeoDataFrame(pd.concat(areas, ignore_index=True), crs=geo.BNG)
-    # A small area near two hubs' schools is a cold spot if it is one for either hub.
-    flags = all_areas.groupby("code")["cold_spot"].any()
     all_areas = all_areas.drop_duplicates("code").sort_values("code", ignore_index=True)
-    all_areas["cold_spot"] = all_areas["code"].map(flags).astype(bool)
+    all_areas, clusters = _region_cold_spots(all_areas, all_schools, per_hub, shared)
     la_out = _la_outlines(engine, hub_ids)
     hub_out = (gpd.GeoDataFrame(pd.concat(outlines, ignore_index=True), crs=geo.BNG)
                if outlines else gpd.GeoDataFrame({"hub_id": []}, geometry=[], crs=geo.BNG))
     measure_label = next(iter(per_hub.values())).measure_label
     return RegionFrames(label, title, as_of, measure_label, side, all_schools, all_areas,
-                        la_out, hub_out, per_hub)
+                        la_out, hub_out, per_hub, clusters)
+
+
+def _region_cold_spots(
+    areas: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, per_hub: dict[str, BriefingFrames],
+    shared: SharedReads,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The region's small areas with the region's cold spots (``cold_spot``,
+    ``schools_nearby`` and ``nearest_km`` over every school of the hubs that have encounters,
+    each school measured in its hub's coverage year, as the hub's briefing measures it;
+    ``la``, ``cluster``, ``crosses_la``), and the clusters of touching cold spots."""
+    values = []
+    for f in per_hub.values():
+        if f.has_encounters:
+            measured = shared.per_school_coverage(f.academic_year)
+            values.append(measured.loc[measured["urn"].isin(set(f.schools["urn"])),
+                                       ["urn", f.measure]])
+    keep = [c for c in areas.columns if c not in ("cold_spot", "schools_nearby", "nearest_km")]
+    out = areas[keep]
+    if not values or not len(areas):
+        # No encounters anywhere: nothing is measured, so nothing is a cold spot.
+        out = out.assign(cold_spot=False, schools_nearby=np.nan, nearest_km=np.nan,
+                         la=pd.NA, cluster=pd.array([pd.NA] * len(out), dtype="Int64"),
+                         crosses_la=False)
+        return out, pd.DataFrame(columns=list(CLUSTER_COLUMNS))
+    first = next(iter(per_hub.values()))
+    values_all = pd.concat(values, ignore_index=True).drop_duplicates("urn")
+    measured_schools = schools[schools["urn"].isin(set(values_all["urn"]))].drop_duplicates("urn")
+    points = pd.DataFrame({"urn": measured_schools["urn"].to_numpy(),
+                           "easting": measured_schools.geometry.x.to_numpy(),
+                           "northing": measured_schools.geometry.y.to_numpy()})
+    parents = shared.lsoa.drop_duplicates("code").set_index("code")["parent_code"]
+    located = gpd.GeoDataFrame(out[["code", "geometry"]].assign(
+        parent_code=out["code"].map(parents)), crs=out.crs)
+    spots = region_cold_spots(located, points, values_all, first.measure, first.threshold,
+                              defaults.RADIUS_KM)
+    # The same rounding as a hub's cold-spot layer (distances to 0.01 km).
+    spots = disclosure.apply_spec(spots, report.SPECS["coldspots"])
+    cols = ["cold_spot", "schools_nearby", "nearest_km", "la", "cluster", "crosses_la"]
+    out = out.merge(spots[["code", *cols]], on="code", how="left")
+    out["cold_spot"] = out["cold_spot"].fillna(False).astype(bool)
+    out["crosses_la"] = out["crosses_la"].fillna(False).astype(bool)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=areas.crs), cold_spot_clusters(spots)
 
 
 def _la_outlines(engine: Engine, hub_ids: list[str]) -> gpd.GeoDataFrame:

@@ -3,7 +3,17 @@
 Every figure is taken from :func:`hubcore.display.briefing.briefing_frames`, called once per hub
 with that hub's own scope: the same reads, metrics and disclosure rules as a one-hub briefing,
 applied per hub. A cell hidden ("c") in a hub's own briefing is hidden here too; nothing is
-summed across hubs (a sum of disclosed cells could give back a hidden one).
+summed across hubs (a sum of disclosed cells could give back a hidden one). Reads and
+per-school figures that do not depend on the hub (boundaries, each school's latest assessment,
+NEET status, coverage) are made once for the region and cut per hub
+(:class:`~hubcore.display.briefing.SharedReads`): the same figures, without reading and
+computing them nine times.
+
+The map's cold spots are the region's (:func:`hubcore.metrics.region.region_cold_spots`): the
+hub's definition and radius over every school of the region, so a small area at a hub's edge
+with a school of the next hub meeting the measure nearby is not one; touching cold spots are
+clustered, and clusters in two or more LAs are the cold spots crossing LA lines. Each hub's
+own count (``cold_spots`` in the side-by-side table) stays its own briefing's.
 
 Region membership is what the database says: local authorities (``area`` rows of kind
 ``lad``/``utla``) whose ``parent_code`` is the region's code (as the ONS LAD→region lookup
@@ -211,8 +221,10 @@ def rank_fairly(frame: pd.DataFrame) -> pd.DataFrame:
 class RegionFrames:
     """A regional briefing's figures: ``hubs`` (side by side, one row per hub) and the map
     layers in EPSG:27700 (``schools`` with ``hub_id``, ``coverage``, ``meets``, ``rank``,
-    ``priority_index``; ``areas`` with ``imd_decile`` and ``cold_spot``; ``la_outlines`` and
-    ``hub_outlines``), plus each hub's own frames."""
+    ``priority_index``; ``areas`` with ``imd_decile``, the region's ``cold_spot``,
+    ``schools_nearby`` (schools, any hub's), ``nearest_km`` (km), ``la``, ``cluster`` and
+    ``crosses_la``; ``la_outlines`` and ``hub_outlines``), each hub's own frames, and the
+    clusters of cold spots."""
 
     label: str
     title: str

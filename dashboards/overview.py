@@ -146,6 +146,9 @@ class AreaOverview(HubPage):
                 "employers page measures BM5 and BM6 from the hub's encounter log."
             ),
             self._briefing,
+            # The regional view, only for the roles that may open it (docs/security.md).
+            pn.pane.Markdown("[Regional view: hubs side by side](./region)",
+                             visible=shown.region_allowed(default_scope(self._engine))),
         )
 
     @param.depends("hub_id", watch=True)

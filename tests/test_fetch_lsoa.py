@@ -374,3 +374,15 @@ def test_editions_lsoa_year_choice():
         settings.chosen("2025", 2011)
     assert {s.name for s in settings.chosen() if s.kind == "area-lookup"} == {
         "lad_region", "lad_cauth", "lad_lsip"}
+
+
+def test_cli_refuses_iod2025_on_2011_lsoas_in_words(engine, tmp_path, capsys):
+    from hubcore.cli import main
+
+    _settings(tmp_path, "http://127.0.0.1:9")  # writes sources.toml; nothing is downloaded
+    url = engine.url.render_as_string(hide_password=False)
+    code = main(["fetch", "--db", url, "--sources", str(tmp_path / "sources.toml"),
+                 "--iod", "2025", "--lsoa", "2011", "Leeds"])
+    err = capsys.readouterr().err
+    assert code == 1 and "IoD2025 is published on 2021 LSOAs only" in err
+    assert "Traceback" not in err

@@ -1,11 +1,12 @@
 """The regional view at ``/region``: hubs side by side (the regional briefing's table, with its
 note, caveats and fair ranks), the regional map (LA and hub outlines, small areas by
 deprivation, cold spots, schools meeting or below the coverage measure and each hub's
-highest-priority schools) and those priority schools as a table; a region chooser.
+highest-priority schools) and those priority schools as a table; a chooser of every hub, or
+the hubs of one English region, combined authority or LSIP area present in the database.
 
-Who sees what (docs/security.md): an administrator every hub, or the hubs of one English region
-present in the database; a hub lead or analyst only their own hub's row; a careers leader or
-NCS adviser is told the view is not available to their role. The rule is
+Who sees what (docs/security.md): an administrator every hub, or the hubs of one area; a hub
+lead or analyst only their own hub's row; a careers leader or NCS adviser is told the view is
+not available to their role. The rule is
 :func:`hubcore.display.overview.region_view`'s, not this page's.
 
 Every figure comes from :mod:`hubcore.display` (``region_view`` → ``region_hubs``,
@@ -64,7 +65,8 @@ class RegionView(HubPage):
     # Its choices (the regions present) are known once the database is read: checked then.
     region = param.Selector(default=shown.ALL_REGIONS, objects=[shown.ALL_REGIONS],
                             check_on_set=False,
-                            doc="English region (E12 code) or 'all' for every hub")
+                            doc="region (E12…), combined authority (E47…) or LSIP area "
+                                "(E69…) code, or 'all' for every hub")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -76,8 +78,8 @@ class RegionView(HubPage):
         self._check_link()
 
     def _region_choices(self) -> None:
-        """Every hub and each region present, for an administrator; a hub's own scope has
-        one choice (its hub)."""
+        """Every hub and each region, combined authority and LSIP area present, for an
+        administrator; a hub's own scope has one choice (its hub)."""
         names = {ALL_LABEL: shown.ALL_REGIONS}
         if self._scope.role is Role.ADMIN:
             names |= {name: code for code, name in shown.region_choices(self._engine).items()}
@@ -114,7 +116,7 @@ class RegionView(HubPage):
         if not self._allowed:
             return pn.Column()
         return pn.Column(
-            pn.widgets.Select.from_param(self.param.region, name="Region"),
+            pn.widgets.Select.from_param(self.param.region, name="Region or area"),
             pn.pane.Markdown(
                 "Each hub's figures are its own briefing's, with the same disclosure control; "
                 "nothing is added up across hubs. Ranks are given only where hubs are "

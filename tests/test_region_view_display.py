@@ -40,7 +40,7 @@ def asked(monkeypatch):
     import hubcore.display.region as region
 
     monkeypatch.setattr(region, "region_frames", fake_frames)
-    monkeypatch.setattr(region, "region_hub_ids", lambda engine, code: [f"in-{code}"])
+    monkeypatch.setattr(region, "area_hub_ids", lambda engine, code: [f"in-{code}"])
     monkeypatch.setattr(shown.store, "hubs",
                         lambda engine: pd.DataFrame({"id": ["H2", "H1", "H3"]}))
     return calls
@@ -136,9 +136,24 @@ def test_region_choices_are_the_regions_of_las_in_the_database(engine):
         {"code": "E07000003", "kind": "lad", "name": "LA four", "parent_code": "E10000001"},
         {"code": "E01000001", "kind": "lsoa", "name": "area", "parent_code": "E12000009"},
     ])
+    _insert(engine, models.AreaMembership, [
+        {"child_code": "E08000001", "parent_kind": "cauth", "parent_code": "E47000001",
+         "parent_name": "Greater Manchester", "vintage": 2025},
+        {"child_code": "E08000001", "parent_kind": "lsip", "parent_code": "E69000010",
+         "parent_name": "Greater Manchester", "vintage": 2025},
+        {"child_code": "E08000001", "parent_kind": "region", "parent_code": "E12000002",
+         "parent_name": "North West", "vintage": 2025},
+        {"child_code": "E06000002", "parent_kind": "cauth", "parent_code": "E47000002",
+         "parent_name": "Advanced & <b>CA</b>", "vintage": 2025},
+    ])
     choices = shown.region_choices(engine)
-    assert list(choices.items()) == [("E12000004", "East Midlands"),
-                                     ("E12000001", "North East")]
+    # Regions by name, then combined authorities by name, then LSIP areas.
+    assert list(choices.items()) == [
+        ("E12000004", "East Midlands"), ("E12000001", "North East"),
+        ("E12000002", "North West"),
+        ("E47000002", "Advanced & <b>CA</b> (combined authority)"),
+        ("E47000001", "Greater Manchester (combined authority)"),
+        ("E69000010", "Greater Manchester (LSIP area)")]
 
 
 def test_no_regions_without_a_lookup(engine):

@@ -349,31 +349,50 @@ def region_allowed(scope: Scope) -> bool:
 
 
 def region_choices(engine: Engine) -> dict[str, str]:
-    """The English regions the database places any LA in (``area.parent_code`` of ``lad`` /
-    ``utla`` rows, E12…), code → name, by name; empty when no LA-to-region lookup was
-    imported."""
+    """The areas the regional view can show, code → label, regions first, then combined
+    authorities, then LSIP areas, each by name: English regions any LA is placed in (an
+    ``area_membership`` row of the ONS lookup, or ``area.parent_code`` of a ``lad`` / ``utla``
+    row) and combined authorities and LSIP areas of the lookups imported
+    (``hubcore import area-lookup``); names from :func:`hubcore.areas.area_name`, a combined
+    authority or LSIP area labelled as such. Empty when no lookup was imported."""
     from sqlalchemy import select
 
-    from hubcore.display.region import region_name
-    from hubcore.models import Area
+    from hubcore import areas
+    from hubcore.models import Area, AreaMembership
 
-    area = Area.__table__
-    query = select(area.c.parent_code).where(
-        area.c.kind.in_(("lad", "utla")), area.c.parent_code.like("E12%")).distinct()
+    area, member = Area.__table__, AreaMembership.__table__
     with engine.connect() as conn:
-        found = sorted({str(c) for c in conn.execute(query).scalars() if c})
-    return dict(sorted(((c, region_name(c)) for c in found), key=lambda item: item[1]))
+        found = {str(c) for c in conn.execute(
+            select(area.c.parent_code).where(area.c.kind.in_(("lad", "utla")),
+                                             area.c.parent_code.like("E12%")).distinct()
+        ).scalars() if c}
+        found |= {str(c) for c in conn.execute(
+            select(member.c.parent_code).distinct()).scalars() if c}
+    label = {"region": "{name}", "cauth": "{name} (combined authority)",
+             "lsip": "{name} (LSIP area)"}
+    order = list(label)
+    choices = []
+    for code in found:
+        try:
+            kind = areas.area_kind(code)
+        except HubcoreError:  # a county or other parent code: not an area of this view
+            continue
+        name = label[kind].format(name=areas.area_name(engine, code))
+        choices.append((order.index(kind), name.casefold(), code, name))
+    return {code: name for _, _, code, name in sorted(choices)}
 
 
 def region_view(engine: Engine, scope: Scope, region: str | None = None,
                 as_of: dt.date | None = None, benchmark: int = defaults.BENCHMARK):
     """The regional view's figures for ``scope`` (a :class:`hubcore.display.region.
     RegionFrames`: hubs side by side with ranks and caveats, the map layers): for an
-    administrator the hubs of ``region`` (an E12 code; None or :data:`ALL_REGIONS`: every hub);
+    administrator the hubs of ``region`` (an English region E12…, combined authority E47… or
+    LSIP area E69…, :func:`hubcore.display.region.area_hub_ids`; None or
+    :data:`ALL_REGIONS`: every hub);
     for a hub lead or analyst their own hub only, whatever ``region`` says (as
     :func:`hubcore.display.region.region_side_by_side`); any other role is refused with a
     :class:`~hubcore.errors.HubcoreError`. Figures are each hub's own disclosed briefing's."""
-    from hubcore.display.region import region_frames, region_hub_ids
+    from hubcore.display.region import area_hub_ids, region_frames
 
     if not region_allowed(scope):
         raise HubcoreError("the regional view is for administrators, hub leads and analysts")
@@ -382,7 +401,7 @@ def region_view(engine: Engine, scope: Scope, region: str | None = None,
     elif region in (None, ALL_REGIONS):
         hubs = [str(h) for h in store.hubs(engine)["id"]]
     else:
-        hubs = region_hub_ids(engine, region)
+        hubs = area_hub_ids(engine, region)
     return region_frames(engine, hubs, as_of, benchmark)
 
 

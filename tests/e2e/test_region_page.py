@@ -5,10 +5,11 @@ placed in an English region, the second hub is given a payload name and one of i
 highest-priority schools is renamed ``<img src=x onerror=alert(1)>``. Then:
 
 - an administrator's ``/region?region=E12000003`` shows both hubs in the table, a drawn map
-  and the payload as text (no dialog, no injected element); the landing page links the view;
+  and the payload as text (no dialog, no injected element); the landing page and the
+  overview link the view;
 - the second hub's lead sees only their own hub's row (not the first hub's name anywhere);
 - a careers leader is told the view is not available to their role (no table, no map), and
-  their landing page does not link it;
+  neither their landing page nor their overview links it;
 - the server logs no error.
 """
 
@@ -137,6 +138,8 @@ def test_admin_sees_every_hub_and_the_map_with_names_as_text(region_server, regi
     context, page, dialogs = _signed_in(browser, region_server, "admin@t")
     page.goto(region_server.url(""))
     page.get_by_role("link", name="Region").wait_for(timeout=60_000)
+    page.goto(region_server.url("overview"))
+    page.get_by_role("link", name="Regional view: hubs side by side").wait_for(timeout=60_000)
 
     _open_region(page, region_server, f"?region={REGION}")
     page.locator(".tabulator-cell[tabulator-field=hub_name]").first.wait_for(timeout=90_000)
@@ -176,6 +179,10 @@ def test_careers_leader_is_refused(region_server, browser):
     page.goto(region_server.url(""))
     page.get_by_text("Latest Compass assessment").wait_for(timeout=60_000)
     assert page.get_by_role("link", name="Region").count() == 0
+    page.goto(region_server.url("overview"))
+    page.wait_for_load_state("networkidle", timeout=90_000)
+    page.get_by_text("Download briefing").first.wait_for(timeout=60_000)  # filters drawn
+    assert page.get_by_role("link", name="Regional view: hubs side by side").count() == 0
 
     _open_region(page, region_server)
     page.get_by_text("not available to your role").wait_for(timeout=60_000)

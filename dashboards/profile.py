@@ -310,8 +310,12 @@ class Destinations(Section):
         self.panes = {yg: pn.pane.Bokeh(self.charts[yg].fig, **_PANE) for yg in YEAR_GROUPS}
         self.table = tables.table(page_size=10)
         self.hidden = pn.pane.Markdown("", **_PANE)
+        # dynamic: only the tab on show is built into the session's document and sent; the
+        # other year group's chart and the table follow when chosen (each unshown tab cost
+        # its whole chart or table of models in every new session).
         self.tabs = pn.Tabs(*((f"Year {yg}", pn.Column(self.none[yg], self.panes[yg], **_PANE))
-                              for yg in YEAR_GROUPS), ("Table", self.table), **_PANE)
+                              for yg in YEAR_GROUPS), ("Table", self.table), dynamic=True,
+                            **_PANE)
         return [self.tabs, self.hidden]
 
     def update(self) -> None:

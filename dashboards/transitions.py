@@ -135,22 +135,16 @@ class FlowMap(View):
                          **_PANE)
 
     def update(self) -> None:
-        """Replace every source (nothing of the previous hub stays drawn)."""
-        page = self.page
-        flows, schools = page.read(data.flows), page.read(data.schools)
-        outlines = page.read(data.boundaries, "lad")
-        self.empty.visible, self.pane.visible = flows.empty, not flows.empty
-        xs, ys = charts.plain_paths(outlines) if outlines is not None and len(outlines) \
-            else ([], [])
-        self.outlines.data = {"xs": xs, "ys": ys}
-        segments = display.flow_segments(flows, schools)
+        """Replace every source (nothing of the previous hub stays drawn), with the columns
+        worked out once per scope (:func:`dashboards.common.data.flow_map`)."""
+        drawn = self.page.read(data.flow_map)
+        self.empty.visible, self.pane.visible = drawn["empty"], not drawn["empty"]
+        # New dicts: a source shares no column object with the cache or another session.
+        self.outlines.data = dict(drawn["outlines"])
         for yg, src in self.segments.items():
-            src.data = charts.columns_of(segments[segments["year_group"] == yg],
-                                         ["x0", "y0", "x1", "y1", "leavers", "to", "width"])
-        located = schools.dropna(subset=["easting", "northing"])
-        self.schools.data = charts.columns_of(located, ["easting", "northing", "name", "type"])
-        self.nodes.data = charts.columns_of(display.flow_nodes(schools),
-                                            ["easting", "northing", "label"])
+            src.data = dict(drawn[f"segments_{yg}"])
+        self.schools.data = dict(drawn["schools"])
+        self.nodes.data = dict(drawn["nodes"])
 
 
 # --- the state --------------------------------------------------------------------------------

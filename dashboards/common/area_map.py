@@ -40,6 +40,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     GlyphRenderer,
+    Grid,
     HoverTool,
     Legend,
     LegendItem,
@@ -199,7 +200,8 @@ class AreaMap:
             tools="pan,wheel_zoom,box_zoom,reset,save", active_scroll="wheel_zoom",
             toolbar_location="above", x_axis_type=None, y_axis_type=None,
         )
-        self.figure.grid.visible = False
+        # No grid drawn, so none built and sent with every session.
+        self.figure.center = [r for r in self.figure.center if not isinstance(r, Grid)]
         # The current layer per area (aligned with self.codes), drawn by either glyph.
         n = len(self.codes)
         self._values = np.full(n, np.nan)

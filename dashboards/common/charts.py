@@ -24,6 +24,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     FactorRange,
+    Grid,
     HoverTool,
     LabelSet,
     Legend,
@@ -83,14 +84,22 @@ def set_range(rng: Range1d, bounds: tuple[float, float]) -> None:
     rng.update(start=bounds[0], end=bounds[1], reset_start=bounds[0], reset_end=bounds[1])
 
 
-def chart(height: int = 320, title: str | None = None, x_range=None, **options):
-    """A chart stretching to its column's width, with the suite's look."""
+def chart(height: int = 320, title: str | None = None, x_range=None, grid: str = "y",
+          **options):
+    """A chart stretching to its column's width, with the suite's look: grid lines across
+    the ``grid`` axis only ("y": horizontal lines, for upright bars; "x" for lying ones)."""
     if x_range is not None:
         options["x_range"] = x_range
     options = {k: v for k, v in options.items() if v is not None}
+    # No save or reset tools and no toolbar: these charts cannot be panned or zoomed (nothing
+    # to reset), a PNG of one chart is not what people download (the briefing PDF is), and
+    # every figure's tools are models built, themed and sent for every new session (the
+    # hover tools the pages add still work without a toolbar). The hidden x grid is left out
+    # rather than drawn invisible, for the same reason.
     fig = figure(height=height, sizing_mode="stretch_width", title=title,
-                 tools="save,reset", toolbar_location="above", **options)
-    fig.xgrid.visible = False
+                 tools="", toolbar_location=None, **options)
+    dropped = fig.ygrid if grid == "x" else fig.xgrid
+    fig.center = [r for r in fig.center if r not in dropped]
     return fig
 
 
@@ -228,14 +237,12 @@ class HBars:
                  title: str | None = None, name: str | None = None):
         self.source = ColumnDataSource({"label": [], "value": [], "text": [], "at": []},
                                        name=name)
-        self.fig = chart(height, title, y_range=FactorRange(), x_range=Range1d(0, 1))
+        self.fig = chart(height, title, y_range=FactorRange(), x_range=Range1d(0, 1), grid="x")
         self.fig.hbar(y="label", right="value", left=0, height=0.7, source=self.source,
                       color=colour)
         self.fig.add_layout(LabelSet(x="at", y="label", text="text", source=self.source,
                                      x_offset=4, y_offset=-6, text_font_size="9pt"))
         self.fig.xaxis.axis_label = x_label
-        self.fig.ygrid.visible = False
-        self.fig.xgrid.visible = True
         self.fig.add_tools(HoverTool(tooltips=[("", "@label"), (x_label, "@text")]))
 
     def update(self, frame: pd.DataFrame) -> None:
@@ -372,7 +379,7 @@ def map_figure(height: int = 520, outlines: gpd.GeoDataFrame | None = None):
     fig = figure(height=height, sizing_mode="stretch_width", match_aspect=True,
                  tools=TOOLS, active_scroll="wheel_zoom", toolbar_location="above",
                  x_axis_type=None, y_axis_type=None)
-    fig.grid.visible = False
+    fig.center = [r for r in fig.center if not isinstance(r, Grid)]  # none drawn: none sent
     if outlines is not None and len(outlines):
         xs, ys = plain_paths(outlines)
         fig.multi_line(xs, ys, line_color="#333333", line_width=1.5)

@@ -197,6 +197,35 @@ def flows(url: str, key: ScopeKey) -> pd.DataFrame:
     return display.transitions_flows(engine_for(url), _scope(key))
 
 
+@pn.cache(max_items=32)
+def flow_map(url: str, key: ScopeKey) -> dict[str, dict]:
+    """The transitions page's flow map as the columns of its Bokeh sources, worked out once
+    per scope and data version instead of once per session: ``segments_11`` and
+    ``segments_13`` (``x0 y0 x1 y1 leavers to width``, from
+    ``hubcore.display.flow_segments``), ``schools`` (located schools: ``easting northing
+    name type``), ``nodes`` (``hubcore.display.flow_nodes``: ``easting northing label``) and
+    ``outlines`` (LA outlines, ``xs ys`` in whole metres). Shared by the sessions of one scope
+    only (``key``): read-only."""
+    from dashboards.common import charts
+
+    flows_, schools_ = flows(url, key), schools(url, key)
+    outlines = boundaries(url, key, "lad")
+    xs, ys = charts.plain_paths(outlines) if outlines is not None and len(outlines) \
+        else ([], [])
+    segments = display.flow_segments(flows_, schools_)
+    out = {f"segments_{yg}": charts.columns_of(segments[segments["year_group"] == yg],
+                                               ["x0", "y0", "x1", "y1", "leavers", "to",
+                                                "width"])
+           for yg in (11, 13)}
+    located = schools_.dropna(subset=["easting", "northing"])
+    out["schools"] = charts.columns_of(located, ["easting", "northing", "name", "type"])
+    out["nodes"] = charts.columns_of(display.flow_nodes(schools_),
+                                     ["easting", "northing", "label"])
+    out["outlines"] = {"xs": xs, "ys": ys}
+    out["empty"] = bool(flows_.empty)
+    return out
+
+
 def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     """Fill this process's cache with what the pages' first sessions read for ``key`` (called
     when the server starts, so a hub lead's first page does not pay the cold reads). Each call
@@ -217,6 +246,7 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
         lambda: [overview_schools(url, key, p) for p in list(periods(url, key).values())[:1]],
         lambda: area_neet(url, key),
         lambda: flows(url, key),
+        lambda: flow_map(url, key),
         lambda: [transitions(url, key, c) for c in cohorts(url, key)[-1:]],
         lambda: suggested_matches(url, key),
         lambda: what_it_takes(url, key, jobs.benchmark.default, jobs.target_pct.default,

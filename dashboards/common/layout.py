@@ -41,6 +41,28 @@ PAGE_HTML = """
 SIDEBAR_WIDTH = 320
 
 
+class _PageTemplate(pn.Template):
+    """Panel's plain :class:`~panel.Template` without two costs paid per served session.
+
+    * ``add_panel`` re-renders ``repr(self)`` — a text dump of every pane in the page, for a
+      notebook's text view — after each of the page's four items: about a tenth of a
+      transitions session's server CPU (``benchmarks/capacity.py --profile``). The text view
+      is never shown for a served page; the repr here is the class name.
+    * Each of the four roots added to the document makes Bokeh walk every model in it again
+      (``Document.models.recompute``): the roots are added under one ``freeze``, so the walk
+      happens once."""
+
+    def __repr__(self) -> str:
+        return type(self).__name__
+
+    def server_doc(self, doc=None, title=None, location=True):
+        document = doc or pn.state.curdoc
+        if document is None:
+            return super().server_doc(doc, title, location)
+        with document.models.freeze():
+            return super().server_doc(document, title, location)
+
+
 def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
     """A page in the suite's look: a header bar holding the title and a spinner that turns
     while the server works, the filters in a column on the left, the content beside them.
@@ -54,7 +76,7 @@ def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
         pn.state.sync_busy(busy)
     markup = PAGE_HTML.replace("ACCENT", ACCENT).replace("SIDEBAR", str(SIDEBAR_WIDTH))
     # location: the page's state kept in its URL (HubPage.url_params).
-    template = pn.Template(markup, nb_template=markup, location=True)
+    template = _PageTemplate(markup, nb_template=markup, location=True)
     template.add_variable("page_title", title)
     template.add_variable("app_title", title)  # the browser tab's title
     template.add_panel("busy", busy)

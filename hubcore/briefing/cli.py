@@ -1,6 +1,6 @@
-"""``hubcore brief (--hub ID | --area CODE) --out DIR [--format pdf,png,html]``: write a
-briefing pack (A4-landscape PDF, 300-dpi PNG maps, standalone HTML) with disclosure control
-applied. Needs no browser."""
+"""``hubcore brief (--hub ID | --area CODE | --region E12… | --hubs A,B | --combined-authority
+E47… | --lsip E69…) --out DIR [--format pdf,png,html]``: write a briefing pack (A4-landscape
+PDF, 300-dpi PNG maps, standalone HTML) with disclosure control applied. Needs no browser."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hubcore import defaults
 from hubcore.access import Scope
 from hubcore.briefing import FORMATS, area_scope, write_pack
 from hubcore.cli_common import add_common, open_engine
+from hubcore.errors import HubcoreError
 
 
 def _date(text: str) -> dt.date:
@@ -49,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     where.add_argument("--region", metavar="CODE", help="English region (E12...): its hubs side "
                        "by side and a regional map (LA-to-region membership from the database)")
     where.add_argument("--hubs", metavar="A,B,C", help="these hubs side by side, with their map")
+    where.add_argument("--combined-authority", metavar="CODE",
+                       help="combined authority (E47...): its hubs side by side and a map, "
+                       "titled with its name (LA membership from `hubcore import area-lookup`)")
+    where.add_argument("--lsip", metavar="CODE",
+                       help="Local Skills Improvement Plan area (E69...): as "
+                       "--combined-authority, from the DfE LA-to-LSIP lookup")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to write into")
     parser.add_argument(
         "--format",
@@ -72,14 +79,23 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def handle(args: argparse.Namespace) -> int:
     """Build the pack and list the files written."""
     engine = open_engine(args)
-    if args.region or args.hubs:
+    area = args.combined_authority or args.lsip
+    if args.region or args.hubs or area:
+        from hubcore.areas import area_kind
         from hubcore.briefing.region import write_region_pack
 
+        if area:
+            # The option names the kind: an LSIP code given as --combined-authority is an error.
+            wanted = "cauth" if args.combined_authority else "lsip"
+            if area_kind(area) != wanted:
+                option = "--combined-authority" if wanted == "cauth" else "--lsip"
+                shape = "E47" if wanted == "cauth" else "E69"
+                raise HubcoreError(f"{option} takes a {shape}... code, not {area.strip()!r}")
         started = time.perf_counter()
         paths = write_region_pack(
             engine, args.out, region=args.region,
             hubs=args.hubs.split(",") if args.hubs else None, formats=args.format,
-            as_of=args.as_of, benchmark=args.benchmark,
+            as_of=args.as_of, benchmark=args.benchmark, area=area,
         )
         for path in paths:
             print(path)

@@ -153,7 +153,8 @@ def import_area_lookup(
         mine = rows[rows["parent_kind"].eq(kind)]
         report.notes.append(
             f"{stem}{year % 100:02d}: {mine['child_code'].nunique():,} LA districts in "
-            f"{mine['parent_code'].nunique():,} {_plural(kind)} (edition {year})"
+            f"{mine['parent_code'].nunique():,} {_plural(kind, mine['parent_code'].nunique())} "
+            f"(edition {year})"
         )
     if report.skipped:
         report.notes.append(f"{report.skipped:,} districts have no parent area in the file and "
@@ -161,5 +162,8 @@ def import_area_lookup(
     return report
 
 
-def _plural(kind: str) -> str:
-    return {"region": "regions", "cauth": "combined authorities", "lsip": "LSIP areas"}[kind]
+def _plural(kind: str, n: int) -> str:
+    one, many = {"region": ("region", "regions"),
+                 "cauth": ("combined authority", "combined authorities"),
+                 "lsip": ("LSIP area", "LSIP areas")}[kind]
+    return one if n == 1 else many

@@ -290,7 +290,7 @@ def region_frames(
     all_areas = gpd.GeoDataFrame(pd.concat(areas, ignore_index=True), crs=geo.BNG)
     all_areas = all_areas.drop_duplicates("code").sort_values("code", ignore_index=True)
     all_areas, clusters = _region_cold_spots(all_areas, all_schools, per_hub, shared)
-    la_out = _la_outlines(engine, hub_ids)
+    la_out = _la_outlines(engine, set(all_schools["urn"]), shared)
     hub_out = (gpd.GeoDataFrame(pd.concat(outlines, ignore_index=True), crs=geo.BNG)
                if outlines else gpd.GeoDataFrame({"hub_id": []}, geometry=[], crs=geo.BNG))
     measure_label = next(iter(per_hub.values())).measure_label
@@ -340,14 +340,13 @@ def _region_cold_spots(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=areas.crs), cold_spot_clusters(spots)
 
 
-def _la_outlines(engine: Engine, hub_ids: list[str]) -> gpd.GeoDataFrame:
-    """LA polygons (upper tier, else district) holding the hubs' schools."""
-    codes: set[str] = set()
-    for hub_id in hub_ids:
-        members = store.schools(engine, Scope.admin(hub_id=hub_id, user="region"))
-        codes |= set(members["la_gss"].dropna()) | set(members["lad_gss"].dropna())
+def _la_outlines(engine: Engine, urns: set, shared: SharedReads) -> gpd.GeoDataFrame:
+    """LA polygons (upper tier, else district) holding the schools ``urns``."""
+    members = shared.schools[shared.schools["urn"].isin(urns)]
+    codes = set(members["la_gss"].dropna()) | set(members["lad_gss"].dropna())
     for kind in ("utla", "lad"):
-        las = store.areas(engine, Scope.admin(user="region"), kind=kind)
+        las = (shared.utla if kind == "utla"
+               else store.areas(engine, Scope.admin(user="region"), kind=kind))
         las = las[las["code"].isin(codes)]
         if len(las):
             return las[["code", "name", "geometry"]].reset_index(drop=True)

@@ -131,9 +131,11 @@ def benchmarks_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFram
     la = la.assign(level="la", key=la["la_gss"].astype(str))
     # The like-for-like national comparison: each school's latest assessment that has a
     # national figure (after the framework change, its last 2014-framework one).
-    hub_nat = bm.national_rollup(assessments).rename(columns=names)
+    # (bm.national_rollup for the hub and per LA, the comparison itself made once)
+    compared = bm.national_comparison(assessments)
+    hub_nat = bm.benchmark_rollup(compared).rename(columns=names)
     hub_nat = hub_nat.assign(level="hub_national", key=scope.hub_id or "all")
-    la_nat = bm.national_rollup(assessments, by=("la_gss",), schools=schools)
+    la_nat = bm.benchmark_rollup(compared, by=("la_gss",), schools=schools)
     la_nat = la_nat.rename(columns=names)
     la_nat = la_nat.assign(level="la_national", key=la_nat["la_gss"].astype(str))
     cols = [

@@ -219,3 +219,14 @@ def test_a_refused_row_after_others_were_copied_writes_nothing(hub, tmp_path, mo
         import_file(hub, "encounters", write_csv(tmp_path / "b.csv", rows), today=TODAY)
     assert _all_encounters(hub) == before
     assert data_version.current(hub) == version
+
+
+def test_whole_floats_in_an_integer_column_are_written_as_integers(hub):
+    """A float column bound for an integer column (pandas turns an integer column with a gap
+    into floats): COPY's text must read "120", not "120.0", which PostgreSQL refuses."""
+    rows = _encounters(["A", "B"], [1, 2], [None, None]).assign(
+        participants=np.array([120.0, 7.0]), provider_urn=np.array([np.nan, 130001.0]))
+    with hub.begin() as conn:
+        upsert.upsert(conn, T_ENC, rows, ENCOUNTER_KEY)
+    assert _stored(hub, "provider_name", "participants", "provider_urn") == [
+        ("B", 7, 130001), ("A", 120, None)]

@@ -267,9 +267,15 @@ def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, 
 
 
 def _pg_values(col: pd.Series, sql_type) -> np.ndarray:
-    """Plain Python values of one column for ``COPY`` (``None`` for missing); date columns as
-    ``datetime.date`` (pandas hands them over as timestamps, which would be written with a
-    time of day)."""
+    """Plain Python values of one column for ``COPY`` (``None`` for missing); integer columns
+    as integers, date columns as ``datetime.date`` (pandas hands them over as timestamps,
+    which would be written with a time of day)."""
+    if isinstance(sql_type, Integer) and not isinstance(sql_type, Boolean) and (
+        not pd.api.types.is_integer_dtype(col.dtype)
+    ):
+        # COPY's text for an integer column must be an integer ("2021", not "2021.0" as a
+        # float column would write; an INSERT would have cast the float itself).
+        col = normalise(col, sql_type)
     values = _python_values(col, sql_type, sqlite=False)
     if isinstance(sql_type, Date) and not isinstance(sql_type, DateTime):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)

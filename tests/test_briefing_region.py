@@ -191,3 +191,23 @@ def test_cli_unknown_region_says_so_in_words(two_hubs, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no local authority in the database is in region E12000009 (South West)" in err
     assert not out.exists()
+
+
+def test_shared_reads_give_each_hub_its_own_briefing_figures(demo_engine):
+    """The region's reads made once (boundaries, latest assessments, NEET status, coverage)
+    and cut per hub give every frame of the hub's own briefing, unchanged (an optimisation
+    must not change a figure or a hidden cell)."""
+    import dataclasses
+
+    from hubcore.access import Scope
+    from hubcore.display.briefing import BriefingFrames, briefing_frames
+
+    own = briefing_frames(demo_engine, Scope.admin(hub_id="DEMO"), AS_OF)
+    in_region = region.region_frames(demo_engine, ["DEMO"], AS_OF).per_hub["DEMO"]
+    for f in dataclasses.fields(BriefingFrames):
+        mine, theirs = getattr(own, f.name), getattr(in_region, f.name)
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs, obj=f.name)
+            assert mine.attrs == theirs.attrs, f.name
+        else:
+            assert mine == theirs, f.name

@@ -283,6 +283,7 @@ PAGES = {  # page → text that proves its data arrived
     "overview": "schools and colleges shown",
     "employers": "Offers not taken up",
     "transitions": "Where leavers went",
+    "region": "Figures as of",  # written once the regional figures are in
 }
 
 

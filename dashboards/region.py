@@ -98,6 +98,12 @@ class RegionView(HubPage):
         if self.hub_id is None:
             return ("No hub in this database yet. Import schools and boundaries "
                     "(`hubcore import gias …`) or try the synthetic demo (`hubcore demo`).")
+        if self.region == shown.ALL_REGIONS and self._scope.role is Role.ADMIN \
+                and len(self._hubs) > shown.REGION_MAX_HUBS:
+            # Not read at all: every hub's briefing figures would take minutes.
+            return layout.md("There are {n:,} hubs: choose a region or area to compare its "
+                             "hubs (at most {most} hubs are compared at once).",
+                             n=len(self._hubs), most=shown.REGION_MAX_HUBS)
         return None
 
     def frames(self):

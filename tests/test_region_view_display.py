@@ -183,3 +183,19 @@ def test_overview_coverage_without_encounters_is_a_clear_error(engine):
     _insert(engine, models.Hub, [{"id": "H", "name": "Hill"}])
     with pytest.raises(HubcoreError):
         display.overview_coverage(engine, Scope.admin(hub_id="H"))
+
+
+def test_too_many_hubs_ask_for_an_area_and_read_nothing(demo_engine, monkeypatch):
+    """Above REGION_MAX_HUBS hubs (here 0, so the demo's one hub is too many) "All hubs" reads
+    no figures and asks for an area instead."""
+    from dashboards import region as page_module
+
+    def refuse(*args):
+        raise AssertionError("figures read")
+
+    monkeypatch.setattr(shown, "REGION_MAX_HUBS", 0)
+    monkeypatch.setattr(shown, "region_view", refuse)
+    url = demo_engine.url.render_as_string(hide_password=False)
+    view = page_module.RegionView(db_url=url)
+    assert view._empty.visible
+    assert "There are 1 hubs: choose a region or area" in view._empty.object

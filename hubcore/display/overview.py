@@ -339,6 +339,9 @@ def overview_coverage(engine: Engine, scope: Scope) -> pd.DataFrame:
 REGION_ROLES = (Role.ADMIN, Role.HUB_LEAD, Role.ANALYST)
 #: The regional view's choice meaning every hub in the database.
 ALL_REGIONS = "all"
+#: Most hubs the regional view compares at once when no area is chosen: each hub's figures are
+#: a briefing's (a few seconds a hub), and a table of 150 hubs is no comparison anyone reads.
+REGION_MAX_HUBS = 12
 
 
 def region_allowed(scope: Scope) -> bool:

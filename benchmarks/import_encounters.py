@@ -12,7 +12,10 @@ stored, read back untimed): on SQLite, ``sqlite3.executemany`` into the same sch
 encounter table's indexes dropped and rebuilt (the fastest plain insert found); on PostgreSQL,
 ``COPY … FROM STDIN`` into the same schema, with the indexes kept and with them dropped and
 rebuilt. Each floor runs on a fresh database with the same schools and employers, and the
-import's rate is printed as a share of each floor.
+import's rate is printed as a share of each floor. Issue 18's PostgreSQL floor is COPY into the
+same schema (indexes kept): the importer keeps the indexes too, since dropping one locks out
+every reader of the table until the import commits. The machine's load average is printed at
+the start and the end (the machine is shared; read the ratios, not the rates).
 
     .venv/bin/python benchmarks/import_encounters.py [--rows N] [--keep DIR] [--repeat N]
     .venv/bin/python benchmarks/import_encounters.py --postgres ADMIN_URL   # and PostgreSQL
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import secrets
 import sqlite3
 import statistics
@@ -97,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="ADMIN_URL",
                         help="also run on PostgreSQL (a database created and dropped per run)")
     parser.add_argument("--no-floor", action="store_true", help="time the import only")
+    parser.add_argument("--postgres-only", action="store_true",
+                        help="with --postgres: leave SQLite out (shorter runs)")
     args = parser.parse_args(argv)
+    print("load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.without_rollups:
         rollups.after_import = lambda *a, **k: None
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / "encounters.csv"
         rates: dict[str, list[float]] = {}
-        databases = ["sqlite"] + (["postgresql"] if args.postgres else [])
+        databases = ([] if args.postgres and args.postgres_only else ["sqlite"]) + (
+            ["postgresql"] if args.postgres else [])
         for run in range(args.repeat):
             for kind in databases:
                 with fresh(kind, folder, args.postgres) as engine:
@@ -137,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 shares = [a / b for a, b in zip(first, floor, strict=True)]
                 print(f"{kind}: first import / floor ({label}): "
                       f"{100 * statistics.median(shares):.0f} %")
+    print("load average (1, 5, 15 min) at end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     return 0
 
 

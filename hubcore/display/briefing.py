@@ -185,10 +185,11 @@ class SharedReads:
         return self.coverage[year]
 
 
-def shared_reads(engine: Engine, as_of: dt.date) -> SharedReads:
-    """The reads of :class:`SharedReads`, each one query over every school (an administrator's
-    scope), for :func:`briefing_frames` of several hubs at once."""
-    everything = Scope.admin(user="region")
+def shared_reads(engine: Engine, as_of: dt.date, scope: Scope | None = None) -> SharedReads:
+    """The reads of :class:`SharedReads`, each one query over the schools of ``scope``
+    (default: every school, an administrator's scope), for :func:`briefing_frames` of several
+    hubs at once. Every hub briefed with them must be inside ``scope``."""
+    everything = scope or Scope.admin(user="region")
     return SharedReads(
         as_of=as_of,
         lsoa=store.areas(engine, everything),

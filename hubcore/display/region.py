@@ -261,7 +261,9 @@ def region_frames(
     hubs = {hub_id: store.hub(engine, hub_id) for hub_id in dict.fromkeys(hub_ids)}
     # Boundaries, each school's latest assessment, NEET status and coverage are per school or
     # per small area: read and computed once for the region, cut per hub.
-    shared = shared_reads(engine, as_of)
+    # One hub (a hub lead's regional view): its own reads, not the whole database's.
+    shared = shared_reads(engine, as_of, Scope.admin(hub_id=next(iter(hubs)), user="region")
+                          if len(hubs) == 1 else None)
     for hub_id, hub in hubs.items():
         frames = briefing_frames(engine, Scope.admin(hub_id=hub_id, user="region"), as_of,
                                  benchmark, shared)

@@ -502,7 +502,18 @@ def refresh(
         rollup = ROLLUPS[name]
         if urns is None:
             conn.execute(PACKS.delete().where(PACKS.c.name == name))
-            _write_packs(conn, name, compute(conn, name))
+            column = rollup.urn_column
+            every = conn.execute(select(column).where(column.is_not(None)).distinct())
+            every = sorted(int(u) for u in every.scalars())
+            if len(every) <= URN_CHUNK:
+                _write_packs(conn, name, compute(conn, name))
+                continue
+            # England-sized: one GROUP BY over millions of leaver x point rows spills its sort
+            # to disk and grows faster than the rows (over 20 min for one rollup); 500 schools
+            # at a time keep each sort small, so the whole refresh grows with the rows.
+            for start in range(0, len(every), URN_CHUNK):
+                batch = every[start : start + URN_CHUNK]
+                _write_packs(conn, name, compute(conn, name, column.in_(batch)))
             continue
         wanted = sorted({int(u) for u in urns})
         for start in range(0, len(wanted), URN_CHUNK):

@@ -29,7 +29,10 @@ rank needs at least two hubs on that base. Ties share the better rank (1, 1, 3).
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -250,9 +253,14 @@ def region_frames(
     benchmark: int = defaults.BENCHMARK,
     label: str = "",
     title: str = "",
+    workers: int = 1,
 ) -> RegionFrames:
     """Every figure of a regional briefing for ``hub_ids`` (each hub's own briefing figures,
-    disclosure applied per hub), side by side and fairly ranked (:func:`rank_fairly`)."""
+    disclosure applied per hub), side by side and fairly ranked (:func:`rank_fairly`).
+
+    ``workers`` > 1 builds the hubs' figures in that many forked processes (each hub's figures
+    are independent of the others'; the result is the same, in the same order). Only for
+    command-line use: a served page keeps the default, 1 (never fork a web server)."""
     if not hub_ids:
         raise HubcoreError("no hubs to brief on")
     as_of = as_of or dt.date.today()
@@ -264,9 +272,9 @@ def region_frames(
     # One hub (a hub lead's regional view): its own reads, not the whole database's.
     shared = shared_reads(engine, as_of, Scope.admin(hub_id=next(iter(hubs)), user="region")
                           if len(hubs) == 1 else None)
+    built = _per_hub_frames(engine, list(hubs), as_of, benchmark, shared, workers)
     for hub_id, hub in hubs.items():
-        frames = briefing_frames(engine, Scope.admin(hub_id=hub_id, user="region"), as_of,
-                                 benchmark, shared)
+        frames = built[hub_id]
         per_hub[hub_id] = frames
         rows.append(_hub_row(hub_id, str(hub["name"]), frames))
         schools.append(frames.schools.assign(hub_id=hub_id))
@@ -298,6 +306,46 @@ def region_frames(
     measure_label = next(iter(per_hub.values())).measure_label
     return RegionFrames(label, title, as_of, measure_label, side, all_schools, all_areas,
                         la_out, hub_out, per_hub, clusters)
+
+
+#: What forked workers of :func:`_per_hub_frames` read (set in the parent just before the fork,
+#: so it is inherited rather than pickled): (engine, database URL, as_of, benchmark, shared).
+_JOB: tuple | None = None
+
+
+def _per_hub_frames(engine: Engine, hub_ids: list[str], as_of: dt.date, benchmark: int,
+                    shared: SharedReads, workers: int) -> dict[str, BriefingFrames]:
+    """Each hub's :func:`briefing_frames`, in order, in up to ``workers`` forked processes."""
+    global _JOB
+    workers = min(workers, len(hub_ids), os.cpu_count() or 1)
+    in_memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (
+        None, "", ":memory:")  # a child's own connection would open an empty database
+    if workers < 2 or in_memory or "fork" not in multiprocessing.get_all_start_methods():
+        return {h: briefing_frames(engine, Scope.admin(hub_id=h, user="region"), as_of,
+                                   benchmark, shared) for h in hub_ids}
+    _JOB = (engine, engine.url.render_as_string(hide_password=False), as_of, benchmark, shared)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_forget_pool) as pool:
+            return dict(zip(hub_ids, pool.map(_one_hub, hub_ids), strict=True))
+    finally:
+        _JOB = None
+
+
+def _forget_pool() -> None:
+    # A forked child must never use the parent's pooled connections (SQLAlchemy's advice for
+    # multiprocessing): drop them without closing them, and open its own engine.
+    assert _JOB is not None
+    _JOB[0].dispose(close=False)
+
+
+def _one_hub(hub_id: str) -> BriefingFrames:
+    from hubcore import db
+
+    assert _JOB is not None
+    _, url, as_of, benchmark, shared = _JOB
+    return briefing_frames(db.get_engine(url), Scope.admin(hub_id=hub_id, user="region"), as_of,
+                           benchmark, shared)
 
 
 def _region_cold_spots(

@@ -175,3 +175,20 @@ def test_landing_page_lists_the_same_credit(fetched, demo_engine):
     assert "script" not in tags
     for line in EXPECTED:
         assert line in text
+
+
+def test_regional_pack_map_carries_the_credit(fetched, demo_engine):
+    from hubcore.briefing import region as brief_region
+
+    def pages(engine) -> list[str]:
+        pack = brief_region.render_region(
+            brief_region.gather_region(engine, ["DEMO"], AS_OF, label="DEMO"), ("pdf",))
+        (data,) = pack.values()
+        return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages]
+
+    fetched_pages = pages(fetched)
+    with_credit = [i for i, text in enumerate(fetched_pages) if "database right 2025" in text]
+    assert with_credit == [2]  # the regional map (page 3), no other page
+    assert "Contains public sector information licensed under the Open Government" in (
+        fetched_pages[2])
+    assert not any("Crown copyright" in text for text in pages(demo_engine))

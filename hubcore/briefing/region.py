@@ -30,6 +30,7 @@ from hubcore.briefing.content import DISCLOSURE_NOTE, MapLayers, Table
 from hubcore.briefing.render_png import figure_png
 from hubcore.display import region as shown
 from hubcore.display.briefing import cell
+from hubcore.display.provenance import attribution_lines
 
 #: Rows of the side-by-side table: source column → (label, decimals).
 ROWS: dict[str, tuple[str, int | None]] = {
@@ -86,6 +87,9 @@ class RegionBriefing:
     #: One polygon per cold-spot cluster crossing LA lines (``cluster``), and their list.
     crossing: gpd.GeoDataFrame
     crossing_table: Table
+    #: The official data's credit lines (OS Crown copyright, OGL), printed under the map:
+    #: :func:`hubcore.display.provenance.attribution_lines`; empty for the plain demo.
+    attributions: tuple[str, ...] = ()
 
 
 def side_by_side_table(frame: pd.DataFrame) -> Table:
@@ -155,6 +159,7 @@ def gather_region(engine: Engine, hub_ids: list[str], as_of: dt.date | None = No
         as_of=frames.as_of, synthetic=synthetic,
         side_by_side=side_by_side_table(frames.hubs), layers=layers,
         hub_outlines=frames.hub_outlines, top_priority=top,
+        attributions=tuple(attribution_lines(engine)),
     )
 
 
@@ -187,7 +192,14 @@ def map_page(b: RegionBriefing, page: int | None = 3) -> Figure:
     the coverage threshold, each hub's top-three priority schools."""
     fig = Figure(figsize=style.A4_LANDSCAPE_IN)
     maps.page_frame(fig, b, HEADINGS[2], page)
-    ax = fig.add_axes((0.03, 0.07, 0.68, 0.78))
+    # The licences' credit under the map, as on a hub briefing's maps (plain text: a "$" in
+    # the data is a "$"); the map is raised to make room.
+    credit = textwrap.fill(" · ".join(b.attributions), 185)
+    low = 0.07 + 0.012 * (credit.count("\n") + 1) if credit else 0.07
+    if credit:
+        fig.text(0.03, 0.036, credit, fontsize=5.5, color=style.MUTED, va="bottom",
+                 usetex=False, parse_math=False)
+    ax = fig.add_axes((0.03, low, 0.68, 0.85 - low))
     maps._frame_axes(ax, b.layers)
     handles = maps.draw_coverage(ax, b.layers)
     if len(b.hub_outlines):

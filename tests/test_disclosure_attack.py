@@ -86,6 +86,10 @@ class Knowledge:
     #: neither NEET nor not known: base − NEET − not known, or base − the combined rate's
     #: count), read off whenever every term is shown; a percentage stands for its count
     rests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: groups of people no column shows but the sums name (people chased by the school for a
+    #: hand-over only): in every row, a whole number ≥ 0 the attacker solves for, never a
+    #: "recovery" itself
+    unknowns: tuple[str, ...] = ()
 
 
 SCHOOL, HUB, LA = ("urn", "cohort", "year_group"), ("cohort", "year_group"), ("la_gss", "cohort",
@@ -242,6 +246,8 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
         key = (i, name)
         if key in var:
             return var[key]
+        if name in know.unknowns:
+            return new_var(key, 0.0, math.inf, 1)
         if name not in cols:
             return None
         value = data[name][i]
@@ -331,7 +337,7 @@ def attack(published: pd.DataFrame, know: Knowledge, raw: pd.DataFrame | None = 
 
     for rel in know.sums:
         names = (rel.total, *rel.parts, *rel.extra)
-        if not set(names) <= cols:
+        if not set(names) <= cols | set(know.unknowns):
             continue
         if rel.rows is None:
             for i in range(n):

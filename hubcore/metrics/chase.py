@@ -322,11 +322,27 @@ def chase_table(
 _COUNTS = ("leavers", "current_record", "not_known", "stale", "missing",
            "handovers_not_referred", "handovers_no_contact", "chase_school", "chase_la",
            "chase_ncs")  # fmt: skip
-#: Disclosure rule of :func:`chase_table` (DOMAIN.md §7): counts of people and hand-overs
-#: under 6 are "c"; the four states add up to the leavers; school rows add up to the hub's
-#: (complementary suppression); the longest wait follows the people it rests on.
+#: People chased only for a hand-over, a count no column shows but every reader of a row gets
+#: by subtraction (:func:`hand_only`): ``helper: (chaser column, its destination states, year
+#: groups it applies to)``. The missing are the school's to chase, not known and stale
+#: leavers LA tracking's in Year 11–12 and the NCS's in Year 13+ (:func:`leaver_states`).
+HAND_ONLY: dict[str, tuple[str, tuple[str, ...], tuple[int, int]]] = {
+    "_school_hand": ("chase_school", ("missing",), (0, 99)),
+    "_la_hand": ("chase_la", ("not_known", "stale"), (0, 12)),
+    "_ncs_hand": ("chase_ncs", ("not_known", "stale"), (13, 99)),
+}
+#: Disclosure rule of :func:`chase_table` (DOMAIN.md §7), applied by :func:`protect`: counts
+#: of people and hand-overs under 6 are "c"; the four states add up to the leavers; school
+#: rows add up to the hub's (complementary suppression); the longest wait follows the people
+#: it rests on. The chase columns are tied to the states beside them, which they repeat:
+#: ``chase_school`` = missing + the people chased by the school for an unreferred hand-over
+#: only, at most ``handovers_not_referred`` of them; ``chase_la`` (Year 11–12) = not known +
+#: stale + those LA tracking has to contact only for a hand-over, who with everyone the NCS
+#: has to contact are at most ``handovers_no_contact`` (``chase_ncs`` alike in Year 13+).
+#: Without these, ``chase_school`` = 6 beside no unreferred hand-over gives a hidden
+#: complement "missing" = 6 back, and with it a hidden 3 not known.
 SPEC: Spec = Spec(
-    counts=_COUNTS,
+    counts=(*_COUNTS, *HAND_ONLY),
     percents={"pct_current_of_leavers": "leavers", "pct_not_known_of_leavers": "leavers",
               "pct_stale_of_leavers": "leavers", "pct_missing_of_leavers": "leavers"},
     numerators={"pct_current_of_leavers": "current_record",
@@ -335,11 +351,30 @@ SPEC: Spec = Spec(
     statistics={"max_days_open": ("leavers", 0)},
     relations=(
         Relation("leavers", ("current_record", "not_known", "stale", "missing")),
+        # each helper is missing (so these hold nowhere) in the year groups it does not cover
+        *(Relation(chaser, (*states, helper))
+          for helper, (chaser, states, _) in HAND_ONLY.items()),
+        Relation("handovers_not_referred", ("_school_hand",), partial=True),
+        Relation("handovers_no_contact", ("_la_hand", "chase_ncs"), partial=True),
+        Relation("handovers_no_contact", ("_ncs_hand", "chase_la"), partial=True),
         *(Relation(c, (c,), rows="hub", part_rows="school", keys=("year_group",))
-          for c in _COUNTS),
+          for c in (*_COUNTS, *HAND_ONLY)),
     ),
     rows_by="level",
 )  # fmt: skip
+
+
+def hand_only(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (:func:`chase_table`) with the :data:`HAND_ONLY` counts (people), missing in
+    the year groups a helper does not cover."""
+    years = table["year_group"].astype(str).str.extract(r"(\d+)")[0].astype("float64")
+    out = table.copy()
+    for helper, (chaser, states, (first, last)) in HAND_ONLY.items():
+        rest = pd.to_numeric(table[chaser], errors="coerce").astype("float64")
+        for state in states:
+            rest = rest - pd.to_numeric(table[state], errors="coerce").astype("float64")
+        out[helper] = rest.where(years.between(first, last))
+    return out
 
 
 # --- scoped reads ----------------------------------------------------------------------------
@@ -368,9 +403,9 @@ def table_for_scope(engine: Engine, scope: Scope, as_of: dt.date | None = None) 
 
 
 def protect(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`chase_table` through :data:`SPEC`; a wait where nobody waits stays empty rather
-    than "c" (nothing is hidden there)."""
-    out = disclosure.apply_spec(table, SPEC)
+    """:func:`chase_table` through :data:`SPEC` (with the :func:`hand_only` counts, dropped
+    again); a wait where nobody waits stays empty rather than "c" (nothing is hidden there)."""
+    out = disclosure.apply_spec(hand_only(table), SPEC).drop(columns=list(HAND_ONLY))
     nothing = table["max_days_open"].isna().to_numpy()
     out["max_days_open"] = out["max_days_open"].astype(object)
     out.loc[nothing, "max_days_open"] = None

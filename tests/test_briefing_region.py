@@ -267,3 +267,19 @@ def test_hubs_built_in_parallel_give_the_same_pack(split_demo):
     assert packs[0] == packs[1]
     with split_demo.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM hub")).scalar_one() == 2
+
+
+def test_a_list_of_hubs_is_named_once_on_each_page(split_demo):
+    """`--hubs A,B`: the title lists the hubs, the page heads say how many (not the list a
+    second time: nine ids twice ran off an A4 page); the file names keep the list."""
+    from pypdf import PdfReader
+
+    b = brief_region.gather_region(split_demo, ["DEMO", "DEMO-B"], AS_OF, label="DEMO-DEMO-B")
+    assert (b.title, b.scope_label) == ("Hubs: DEMO, DEMO-B", "2 hubs")
+    pack = brief_region.render_region(b, ("pdf",))
+    (name,) = pack
+    assert name == "briefing-region-DEMO-DEMO-B-2026-12-01.pdf"
+    first = " ".join(PdfReader(io.BytesIO(pack[name])).pages[0].extract_text().split())
+    assert "Hubs: DEMO, DEMO-B - 2 hubs - as of 2026-12-01" in first
+    one = brief_region.gather_region(split_demo, ["DEMO"], AS_OF, label="DEMO")
+    assert one.scope_label == "1 hub"

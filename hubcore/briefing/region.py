@@ -29,6 +29,7 @@ from hubcore.briefing import maps, style
 from hubcore.briefing.content import DISCLOSURE_NOTE, MapLayers, Table
 from hubcore.briefing.render_png import figure_png
 from hubcore.display import region as shown
+from hubcore.display.base import plural
 from hubcore.display.briefing import cell
 from hubcore.display.provenance import attribution_lines
 
@@ -90,6 +91,8 @@ class RegionBriefing:
     #: The official data's credit lines (OS Crown copyright, OGL), printed under the map:
     #: :func:`hubcore.display.provenance.attribution_lines`; empty for the plain demo.
     attributions: tuple[str, ...] = ()
+    #: The label in the file names (default: ``scope_label``).
+    file_label: str = ""
 
 
 def side_by_side_table(frame: pd.DataFrame) -> Table:
@@ -155,7 +158,10 @@ def gather_region(engine: Engine, hub_ids: list[str], as_of: dt.date | None = No
         crossing=crossing_outlines(frames.areas),
         crossing_table=crossing_table(frames.cold_spot_clusters),
         title=title or "Hubs: " + ", ".join(frames.per_hub),
-        scope_label=label or f"{len(frames.per_hub)} hubs",
+        # A list of hubs is already the title: the page heads say how many, not the list
+        # again (nine hubs' ids twice ran off an A4 page); the file names keep the list.
+        scope_label=(label if title or not label else plural(len(frames.per_hub), "hub")),
+        file_label=label,
         as_of=frames.as_of, synthetic=synthetic,
         side_by_side=side_by_side_table(frames.hubs), layers=layers,
         hub_outlines=frames.hub_outlines, top_priority=top,
@@ -248,7 +254,8 @@ def render_region(b: RegionBriefing, formats: tuple[str, ...] = ("pdf", "png")
                   ) -> dict[str, bytes]:
     """``{file name: bytes}``: the PDF (title, side by side, map) and the map as a 300-dpi
     PNG. File names start ``briefing-region-<label>-<date>``."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f"briefing-region-{b.scope_label}-{b.as_of}")
+    label = b.file_label or b.scope_label
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f"briefing-region-{label}-{b.as_of}")
     out: dict[str, bytes] = {}
     with style.settings():
         # The map page is drawn once (its thousands of small-area patches are most of the

@@ -61,6 +61,7 @@ class RegionView(HubPage):
     page_title = "Careers Hub · regional view"
     url_params = {"hub_id": "hub", "region": "region"}
     offers_all_hubs = False
+    warm_at_start = False
 
     # Its choices (the regions present) are known once the database is read: checked then.
     region = param.Selector(default=shown.ALL_REGIONS, objects=[shown.ALL_REGIONS],

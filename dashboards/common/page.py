@@ -123,6 +123,10 @@ class HubPage(pn.viewable.Viewer):
 
     #: Whether the hub chooser also offers every hub at once (an England-wide view).
     offers_all_hubs = False
+    #: Whether `hubcore serve` builds this page once before listening (its reads then come
+    #: from the cache): the hub pages; not the regional view, whose figures are every hub's
+    #: briefing (seconds per hub) and which few users open.
+    warm_at_start = True
     #: The title in the served page's header.
     page_title = "Careers Hub"
     #: Parameter → query-string name: the state kept in the page's URL, so a view can be shared.

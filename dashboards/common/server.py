@@ -153,7 +153,8 @@ def warm(url: str, announce: Callable[[str], None] = print) -> None:
             data.warm(url, key)
     else:
         for component in components().values():
-            component(db_url=url).page()
+            if component.warm_at_start:
+                component(db_url=url).page()
         keys = [data.scope_key(url, None)]
         if len(store.hubs(engine)) > 1:  # the overview also offers every hub at once
             from dashboards.common.context import ALL_HUBS

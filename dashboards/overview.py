@@ -255,12 +255,8 @@ class SchoolTable(View):
         frame = shown.overview_columns(self.page.schools_table())
         meta = frame.attrs["display"]
         self._note.object = layout.md("{note}", note=meta["note"])
-        if self._table is None:
-            self._table = tables.table(frame, name_column="name", page_size=20,
-                                       titles=meta["titles"])
-            self._layout.append(self._table)
-        else:
-            tables.show(self._table, frame)
+        self._table = tables.show_in(self._layout, self._table, frame, name_column="name",
+                                     titles=meta["titles"])
 
 if pn.state.served:
     served_page(AreaOverview).servable()

@@ -170,12 +170,8 @@ class HubsTable(View):
     def update(self) -> None:
         frame = shown.region_hubs(self.page.frames())
         titles = frame.attrs["display"]["titles"]
-        if self._table is None:
-            self._table = tables.table(frame, name_column="hub_name", page_size=20,
-                                       titles=titles)
-            self._layout.append(self._table)
-        else:
-            tables.show(self._table, frame)
+        self._table = tables.show_in(self._layout, self._table, frame, name_column="hub_name",
+                                     titles=titles)
 
 
 class RegionMap(View):
@@ -278,12 +274,8 @@ class PriorityTable(View):
         frame = shown.region_priority(self.page.schools())
         meta = frame.attrs["display"]
         self._note.object = layout.md("{note}", note=meta.get("note", ""))
-        if self._table is None:
-            self._table = tables.table(frame, name_column="name", page_size=20,
-                                       titles=meta["titles"])
-            self._layout.append(self._table)
-        else:
-            tables.show(self._table, frame)
+        self._table = tables.show_in(self._layout, self._table, frame, name_column="name",
+                                     titles=meta["titles"])
 
 
 if pn.state.served:

@@ -215,6 +215,21 @@ def table(frame: pd.DataFrame | None = None, *, name_column: str | None = None,
     return tab
 
 
+def show_in(holder: Any, current: HubTable | None, frame: pd.DataFrame, *,
+            name_column: str | None = None, page_size: int = 20,
+            **tabulator_options: Any) -> HubTable:
+    """``frame`` in the table ``current``, updated in place; the first time (``current`` is
+    None) the :func:`table` is made from the frame (its titles need its columns) and appended
+    to ``holder``. Returns the table to keep for the next update."""
+    if current is None:
+        current = table(frame, name_column=name_column, page_size=page_size,
+                        **tabulator_options)
+        holder.append(current)
+    else:
+        show(current, frame)
+    return current
+
+
 def show(tab: HubTable, frame: pd.DataFrame) -> None:
     """Put ``frame`` in a :func:`table` in place (titles and formatters follow its columns),
     sending nothing when neither the data nor the columns changed."""

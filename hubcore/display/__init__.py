@@ -31,8 +31,9 @@ scope)`` with its defaults, which is what the suite's attacker test iterates ove
 Modules, named for the page or kind of figure they hold: :mod:`~hubcore.display.base`
 (conventions and shared helpers), :mod:`~hubcore.display.overview`, :mod:`~hubcore.display.maps`,
 :mod:`~hubcore.display.profile`, :mod:`~hubcore.display.transitions`,
-:mod:`~hubcore.display.employers`, :mod:`~hubcore.display.briefing` (what a briefing pack
-prints). Everything public is also importable from here.
+:mod:`~hubcore.display.employers`, :mod:`~hubcore.display.trajectory` (benchmarks projected to
+July), :mod:`~hubcore.display.briefing` (what a briefing pack prints). Everything public is
+also importable from here.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ from hubcore.display.profile import (
     profile_trend,
 )
 from hubcore.display.region import region_side_by_side
+from hubcore.display.trajectory import trajectory_hub, trajectory_schools
 from hubcore.display.transitions import (
     FUNNEL_COLUMNS,
     cohorts,
@@ -165,6 +167,8 @@ SOURCES: dict[str, Callable[..., pd.DataFrame]] = {
     "region_schools": region_schools,
     "data_freshness": data_freshness,
     "data_imports": data_imports,
+    "trajectory_schools": trajectory_schools,
+    "trajectory_hub": trajectory_hub,
 }
 
 __all__ = [
@@ -236,6 +240,8 @@ __all__ = [
     "transitions_lag",
     "transitions_neet",
     "transitions_report",
+    "trajectory_hub",
+    "trajectory_schools",
     "what_it_takes",
     "SOURCES",
 ]

@@ -411,6 +411,11 @@ class DestinationRecord(SQLModel, table=True):
     provider_urn: int | None = None
 
 
+#: Outcomes of a hand-over case; ``status`` follows (:data:`OUTCOME_STATUS`).
+HANDOVER_OUTCOMES = ("engaged", "moved_area", "refused", "lost")
+OUTCOME_STATUS = {"engaged": "engaged", "lost": "lost", "moved_area": "closed", "refused": "closed"}
+
+
 class Handover(SQLModel, table=True):
     """A hand-over of a young person from a school to the NCS or LA tracking."""
 
@@ -436,6 +441,19 @@ class Handover(SQLModel, table=True):
         ),
         CheckConstraint("status = 'pending' OR referred_on IS NOT NULL", "status_needs_referral"),
         CheckConstraint(_gss("ncs_area", "E06", "E08", "E09", "E10", "X06", "X10"), "ncs_area"),
+        CheckConstraint("version >= 1", "version"),
+        CheckConstraint("attempts >= 0", "attempts"),
+        CheckConstraint(
+            "last_attempt_on IS NULL OR "
+            "(referred_on IS NOT NULL AND last_attempt_on >= referred_on)",
+            "attempt_after_referral",
+        ),
+        CheckConstraint(
+            "intended_nccis_code IS NULL OR " + _in("intended_nccis_code", codes.NCCIS_CATEGORY),
+            "intended_code",
+        ),
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", HANDOVER_OUTCOMES), "outcome"),
+        CheckConstraint("outcome IS NULL OR outcome_on IS NOT NULL", "outcome_dated"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -453,6 +471,57 @@ class Handover(SQLModel, table=True):
     lawful_basis: str = Field(default="public_task", max_length=20)
     dsa_ref: str | None = Field(default=None, max_length=40)
     consent_recorded: bool = False
+    #: Optimistic-concurrency token: +1 on every change (suite edit, offline or records import).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    held_by: str | None = Field(default=None, max_length=100, description="user holding the case")
+    held_since: dt.date | None = None
+    intended_nccis_code: int | None = Field(default=None, description="intended at referral")
+    attempts: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="contact attempts"
+    )
+    last_attempt_on: dt.date | None = None
+    outcome: str | None = Field(default=None, max_length=12, description="HANDOVER_OUTCOMES")
+    #: Last change made in the suite (UTC); NULL when the row was only ever imported.
+    edited_at: dt.datetime | None = None
+    edited_by: str | None = Field(default=None, max_length=100)
+
+
+#: What a case event records (:class:`CaseEvent`).
+CASE_ACTIONS = (
+    "refer",
+    "contact",
+    "outcome",
+    "confirm_destination",
+    "correct_destination",
+    "reassign",
+    "revert",
+    "offline_import",
+    "import_conflict",
+)
+
+
+class CaseEvent(SQLModel, table=True):
+    """One change to a hand-over case or a leaver's destination made through the suite, or an
+    import conflict: append-only history with the values before and after (JSON text), so a
+    mistaken edit can be seen and reverted. Pseudonymous like the records it describes."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        CheckConstraint(_in("action", CASE_ACTIONS), "action"),
+        Index("ix_case_event_urn_at", "urn", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(description="UTC")
+    user: str = Field(max_length=100)
+    role: str = Field(max_length=30)
+    action: str = Field(max_length=30, description="one of CASE_ACTIONS")
+    handover_id: int | None = Field(default=None, foreign_key="handover.id", index=True)
+    leaver_key: str = Field(max_length=64, index=True, description="pseudonymous key")
+    urn: int = Field(description="school the leaver left")
+    before: str | None = Field(default=None, description="JSON object of the values before")
+    after: str | None = Field(default=None, description="JSON object of the values after")
+    reverted_by: int | None = Field(default=None, description="id of the event that reverted it")
 
 
 class LaNeetStat(SQLModel, table=True):
@@ -608,6 +677,7 @@ ALL_TABLES = [
     Leaver,
     DestinationRecord,
     Handover,
+    CaseEvent,
     LaNeetStat,
     SchoolDestinationMeasure,
     AuditEvent,

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The four pages of issue #14, the regional view (issue #16) and the landing page (its
-#: freshness facts come from the display layer too).
-PAGES = ("overview", "profile", "transitions", "employers", "region", "index")
+#: The four pages of issue #14, the regional view (issue #16), the landing page (its
+#: freshness facts come from the display layer too) and the worklists (issue #15).
+PAGES = ("overview", "profile", "transitions", "employers", "region", "index", "worklists")
 
 
 def test_every_served_page_is_checked():

@@ -25,6 +25,7 @@ from dashboards.common.area_map import AreaMap
 from dashboards.common.context import ALL_HUBS, default_scope
 from dashboards.common.credit import credit_pane, show_credit
 from dashboards.common.page import HubPage, UrlList, View, served_page
+from dashboards.common.trajectory_view import TrajectoryView
 from hubcore import benchmarks, codes
 from hubcore.display import overview as shown
 from hubcore.errors import HubcoreError
@@ -70,7 +71,8 @@ class AreaOverview(HubPage):
         with param.discard_events(self):
             self._hub_choices()
         self._briefing_for_hub()
-        self.show(Summary(self), SchoolMap(self), SchoolTable(self))
+        # The schools projected to miss the chosen benchmark by July (issue 15 item 4).
+        self.show(Summary(self), SchoolMap(self), SchoolTable(self), TrajectoryView(self))
         self._check_link()
 
     # --- state: choices that depend on the hub ----------------------------------------------

@@ -46,7 +46,7 @@ def test_overview_filters_update_the_views_in_place(demo_engine):
     view = AreaOverview(db_url=_url(demo_engine))
     every = len(view.schools_table())
     body = list(view._body)
-    summary, school_map, table = view._views
+    summary, school_map, table, _trajectory = view._views
     tabulator, figure = table._table, school_map._map.object
     view.school_types = ["fe_college", "sixth_form_college"]
     kept = view.schools_table()

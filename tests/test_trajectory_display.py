@@ -190,3 +190,66 @@ def test_registered_as_display_sources():
 
     assert display.SOURCES["trajectory_schools"] is dt_.trajectory_schools
     assert display.SOURCES["trajectory_hub"] is dt_.trajectory_hub
+
+
+# --- the overview's view ----------------------------------------------------------------------
+
+
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _will_miss(engine, benchmark: int, kinds=None) -> set[int]:
+    """The schools the metrics project short of 100 % on ``benchmark`` by the next snapshot."""
+    from hubcore import store
+    from hubcore.access import Scope
+    from hubcore.metrics import trajectory as tj
+
+    traj = tj.school_trajectories(store.assessments(engine, Scope.admin("DEMO")),
+                                  dt.date.today())
+    short = traj[traj["benchmark"].eq(benchmark) & traj["projected_achieved"].eq(False)]
+    urns = set(short["urn"])
+    if kinds is not None:
+        schools = pd.DataFrame(store.schools(engine, Scope.admin("DEMO")))
+        urns &= set(schools.loc[schools["kind"].isin(kinds), "urn"])
+    return urns
+
+
+def test_overview_view_lists_the_schools_projected_to_miss(demo_engine):
+    pytest.importorskip("panel")
+    from dashboards.common.trajectory_view import TrajectoryView
+    from dashboards.overview import AreaOverview
+
+    page = AreaOverview(db_url=_url(demo_engine), benchmark=6)
+    (view,) = [v for v in page._views if isinstance(v, TrajectoryView)]
+    expected = _will_miss(demo_engine, 6)
+    assert expected  # the demo has schools short of BM6
+    shown = view._table.value
+    assert set(shown["urn"].astype(int)) == expected and len(shown) == len(expected)
+    text = view._text.object.replace("\\", "")  # Markdown escapes
+    assert f"{len(expected)} schools of the" in text and "will miss BM6" in text
+    assert "BM6" in view._heading.object
+    assert "least-squares" in view._note.object.replace("\\", "")
+    # A filter keeps the same schools as the rest of the page; the table is refilled in place.
+    table = view._table
+    page.school_types = ["special"]
+    specials = _will_miss(demo_engine, 6, ["special"])
+    assert view._table is table
+    assert set(view._table.value["urn"].astype(int)) == specials
+    assert 0 < len(specials) < len(expected)
+    # The benchmark chooser changes the benchmark; "benchmarks achieved" shows BM5.
+    page.param.update(school_types=page.param["school_types"].default, benchmark=0)
+    assert set(view._table.value["urn"].astype(int)) == _will_miss(demo_engine, 5)
+    # The downloads hold the same schools, titled for people.
+    export = view.export()
+    assert set(export["URN"].astype(int)) == _will_miss(demo_engine, 5)
+    assert "Projected on the snapshot (%)" in export.columns
+
+
+def test_the_view_module_computes_no_figure():
+    from pathlib import Path
+
+    from tests.test_pages_compute_nothing import computations
+
+    path = Path(__file__).resolve().parents[1] / "dashboards" / "common" / "trajectory_view.py"
+    assert computations(path.read_text(encoding="utf-8"), path.name) == []

@@ -1,0 +1,78 @@
+"""The overview's "projected to miss" view (issue 15 item 4): the schools shown whose chosen
+benchmark is projected to fall short of achieved (100 %) on the July snapshot, as a sortable
+table with CSV and XLSX downloads, with a sentence on how many out of how many.
+
+Every figure, sentence and title comes from :mod:`hubcore.display.trajectory`; this module only
+arranges them. The benchmark follows the page's chooser ("Benchmarks fully achieved" shows the
+hub's default benchmark, as the map's coverage layers do); the school-type and LA filters keep
+the same schools as the rest of the page; the assessment period does not apply (the trajectory
+runs through every assessment up to the snapshot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import panel as pn
+
+from dashboards.common import data, layout, tables
+from dashboards.common.context import engine_for
+from dashboards.common.page import View
+from hubcore import defaults
+from hubcore.display import overview as overview_shown
+from hubcore.display import trajectory as shown
+
+
+@pn.cache(max_items=64)
+def trajectory(url: str, key: data.ScopeKey, benchmark: int, today: dt.date) -> pd.DataFrame:
+    """Every school's trajectory on ``benchmark`` as of ``today``
+    (:func:`hubcore.display.trajectory.trajectory_schools`), from the page's cached reads.
+    ``today`` is in the cache key so a page open across midnight on 31 July looks ahead to
+    the next snapshot."""
+    return shown.trajectory_schools(
+        engine_for(url), data._scope(key), benchmark, today,
+        assessments=data.assessments(url, key), school_list=data.schools(url, key))
+
+
+class TrajectoryView(View):
+    """Schools projected to miss the chosen benchmark by the July snapshot."""
+
+    depends = ("hub_id", "school_types", "la", "benchmark")
+
+    def build(self) -> pn.Column:
+        self._table = None  # made at the first update: its columns come with the data
+        self._heading = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._text = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._note = pn.pane.Markdown(sizing_mode="stretch_width",
+                                      styles={"font-size": "0.85em"})
+        downloads = tables.downloads(self.export, "projected-to-miss",
+                                     sheet_name="Projected to miss")
+        # Labels of their own: the schools table's "Download CSV" is another button.
+        downloads[0].label = "Download projected to miss (CSV)"
+        downloads[1].label = "Download projected to miss (Excel)"
+        return pn.Column(self._heading, self._text, self._note, downloads,
+                         sizing_mode="stretch_width")
+
+    def rows(self) -> pd.DataFrame:
+        """Every school the page's filters keep, with its trajectory on the benchmark."""
+        page = self.page
+        frame = page.read(trajectory, page.benchmark or defaults.BENCHMARK, dt.date.today())
+        # The LA chooser's default is "all of them" (the overview's ALL_LAS).
+        la = None if page.la == page.param["la"].default else page.la
+        return overview_shown.select_schools(frame, page.school_types, la)
+
+    def export(self) -> pd.DataFrame:
+        """The schools projected to miss, as people read them (the downloads' content)."""
+        return shown.at_risk_table(self.rows())
+
+    def update(self) -> None:
+        frame = self.rows()
+        meta = frame.attrs["display"]
+        self._heading.object = layout.md("### Projected to miss: {title}", title=meta["title"])
+        self._text.object = "\n\n".join(
+            layout.md("{line}", line=line) for line in shown.sentences(frame))
+        self._note.object = layout.md("{note}", note=meta["note"])
+        risk = shown.at_risk(frame)
+        self._table = tables.show_in(self._layout, self._table, risk, name_column="name",
+                                     titles=risk.attrs["display"]["titles"])

@@ -73,6 +73,12 @@ def register(subparsers) -> None:
     group.add_argument("--time-period", type=int,
                        help="ks4-destinations: e.g. 202223 when the file does not say")
     group.add_argument("--stage", choices=["ks4", "16-18"], help="ks4-destinations: stage")
+    group.add_argument("--as", dest="as_user", metavar="USER",
+                       help="worklist: act as this user of the users file (default: the admin)")
+    group.add_argument("--prefer-file", action="store_true",
+                       help="handovers: a row that differs from a hand-over edited in the suite "
+                       "overwrites it (default: the suite's edit is kept and the row listed as "
+                       "a conflict)")
     imp.set_defaults(func=cmd_import)
 
     tpl = subparsers.add_parser(
@@ -94,6 +100,8 @@ _OPTIONS = {
     "boundaries": ("layer", "year", "area_kind", "parent", "all_nations"),
     "imd": ("imd_vintage", "create_missing"),
     "ks4-destinations": ("time_period", "stage"),
+    "handovers": ("prefer_file",),
+    "worklist": ("as_user",),
 }
 _RENAME = {"area_kind": "kind"}
 

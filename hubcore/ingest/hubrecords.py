@@ -13,17 +13,20 @@ is refused before anything is read further, and keys shaped like a UPN or ULN ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from tqdm import tqdm
 
 from hubcore import codes, geo
 from hubcore.errors import HubcoreError
 from hubcore.ingest.base import (
     PROGRESS_ROWS,
+    _user,
     academic_year,
     finish,
     known_urns,
@@ -32,9 +35,10 @@ from hubcore.ingest.base import (
 from hubcore.ingest.reader import Table, check_header, read_table
 from hubcore.ingest.report import ImportReport
 from hubcore.ingest.spec import IDENTIFYING_COLUMNS, SPECS, FileSpec, parse_columns
-from hubcore.ingest.upsert import UpsertResult, upsert
+from hubcore.ingest.upsert import UpsertResult, normalise, upsert
 from hubcore.ingest.validate import Checker
 from hubcore.models import (
+    CaseEvent,
     DestinationRecord,
     Employer,
     EmployerLink,
@@ -114,8 +118,12 @@ def import_hub_file(
     dry_run: bool = False,
     progress: bool = False,
     today: dt.date | None = None,
+    prefer_file: bool = False,
 ) -> ImportReport:
-    """Import one hub-kept file of ``kind`` (one of :data:`HUB_KINDS`)."""
+    """Import one hub-kept file of ``kind`` (one of :data:`HUB_KINDS`).
+
+    ``prefer_file`` (hand-overs only): a row that differs from a hand-over edited in the suite
+    overwrites it instead of being listed as a conflict (see :func:`_handovers`)."""
     spec = SPECS[kind]
     path = Path(path)
     # Big files (about 75 bytes a row) show their stages; the writer shows rows.
@@ -131,12 +139,20 @@ def import_hub_file(
     checker = Checker(table, today=today)
     typed = parse_columns(checker, spec)
     report = ImportReport(kind=kind, file=str(path))
-    rows, write_rows = _PREPARE[kind](engine, checker, typed)
+    prepare = _PREPARE[kind]
+    if kind == "handovers":
+        prepare = functools.partial(_handovers, report=report, prefer_file=prefer_file)
+    rows, write_rows = prepare(engine, checker, typed)
     checker.duplicates(
         _key_frame(typed, spec.key), spec.key[0], "key (" + " + ".join(spec.key) + ")"
     )
     keep = ~checker.bad
     rows = rows if keep.all() else rows.loc[keep]
+    if kind == "handovers" and dry_run:
+        # A dry run writes nothing, but says which rows would be conflicts.
+        with engine.connect() as conn:
+            _note_conflicts(report, _edited_differences(conn, rows, table.first_row),
+                            prefer_file)
     show = progress and len(rows) > PROGRESS_ROWS
     steps.set_description(f"{path.name}: writing")
     steps.update()
@@ -300,7 +316,14 @@ def _later(a: pd.Series, b: pd.Series) -> np.ndarray:
 CONTACTED_STATUSES = ("contacted", "engaged")
 
 
-def _handovers(engine, checker: Checker, t: pd.DataFrame):
+def _handovers(engine, checker: Checker, t: pd.DataFrame, report: ImportReport | None = None,
+               prefer_file: bool = False):
+    """Hand-over rows, and a writer that follows the import-vs-edit rule (:data:`HANDOVER_RULE`):
+    a stored hand-over edited in the suite (``edited_at`` set) is not overwritten by a file row
+    that differs from it: the row is left out, listed on ``report.conflicts`` and recorded as
+    an ``import_conflict`` case event, unless ``prefer_file``. Rows that change a hand-over
+    never edited in the suite are written as before and its ``version`` goes up by one."""
+    report = report if report is not None else ImportReport(kind="handovers", file="")
     info = _leaver_info(engine)
     urn_of = dict(zip(info["key"], info["urn"], strict=True))
     _reference(checker, t["leaver_key"], urn_of, "leaver_key", "unknown_leaver", "leaver")
@@ -330,12 +353,176 @@ def _handovers(engine, checker: Checker, t: pd.DataFrame):
         "outcome_nccis_code", "unknown_code", "not an NCCIS current-activity code",
     )
     rows = t.assign(from_urn=pd.to_numeric(from_urn, errors="coerce").astype("Int64"))
+    first_row = checker.table.first_row
 
     def write(conn, rows, show):
-        return upsert(conn, Handover.__table__, rows, ["leaver_key", "to_org_type", "left_on"],
-                      progress=show)
+        # Under the writers' lock (finish() bumped the data version first), so no suite edit
+        # can slip in between this comparison and the writes.
+        found = _edited_differences(conn, rows, first_row)
+        _note_conflicts(report, found, prefer_file)
+        # Edited rows the file repeats unchanged are never written; differing ones only with
+        # --prefer-file.
+        leave_out = found.same if prefer_file else found.same + found.labels
+        result = upsert(conn, Handover.__table__, rows.drop(index=leave_out),
+                        HANDOVER_KEY, progress=show)
+        _bump_versions(conn, rows.loc[result.touched[: result.updated]])
+        _record_conflicts(conn, found, applied=prefer_file)
+        result.unchanged += len(found.same)
+        return result
 
     return rows, write
+
+
+HANDOVER_KEY = ["leaver_key", "to_org_type", "left_on"]
+#: The import-vs-edit rule, as the import report states it.
+HANDOVER_RULE = (
+    "Rule: a hand-over changed in the suite (worklists) is not overwritten by a file row that "
+    "differs; that row is listed as a conflict and recorded in the case history "
+    "(import_conflict). Re-import with --prefer-file to take the file's values. Hand-overs never "
+    "edited in the suite take the file's values, and their version goes up by one."
+)
+
+
+class _Differences:
+    """File rows whose hand-over was edited in the suite: ``labels`` (index labels of rows that
+    differ), ``same`` (labels of rows equal to what is stored) and ``table`` (one line per
+    differing row: file row, key, the columns that differ with both values, who edited)."""
+
+    def __init__(self, labels: list, same: list, table: pd.DataFrame) -> None:
+        self.labels, self.same, self.table = labels, same, table
+
+
+CONFLICT_COLUMNS = ["row", "handover_id", "leaver_key", "to_org_type", "left_on", "columns",
+                    "suite_values", "file_values", "edited_by", "edited_at", "version", "urn"]
+
+
+def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int) -> _Differences:
+    """Compare ``rows`` with the stored hand-overs that were edited in the suite
+    (``edited_at`` set); only those can conflict, so only they are read."""
+    table = Handover.__table__
+    compare = [c for c in rows.columns if c in table.c and c not in HANDOVER_KEY]
+    wanted = [table.c.id, *[table.c[k] for k in HANDOVER_KEY], *[table.c[c] for c in compare],
+              table.c.version, table.c.edited_at, table.c.edited_by]
+    stored = pd.DataFrame(
+        conn.execute(select(*wanted).where(table.c.edited_at.is_not(None))).all(),
+        columns=[c.name for c in wanted],
+    )
+    empty = _Differences([], [], pd.DataFrame(columns=CONFLICT_COLUMNS))
+    if stored.empty or rows.empty:
+        return empty
+    incoming = rows[HANDOVER_KEY].copy()
+    incoming["_label"] = rows.index
+    for frame in (incoming, stored):
+        frame["_k_key"] = frame["leaver_key"].astype(str)
+        frame["_k_to"] = frame["to_org_type"].astype(str)
+        frame["_k_left"] = normalise(frame["left_on"], table.c.left_on.type)
+    pairs = incoming[["_label", "_k_key", "_k_to", "_k_left"]].merge(
+        stored.drop(columns=HANDOVER_KEY), on=["_k_key", "_k_to", "_k_left"], how="inner"
+    )
+    if pairs.empty:
+        return empty
+    file_rows = rows.loc[pairs["_label"]]
+    differ: dict[str, np.ndarray] = {}
+    for column in compare:
+        sql_type = table.c[column].type
+        a = normalise(file_rows[column].reset_index(drop=True), sql_type)
+        b = normalise(pairs[column].reset_index(drop=True), sql_type)
+        both_missing = (a.isna() & b.isna()).to_numpy()
+        equal = (a == b).fillna(False).to_numpy(dtype=bool) if len(a) else np.zeros(0, bool)
+        differ[column] = ~(equal | both_missing)
+    lines, labels, same = [], [], []
+    for i, pair in enumerate(pairs.itertuples(index=False)):
+        changed = [c for c in compare if differ[c][i]]
+        label = pairs["_label"].iloc[i]
+        if not changed:
+            same.append(label)
+            continue
+        labels.append(label)
+        lines.append({
+            "row": int(label) + first_row,
+            "handover_id": int(pair.id),
+            "leaver_key": str(pairs["_k_key"].iloc[i]),
+            "to_org_type": str(pairs["_k_to"].iloc[i]),
+            "left_on": _plain(file_rows["left_on"].iloc[i]),
+            "columns": ", ".join(changed),
+            "suite_values": {c: _plain(pairs[c].iloc[i]) for c in changed},
+            "file_values": {c: _plain(file_rows[c].iloc[i]) for c in changed},
+            "edited_by": pair.edited_by,
+            "edited_at": pair.edited_at,
+            "version": int(pair.version),
+            "urn": _plain(pairs["from_urn"].iloc[i]),
+        })
+    conflicts = pd.DataFrame(lines, columns=CONFLICT_COLUMNS)
+    return _Differences(labels, same, conflicts)
+
+
+def _plain(value):
+    """A stored or parsed value as plain JSON-able Python (dates as ISO text, None for
+    missing)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.date() if value == value.normalize() else value.to_pydatetime()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _note_conflicts(report: ImportReport, found: _Differences, prefer_file: bool) -> None:
+    """Put the conflicts and the rule on the import report."""
+    report.conflicts = found.table
+    report.notes = [n for n in report.notes if not n.startswith(("Rule: a hand-over", "  row "))]
+    report.notes.append(HANDOVER_RULE)
+    if found.table.empty:
+        return
+    verb = ("overwritten by the file (--prefer-file)" if prefer_file
+            else "kept; the file's row was not imported")
+    report.notes.append(f"{len(found.table):,} hand-over(s) edited in the suite differ from "
+                        f"the file: the suite's values were {verb}:")
+    for line in found.table.head(20).itertuples(index=False):
+        when = pd.Timestamp(line.edited_at).strftime("%Y-%m-%d %H:%M") if line.edited_at else ""
+        diffs = "; ".join(f"{c} suite {line.suite_values[c]!s} / file {line.file_values[c]!s}"
+                          for c in line.suite_values)
+        report.notes.append(f"  row {line.row}: hand-over {line.handover_id} (edited by "
+                            f"{line.edited_by} {when} UTC): {diffs}")
+    if len(found.table) > 20:
+        report.notes.append(f"  row …: and {len(found.table) - 20:,} more (report.conflicts)")
+
+
+def _bump_versions(conn: Connection, changed: pd.DataFrame) -> None:
+    """``version + 1`` on each stored hand-over whose row the import just changed."""
+    if changed.empty:
+        return
+    table = Handover.__table__
+    statement = update(table).where(
+        table.c.leaver_key == bindparam("_k"), table.c.to_org_type == bindparam("_t"),
+        table.c.left_on == bindparam("_l"),
+    ).values(version=table.c.version + 1)
+    left = normalise(changed["left_on"], table.c.left_on.type).dt.date
+    conn.execute(statement, [
+        {"_k": k, "_t": t, "_l": d}
+        for k, t, d in zip(changed["leaver_key"], changed["to_org_type"], left, strict=True)
+    ])
+
+
+def _record_conflicts(conn: Connection, found: _Differences, applied: bool) -> None:
+    """One ``import_conflict`` case event per differing edited hand-over: ``before`` holds the
+    suite's values, ``after`` the file's, with ``resolution`` saying which were kept."""
+    if found.table.empty:
+        return
+    now = dt.datetime.now(dt.UTC)
+    resolution = "file_applied" if applied else "suite_kept"
+    conn.execute(CaseEvent.__table__.insert(), [
+        {
+            "at": now, "user": _user(), "role": "importer", "action": "import_conflict",
+            "handover_id": line.handover_id, "leaver_key": line.leaver_key, "urn": line.urn,
+            "before": json.dumps(line.suite_values),
+            "after": json.dumps({**line.file_values, "resolution": resolution}),
+        }
+        for line in found.table.itertuples(index=False)
+    ])
 
 
 _PREPARE = {

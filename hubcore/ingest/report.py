@@ -39,6 +39,9 @@ class ImportReport:
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     rejects_path: Path | None = None
     dry_run: bool = False
+    #: Rows not written because they differ from a record edited in the suite (hand-overs:
+    #: see ``hubcore.ingest.hubrecords.HANDOVER_RULE``); one line per row.
+    conflicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         """One line such as ``encounters.csv: read 1,000, accepted 990, rejected 10 (…)``."""
@@ -52,6 +55,8 @@ class ImportReport:
             parts.append(f"new {self.inserted:,}, updated {self.updated:,}")
         if self.skipped:
             parts.append(f"skipped {self.skipped:,}")
+        if len(self.conflicts):
+            parts.append(f"conflicts with suite edits {len(self.conflicts):,}")
         line = f"{Path(self.file).name}: " + ", ".join(parts)
         if self.dry_run:
             line += " [dry run: nothing written]"

@@ -22,6 +22,7 @@ from hubcore import display
 from hubcore.access import Role, Scope
 from hubcore.display.overview import IMPORT_SOURCES, region_allowed
 from hubcore.display.provenance import attribution_lines
+from hubcore.display.worklists import sections as worklist_sections
 
 #: The pages, in the order a hub lead meets them: (path, title, one line).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -50,15 +51,23 @@ REGION_PAGE: tuple[str, str, str] = (
     "NEET), ranked where it is fair, and the regional map of cold spots and priority schools.",
 )
 
+#: The served worklists, linked only for the roles that have one
+#: (:func:`hubcore.display.worklists.sections`): (path, title, one line).
+WORKLISTS_PAGE: tuple[str, str, str] = (
+    "worklists", "Worklists",
+    "Leavers without a confirmed destination and hand-over cases to act on: refer, record "
+    "contacts and outcomes, confirm destinations, reassign overdue cases.",
+)
+
 
 def data_facts(engine: Engine, scope: Scope) -> dict:
     """What the landing page says about the data in ``scope``, from the display layer
     (:func:`hubcore.display.data_freshness`, :func:`hubcore.display.data_imports`,
     :func:`hubcore.display.provenance.attribution_lines`): ``version``, ``schools``,
     ``latest_assessment``, ``latest_encounter``, ``latest_destination`` and ``synthetic``
-    (the freshness row), ``imports`` (one dict per kind of file: ``kind``, ``source``, ``at``
-    (UTC), ``rows``; newest first) and ``attributions`` (the licences' credit lines, as under
-    the maps and in the briefing)."""
+    (the freshness row), ``worklists`` (whether the role has a worklist), ``imports`` (one
+    dict per kind of file: ``kind``, ``source``, ``at`` (UTC), ``rows``; newest first) and
+    ``attributions`` (the licences' credit lines, as under the maps and in the briefing)."""
     fresh = display.data_freshness(engine, scope).iloc[0]
     imports = display.data_imports(engine, scope)
     return {
@@ -68,6 +77,7 @@ def data_facts(engine: Engine, scope: Scope) -> dict:
         "imports": imports.to_dict("records"),
         "attributions": attribution_lines(engine),
         "region": region_allowed(scope),
+        "worklists": bool(worklist_sections(scope)),
     }
 
 
@@ -120,7 +130,9 @@ class Welcome(View):
         hub = "" if page.hub_id in (None, ALL_HUBS) else f"?hub={quote(str(page.hub_id), safe='')}"
         lines = [layout.md("## {name}", name=page._hub_name()),
                  "The Careers Hub dashboards for this hub:", ""]
-        pages = PAGES + ((REGION_PAGE,) if page.facts()["region"] else ())
+        facts = page.facts()
+        pages = PAGES + ((REGION_PAGE,) if facts["region"] else ()) \
+            + ((WORKLISTS_PAGE,) if facts.get("worklists") else ())
         for path, name, line in pages:
             # The link is ours (a fixed path and a percent-encoded hub id); the words are ours.
             lines.append(f"- **[{name}](./{path}{hub})**: {line}")
@@ -174,4 +186,4 @@ def landing(db_url: str | None = None) -> pn.Template:
     return Landing(db_url=db_url).page()
 
 
-__all__ = ["PAGES", "REGION_PAGE", "Landing", "data_facts", "landing"]
+__all__ = ["PAGES", "REGION_PAGE", "WORKLISTS_PAGE", "Landing", "data_facts", "landing"]

@@ -42,8 +42,10 @@ from hubcore.display import worklists as shown
 from hubcore.errors import HubcoreError
 
 _PANE = {"sizing_mode": "stretch_width"}
-#: The intended-destination choice meaning "none given".
+#: The destination choice meaning "none given", and its value (a Select shows a None value as
+#: a blank box).
 NONE_GIVEN = "None given"
+NO_CODE = 0
 
 
 def _today() -> dt.date:
@@ -255,7 +257,7 @@ class LeaversView(_Chooser):
         self._reason = pn.widgets.Select(name="Reason for referral",
                                          options={v: k for k, v in shown.REASONS.items()})
         self._intended = pn.widgets.Select(name="Intended destination",
-                                           options={NONE_GIVEN: None, **destinations})
+                                           options={NONE_GIVEN: NO_CODE, **destinations})
         self._referred_on = pn.widgets.DatePicker(name="Referred on", value=_today())
         self._refer = pn.widgets.Button(name="Refer", button_type="primary")
         self._refer.on_click(self._do_refer)
@@ -294,7 +296,7 @@ class LeaversView(_Chooser):
         to = self._to.value
         page.act(self.message, lambda: worklists.refer(
             page._engine, page._scope, row["leaver_key"], to, self._reason.value,
-            intended_nccis_code=self._intended.value, on=self._referred_on.value,
+            intended_nccis_code=self._intended.value or None, on=self._referred_on.value,
             version=_int(row["version"])),
             "Referred {key} to {to} (case {result}).", key=row["leaver_key"],
             to=shown.TARGET_PHRASES.get(to, to))
@@ -334,7 +336,7 @@ class CasesView(_Chooser):
         self._outcome_on = pn.widgets.DatePicker(name="Outcome on", value=_today())
         self._outcome_code = pn.widgets.Select(
             name="Destination (if known)",
-            options={NONE_GIVEN: None, **shown.destination_choices()})
+            options={NONE_GIVEN: NO_CODE, **shown.destination_choices()})
         self._record = pn.widgets.Button(name="Record outcome", button_type="success")
         self._record.on_click(self._do_outcome)
         return [
@@ -382,7 +384,7 @@ class CasesView(_Chooser):
         outcome = self._outcome.value
         page.act(self.message, lambda: worklists.record_outcome(
             page._engine, page._scope, _int(row["case_id"]), _int(row["version"]), outcome,
-            self._outcome_on.value, nccis_code=self._outcome_code.value),
+            self._outcome_on.value, nccis_code=self._outcome_code.value or None),
             "Outcome recorded for case {case}: {outcome}.", case=_int(row["case_id"]),
             outcome=shown.OUTCOMES.get(outcome, outcome))
 

@@ -18,6 +18,7 @@ PAGES = {
     "employers": "dashboards.employers:EmployerSupply",
     "transitions": "dashboards.transitions:Transitions",
     "region": "dashboards.region:RegionView",
+    "worklists": "dashboards.worklists:Worklists",
 }
 
 

@@ -167,11 +167,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     users.add_argument("action", choices=["add", "remove", "list"])
     users.add_argument("user", nargs="?", help="user name (e.g. their email address)")
     users.add_argument(
-        "--role", choices=["admin", "hub_lead", "careers_leader", "ncs_adviser", "analyst"]
+        "--role",
+        choices=["admin", "hub_lead", "careers_leader", "ncs_adviser", "la_tracking", "analyst"],
     )
     users.add_argument("--hub", help="hub id (hub lead, analyst; optional for admin)")
     users.add_argument("--urn", type=int, help="school URN (careers leader)")
-    users.add_argument("--ncs-area", help="upper-tier LA GSS code (NCS adviser)")
+    users.add_argument("--ncs-area", "--area", dest="ncs_area",
+                       help="upper-tier LA GSS code (NCS adviser, LA tracking officer)")
     users.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -15,6 +15,7 @@ import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Engine, and_, case, extract, func, insert, literal, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -76,7 +77,7 @@ def school_filter(scope: Scope, urn_column: ColumnElement) -> ColumnElement:
     """SQL condition restricting ``urn_column`` to the schools ``scope`` covers."""
     if scope.role is Role.CAREERS_LEADER:
         return urn_column == scope.urn
-    if scope.role is Role.NCS_ADVISER:
+    if scope.handover_area_role:  # NCS adviser, LA tracking officer: the schools of their LA
         return urn_column.in_(select(T_SCHOOL.c.urn).where(T_SCHOOL.c.la_gss == scope.ncs_area))
     conditions = []
     if scope.hub_id is not None:
@@ -563,9 +564,17 @@ def record_audit(
         )
 
 
+#: The receiving organisation (``handover.to_org_type``) whose hand-overs each area role sees.
+AREA_ROLE_TARGET = {Role.NCS_ADVISER: "ncs", Role.LA_TRACKING: "la_tracking"}
+
+
 def _handover_filter(scope: Scope) -> ColumnElement:
-    if scope.role is Role.NCS_ADVISER:
-        return and_(T_HANDOVER.c.to_org_type == "ncs", T_HANDOVER.c.ncs_area == scope.ncs_area)
+    """SQL condition on ``handover`` for the hand-overs ``scope`` sees: an NCS adviser those to
+    the NCS in their area, an LA tracking officer those to LA tracking in their LA (from any
+    school); every other role those from the schools it covers."""
+    target = AREA_ROLE_TARGET.get(scope.role)
+    if target is not None:
+        return and_(T_HANDOVER.c.to_org_type == target, T_HANDOVER.c.ncs_area == scope.ncs_area)
     return school_filter(scope, T_HANDOVER.c.from_urn)
 
 
@@ -584,9 +593,9 @@ HANDOVER_OTHER_INFORMATION = ("reason",)
 
 def beyond_school(scope: Scope) -> bool:
     """Whether ``scope`` reads pupil rows from outside the young person's school (hub lead, NCS
-    adviser): statutory opt-outs then apply. Careers leaders see their own pupils in full;
-    admins (system administration, retention, audit) see everything."""
-    return scope.role in (Role.HUB_LEAD, Role.NCS_ADVISER)
+    adviser, LA tracking officer): statutory opt-outs then apply. Careers leaders see their own
+    pupils in full; admins (system administration, retention, audit) see everything."""
+    return scope.role in (Role.HUB_LEAD, Role.NCS_ADVISER, Role.LA_TRACKING)
 
 
 def _withhold(frame: pd.DataFrame, columns, opted_out: pd.Series) -> pd.DataFrame:
@@ -604,12 +613,13 @@ def _withhold(frame: pd.DataFrame, columns, opted_out: pd.Series) -> pd.DataFram
 def leavers(engine: Engine, scope: Scope, cohort: int | None = None) -> pd.DataFrame:
     """Pseudonymous leaver rows in scope (pupil level: guarded and audited).
 
-    An NCS adviser sees only the leavers handed over to the NCS in their area. Beyond the school
+    An NCS adviser sees only the leavers handed over to the NCS in their area, an LA tracking
+    officer only those handed over to LA tracking in their LA. Beyond the school
     (:func:`beyond_school`), the :data:`OTHER_INFORMATION` of leavers with an s14 opt-out or a
     youth-support restriction is withheld (``None``).
     """
     _guard_pupil_rows(engine, scope, "leavers")
-    if scope.role is Role.NCS_ADVISER:
+    if scope.handover_area_role:
         where = T_LEAVER.c.key.in_(select(T_HANDOVER.c.leaver_key).where(_handover_filter(scope)))
     else:
         where = school_filter(scope, T_LEAVER.c.urn)
@@ -630,7 +640,7 @@ def destinations(engine: Engine, scope: Scope) -> pd.DataFrame:
     group (pupil level: guarded and audited). Beyond the school (:func:`beyond_school`), the
     records of leavers with a youth-support restriction are withheld."""
     _guard_pupil_rows(engine, scope, "destinations")
-    if scope.role is Role.NCS_ADVISER:
+    if scope.handover_area_role:
         where = T_LEAVER.c.key.in_(select(T_HANDOVER.c.leaver_key).where(_handover_filter(scope)))
     else:
         where = school_filter(scope, T_LEAVER.c.urn)
@@ -709,7 +719,18 @@ def handover_dates(engine: Engine, scope: Scope) -> pd.DataFrame:
     whether contacted): the input :mod:`hubcore.metrics.transitions` needs for the funnel, the
     referral lags and overdue counts, without pupil keys (read from :mod:`hubcore.rollups`).
     Rows can still be single hand-overs, so this is an intermediate for metrics, not a table
-    to display; no audit event (no pupil row leaves the store)."""
+    to display; no audit event (no pupil row leaves the store).
+
+    An NCS adviser's rows come from the ``ncs_handovers`` summary (hand-overs to the NCS, by
+    area); that summary holds no LA-tracking hand-overs, so an LA tracking officer's are counted
+    in SQL from the hand-overs to LA tracking in their LA (same columns and types)."""
+    if scope.role is Role.LA_TRACKING:
+        counted = rollups.compute(engine, "handovers", _handover_filter(scope))
+        schema = rollups.ROLLUPS["handovers"].schema
+        table = pa.Table.from_pandas(counted, schema=schema, preserve_index=False)
+        # Without pandas' metadata, as the packs are stored: the same dtypes they give.
+        frame = table.replace_schema_metadata(None).to_pandas(date_as_object=False)
+        return frame.sort_values(schema.names, ignore_index=True)
     if scope.role is not Role.NCS_ADVISER:
         return rollups.read(engine, "handovers", school_filter(scope, rollups.PACKS.c.urn))
     # Hand-overs to this NCS area come from any school.

@@ -5,7 +5,11 @@ Small hubs keep their users in a JSON file (``$HUBCORE_USERS_FILE``, else ``user
 
     {"version": 1,
      "users": {"lead@hub.example": {"role": "hub_lead", "hub_id": "DEMO",
-                                    "password": "scrypt$16384$8$1$<salt>$<hash>"}}}
+                                    "password": "scrypt$16384$8$1$<salt>$<hash>"},
+                "la@council.example": {"role": "la_tracking", "area": "E08000035"}}}
+
+An NCS adviser's and an LA tracking officer's entry names their upper-tier LA (GSS code) with
+the key ``ncs_area`` or, the same thing, ``area``.
 
 Passwords are stored only as scrypt hashes (stdlib :func:`hashlib.scrypt`, a memory-hard KDF,
 random 16-byte salt per user) and compared in constant time. A user without a password signs in
@@ -38,6 +42,11 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9._@+\-]{1,100}$")
+#: Upper-tier LA GSS codes (unitary, metropolitan, London borough, county; X for Wales/Scotland
+#: test codes as in the ``handover.ncs_area`` check).
+_UPPER_TIER_LA = re.compile(r"^(E06|E08|E09|E10|X06|X10)\d{6}$")
+#: Roles whose scope is an upper-tier LA's hand-overs (their entry needs ``area``).
+AREA_ROLES = (Role.NCS_ADVISER.value, Role.LA_TRACKING.value)
 
 
 def users_file() -> Path:
@@ -137,17 +146,49 @@ def _write(path: Path, data: dict) -> None:
         raise
 
 
+def check_area(role: str, area: str | None, who: str = "") -> None:
+    """A clear :class:`~hubcore.errors.HubcoreError` unless ``area`` suits ``role``: an NCS
+    adviser or LA tracking officer needs an upper-tier LA GSS code (E06, E08, E09 or E10 and six
+    digits); other roles take none."""
+    label = {"ncs_adviser": "an NCS adviser", "la_tracking": "an LA tracking officer"}
+    if role not in AREA_ROLES:
+        if area is not None:
+            raise HubcoreError(f"{who}an area is only for NCS advisers and LA tracking officers "
+                               f"(role {role!r} has none)")  # fmt: skip
+        return
+    if area is None or str(area).strip() == "":
+        raise HubcoreError(f"{who}{label[role]} needs the upper-tier LA they work for: give "
+                           "its GSS code as area (e.g. E08000035)")  # fmt: skip
+    if not isinstance(area, str) or not _UPPER_TIER_LA.match(area):
+        raise HubcoreError(f"{who}area {area!r} is not an upper-tier LA GSS code (E06, E08, E09 "
+                           "or E10 and six digits, e.g. E08000035)")  # fmt: skip
+
+
+def _entry_area(name: str, entry: dict, path: Path) -> str | None:
+    """The entry's LA: key ``ncs_area`` or its alias ``area`` (both only if they agree)."""
+    given = {k: entry[k] for k in ("ncs_area", "area") if entry.get(k) is not None}
+    if len(set(given.values())) > 1:
+        raise HubcoreError(f"users file {path}: user {name!r} has area {given['area']!r} and "
+                           f"ncs_area {given['ncs_area']!r}; keep one")  # fmt: skip
+    return next(iter(given.values()), None)
+
+
 def load_users(path: Path | None = None) -> dict[str, User]:
-    """Every user in the file (none if the file does not exist)."""
+    """Every user in the file (none if the file does not exist). An NCS adviser's or LA
+    tracking officer's area is checked (:func:`check_area`): a missing or malformed one is a
+    clear error naming the user, not a scope that silently matches nothing."""
     path = path or users_file()
     users = {}
     for name, entry in _read(path)["users"].items():
+        area = _entry_area(name, entry, path)
+        if entry.get("role") in AREA_ROLES:
+            check_area(entry["role"], area, who=f"users file {path}: user {name!r}: ")
         users[name] = User(
             name=name,
             role=entry["role"],
             hub_id=entry.get("hub_id"),
             urn=entry.get("urn"),
-            ncs_area=entry.get("ncs_area"),
+            ncs_area=area,
             sign_in="password" if entry.get("password") else "oidc",
         )
     return users
@@ -181,9 +222,10 @@ def add_user(
         raise HubcoreError(
             f"unknown role {role!r} (roles: {', '.join(r.value for r in Role)})"
         ) from None
+    check_area(role, ncs_area)
     user = User(name=name, role=role, hub_id=hub_id, urn=urn, ncs_area=ncs_area,
                 sign_in="password" if password else "oidc")
-    user.scope()  # raises a clear error if the role lacks its hub / URN / area
+    user.scope()  # raises a clear error if the role lacks its hub / URN
     if password is not None and len(password) < MIN_PASSWORD:
         raise HubcoreError(f"password too short: use at least {MIN_PASSWORD} characters")
     data = _read(path)

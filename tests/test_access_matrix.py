@@ -51,7 +51,10 @@ def world(demo_engine):
                 )
             )
         }
-    return {"hub_urns": hub_urns, "urn": urn, "area": area, "ncs_keys": ncs_keys}
+        la_keys = set(conn.execute(select(Handover.leaver_key).where(
+            Handover.to_org_type == "la_tracking", Handover.ncs_area == area)).scalars())
+    return {"hub_urns": hub_urns, "urn": urn, "area": area, "ncs_keys": ncs_keys,
+            "la_keys": la_keys}
 
 
 def _scopes(world) -> dict[str, Scope]:
@@ -60,6 +63,7 @@ def _scopes(world) -> dict[str, Scope]:
         "hub_lead": Scope(Role.HUB_LEAD, hub_id="DEMO", user="lead@test"),
         "careers_leader": Scope(Role.CAREERS_LEADER, urn=world["urn"], user="cl@test"),
         "ncs_adviser": Scope(Role.NCS_ADVISER, ncs_area=world["area"], user="ncs@test"),
+        "la_tracking": Scope(Role.LA_TRACKING, ncs_area=world["area"], user="la@test"),
         "analyst": Scope(Role.ANALYST, hub_id="DEMO", user="analyst@test"),
     }
 
@@ -76,7 +80,9 @@ def test_matrix_covers_every_scoped_read():
     )
 
 
-@pytest.mark.parametrize("role", ["admin", "hub_lead", "careers_leader", "ncs_adviser", "analyst"])
+@pytest.mark.parametrize(
+    "role", ["admin", "hub_lead", "careers_leader", "ncs_adviser", "la_tracking", "analyst"]
+)
 @pytest.mark.parametrize("read", SCOPED_READS)
 def test_role_by_read(demo_engine, world, role, read):
     scope = _scopes(world)[role]
@@ -102,6 +108,12 @@ def test_role_by_read(demo_engine, world, role, read):
         if read == "handovers":
             assert set(frame["to_org_type"]) <= {"ncs"}
             assert set(frame["ncs_area"]) <= {world["area"]}
+    if role == "la_tracking" and read in PUPIL_READS:
+        keys = frame["key"] if "key" in frame else frame["leaver_key"]
+        assert set(keys) <= world["la_keys"], f"{read}: LA tracking sees other young people"
+        if read == "handovers":
+            assert len(frame) and set(frame["to_org_type"]) == {"la_tracking"}
+            assert set(frame["ncs_area"]) == {world["area"]}
     if role == "analyst" and read == "handover_summary":
         small = pd.to_numeric(frame["handovers"], errors="coerce").between(1, 5)
         assert not small.any(), "analyst sees unsuppressed small hand-over counts"

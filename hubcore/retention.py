@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from hubcore import data_version, rollups
 from hubcore.access import Role, Scope
 from hubcore.errors import HubcoreError
-from hubcore.models import AuditEvent, DestinationRecord, Handover, Leaver
+from hubcore.models import AuditEvent, CaseEvent, DestinationRecord, Handover, Leaver
 
 T_LEAVER = Leaver.__table__
 T_DEST = DestinationRecord.__table__
@@ -90,6 +90,10 @@ def run(
         n_leavers = int(by_cohort["leavers"].sum()) if len(by_cohort) else 0
         if apply:
             conn.execute(delete(T_DEST).where(T_DEST.c.leaver_key.in_(due)))
+            # Worklist history holds the same young people's values (and points at their
+            # hand-overs): it goes with them.
+            events = CaseEvent.__table__
+            conn.execute(delete(events).where(events.c.leaver_key.in_(due)))
             conn.execute(delete(T_HANDOVER).where(T_HANDOVER.c.leaver_key.in_(due)))
             conn.execute(delete(T_LEAVER).where(T_LEAVER.c.left_on < cutoff))
             rollups.refresh_for_tables(

@@ -81,6 +81,15 @@ def _tracker(year_group: pd.Series) -> pd.Series:
                      index=year_group.index, dtype="string")  # fmt: skip
 
 
+def _map(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """``keys.map(dates)``: pandas 3 cannot map through an empty datetime Series (it casts
+    the mapper to float), so an empty one gives missing dates (a hub with no not-known
+    record, or no record at all)."""
+    if len(dates):
+        return keys.map(dates)
+    return pd.Series(pd.NaT, index=keys.index, dtype="datetime64[ns]")
+
+
 def leaver_states(
     leavers: pd.DataFrame, records: pd.DataFrame, as_of: dt.date | None = None
 ) -> pd.DataFrame:
@@ -114,12 +123,12 @@ def leaver_states(
     unknown = recs["category"].astype(str).eq("not_known")
     # Start of each person's final run of not-known records: records after their last known one.
     last_known = recs[~unknown].groupby("leaver_key")["recorded_on"].max()
-    known_until = recs["leaver_key"].map(last_known)
+    known_until = _map(recs["leaver_key"], last_known)
     after = known_until.isna() | (recs["recorded_on"] > known_until)
     run_start = recs[unknown & after].groupby("leaver_key")["recorded_on"].min()
     latest = recs.drop_duplicates("leaver_key", keep="last").set_index("leaver_key")
     out = people.assign(
-        latest_on=people["key"].map(latest["recorded_on"]),
+        latest_on=_map(people["key"], latest["recorded_on"]),
         latest_code=people["key"].map(latest["nccis_code"]).astype("Int64"),
         latest_category=people["key"].map(latest["category"]).astype("string"),
     )
@@ -137,7 +146,7 @@ def leaver_states(
                                        "current"), index=out.index, dtype="string")  # fmt: skip
     since = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     since[missing] = out.loc[missing, "left_on"]
-    since[nk] = out.loc[nk, "key"].map(run_start)
+    since[nk] = _map(out.loc[nk, "key"], run_start)
     since[stale] = lapse[stale] + pd.Timedelta(days=1)
     out["since"] = since
     out["chaser"] = _tracker(out["year_group"]).where(~pd.Series(missing, index=out.index),

@@ -52,6 +52,12 @@ def _as_of(as_of: dt.date | None) -> dt.date:
     return as_of if as_of is not None else dt.date.today()
 
 
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` by key for each of ``keys`` (object values, missing as NaN): through a dict,
+    because pandas 3 cannot map through an empty Series of dates."""
+    return keys.map(values.to_dict()).astype(object)
+
+
 def _read(engine: Engine, query) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql(query, conn)
@@ -126,10 +132,10 @@ def leavers_to_confirm(engine: Engine, scope: Scope, as_of: dt.date | None = Non
         "leaver_key", keep="last").set_index("leaver_key")
     has_plan = todo["key"].isin(intended.index) & todo["state"].eq("missing")
     state = todo["state"].astype(object).where(~has_plan, "intended_only")
-    code = todo["latest_code"].astype(object).where(~has_plan, todo["key"].map(
-        intended["nccis_code"]))
-    on = todo["latest_on"].astype(object).where(~has_plan, todo["key"].map(
-        intended["recorded_on"]))
+    code = todo["latest_code"].astype(object).where(~has_plan, _lookup(todo["key"],
+                                                                      intended["nccis_code"]))
+    on = todo["latest_on"].astype(object).where(~has_plan, _lookup(todo["key"],
+                                                                    intended["recorded_on"]))
     h = T_HANDOVER.c
     open_cases = _read(engine, select(h.id, h.leaver_key, h.to_org_type)
                        .where(h.leaver_key.in_(select(T_LEAVER.c.key).where(where)),
@@ -147,12 +153,13 @@ def leavers_to_confirm(engine: Engine, scope: Scope, as_of: dt.date | None = Non
         "left_on": todo["left_on"].to_numpy(),
         "roni_score": roni["roni_score"].to_numpy(dtype=object),
         "roni_band": roni["roni_band"].to_numpy(dtype=object),
-        "destination_code": [None if pd.isna(c) else int(c) for c in code],
+        "destination_code": pd.Series([None if pd.isna(c) else int(c) for c in code],
+                                      dtype=object),
         "destination_on": on.to_numpy(dtype=object),
         "state": state.to_numpy(dtype=object),
-        "open_case_id": [None if pd.isna(v) else int(v)
-                         for v in todo["key"].map(latest_open["id"])],
-        "open_case_to": todo["key"].map(latest_open["to_org_type"]).astype(object)
+        "open_case_id": pd.Series([None if pd.isna(v) else int(v)
+                                   for v in _lookup(todo["key"], latest_open["id"])], dtype=object),
+        "open_case_to": _lookup(todo["key"], latest_open["to_org_type"])
         .where(lambda s: s.notna(), None).to_numpy(dtype=object),
         "version": [versions[k] for k in todo["key"]],
     })

@@ -267,7 +267,7 @@ def to_json(snapshot: dict | None) -> str | None:
 
 def from_json(text: str | None) -> dict | None:
     """A stored snapshot back as a dict (dates stay ISO text)."""
-    return None if text is None or text == "" else json.loads(text)
+    return json.loads(text) if isinstance(text, str) and text else None
 
 
 def stored_value(field: str, value):

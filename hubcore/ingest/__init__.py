@@ -38,6 +38,7 @@ KINDS: dict[str, str] = {
     "leavers": "hub-kept pseudonymous leavers",
     "destinations": "hub-kept leaver destinations (NCCIS codes)",
     "handovers": "hub-kept NCS hand-over log",
+    "worklist": "a filled-in worklist export (hubcore worklist export; --as USER)",
 }
 
 
@@ -71,6 +72,10 @@ def _importer(kind: str) -> Callable[..., ImportReport]:
         from hubcore.ingest.lookups import import_area_lookup
 
         return import_area_lookup
+    if kind == "worklist":
+        from hubcore.worklists.offline import import_for_cli
+
+        return import_for_cli
     from hubcore.ingest.hubrecords import HUB_KINDS, import_hub_file
 
     if kind in HUB_KINDS:

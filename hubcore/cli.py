@@ -20,7 +20,7 @@ from hubcore.errors import HubcoreError
 DEFAULT_PORT = 5006
 # Sub-command modules that register themselves (each has ``register(subparsers)``).
 PLUGINS = ("hubcore.ingest.cli", "hubcore.metrics.cli", "hubcore.admin_cli", "hubcore.briefing.cli",
-           "hubcore.fetch.cli")
+           "hubcore.fetch.cli", "hubcore.worklists.cli")
 
 
 _say = say

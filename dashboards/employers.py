@@ -17,7 +17,7 @@ import param
 from bokeh.models import ColumnDataSource, HoverTool
 
 from dashboards.common import charts, data, layout, tables
-from dashboards.common.context import default_scope
+from dashboards.common.context import engine_for
 from dashboards.common.credit import credit_pane, show_credit
 from dashboards.common.page import HubPage, UrlList, View, served_page
 from hubcore import codes, defaults, vocabulary
@@ -35,6 +35,30 @@ ROLE_COLOURS = {
 SEGMENT_COLUMNS = ("easting_e", "northing_e", "easting_s", "northing_s")
 EMPLOYER_COLUMNS = ("easting", "northing", "name", "sector", "size_band")
 SCHOOL_COLUMNS = ("easting", "northing", "name", "urn", "type")
+
+
+# --- cached reads (shared by sessions of the same scope and data version, never across) -----
+# Read per session before: with the page's two asks for the employers, about a tenth of a new
+# session's server time (benchmarks/capacity.py). Keyed like dashboards.common.data's reads.
+
+
+@pn.cache(max_items=32)
+def employer_points(url: str, key: data.ScopeKey) -> pd.DataFrame:
+    """The hub's employers with words for codes (:func:`shown.employer_hover`)."""
+    return shown.employer_hover(shown.employer_points(engine_for(url), data._scope(key)))
+
+
+@pn.cache(max_items=64)
+def link_segments(url: str, key: data.ScopeKey, roles: tuple[str, ...]) -> pd.DataFrame:
+    """Links of the kinds ``roles`` as map segments (:func:`shown.employer_link_segments`)."""
+    return shown.employer_link_segments(engine_for(url), data._scope(key), list(roles))
+
+
+@pn.cache(max_items=32)
+def spare_offers(url: str, key: data.ScopeKey) -> pd.DataFrame:
+    """Offers not taken up, in the table's columns."""
+    return shown.page_columns(shown.spare_offers(engine_for(url), data._scope(key)),
+                              shown.SPARE_OFFER_COLUMNS)
 
 
 class EmployerSupply(HubPage):
@@ -59,9 +83,6 @@ class EmployerSupply(HubPage):
         self.show(LinkMap(self), SpareOffers(self), Matches(self), WhatItTakes(self))
         self._check_link()
 
-    def _scope(self):
-        return default_scope(self._engine, self.hub_id)
-
     def empty(self) -> str | None:
         if self.hub_id is None:
             return ("No hub in this database yet. Import schools and employers "
@@ -76,17 +97,16 @@ class EmployerSupply(HubPage):
     # --- state: reads -----------------------------------------------------------------------
 
     def employers(self) -> pd.DataFrame:
-        """The hub's employers with words for codes (:func:`shown.employer_hover`)."""
-        return shown.employer_hover(shown.employer_points(self._engine, self._scope()))
+        """The hub's employers with words for codes (:func:`employer_points`, cached)."""
+        return self.read(employer_points)
 
     def segments(self) -> pd.DataFrame:
-        """Links of the ticked kinds as map segments (:func:`shown.employer_link_segments`)."""
-        return shown.employer_link_segments(self._engine, self._scope(), self.roles)
+        """Links of the ticked kinds as map segments (:func:`link_segments`, cached)."""
+        return self.read(link_segments, tuple(self.roles))
 
     def spare(self) -> pd.DataFrame:
-        """Offers not taken up, in the table's columns."""
-        return shown.page_columns(shown.spare_offers(self._engine, self._scope()),
-                                  shown.SPARE_OFFER_COLUMNS)
+        """Offers not taken up, in the table's columns (:func:`spare_offers`, cached)."""
+        return self.read(spare_offers)
 
     def matches(self) -> pd.DataFrame:
         """Suggested matches, in the table's columns (empty with a note if none can be made)."""

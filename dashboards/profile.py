@@ -73,6 +73,17 @@ def school_frames(url: str, key: data.ScopeKey, urn: int) -> dict[str, pd.DataFr
     return frames
 
 
+@pn.cache(max_items=128)
+def school_tables(url: str, key: data.ScopeKey, urn: int) -> dict[str, pd.DataFrame]:
+    """The frames of :func:`school_frames` that the page's tables show (``links``,
+    ``destinations``, ``funnel``), without their URN column: the same objects for every
+    session of the scope, so each table's prepared frame (:func:`tables.prepared_for`) is
+    made once, not per session."""
+    frames = school_frames(url, key, urn)
+    return {name: frames[name].drop(columns="urn")
+            for name in ("links", "destinations", "funnel")}
+
+
 # --- the state --------------------------------------------------------------------------------
 
 
@@ -127,6 +138,10 @@ class SchoolProfile(HubPage):
         """The current school's frames (:func:`school_frames`, cached)."""
         return self.read(school_frames, self.urn)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The current school's tables (:func:`school_tables`, cached)."""
+        return self.read(school_tables, self.urn)
+
     def controls(self) -> pn.Column:
         return pn.Column(
             pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
@@ -164,10 +179,11 @@ class Section(View):
 
     def build(self) -> pn.Column:
         self.title = pn.pane.Markdown(self.heading, **_PANE)
-        self.notice = layout.empty_state("Nothing to show.")
-        self.notice.visible = False
+        # The notice is made the first time there is nothing to draw (:meth:`say`): hidden
+        # in the usual case, it was a pane built and sent with every new session.
+        self.notice: pn.pane.Alert | None = None
         self.content = pn.Column(*self.parts(), **_PANE)
-        return pn.Column(self.title, self.notice, self.content, **_PANE)
+        return pn.Column(self.title, self.content, **_PANE)
 
     def parts(self) -> list:
         """The section's panes (made once)."""
@@ -175,9 +191,13 @@ class Section(View):
 
     def say(self, empty: str | None = None) -> None:
         """Show the content, or the notice ``empty`` (trusted Markdown) in its place."""
-        if empty is not None:
+        if empty is not None and self.notice is None:
+            self.notice = layout.empty_state(empty)
+            self._layout.insert(1, self.notice)
+        elif empty is not None:
             self.notice.object = empty
-        self.notice.visible = empty is not None
+        if self.notice is not None:
+            self.notice.visible = empty is not None
         self.content.visible = empty is None
 
 
@@ -292,8 +312,8 @@ class Links(Section):
         return [self.table]
 
     def update(self) -> None:
-        links = self.page.frames()["links"]
-        tables.show(self.table, links.drop(columns="urn"))
+        links = self.page.tables()["links"]
+        tables.show(self.table, links)
         self.say(None if len(links) else "No employer links recorded for this school.")
 
 
@@ -333,7 +353,7 @@ class Destinations(Section):
         if self.tabs.active < len(present) and not present[self.tabs.active]:
             # A sixth-form college has no Year 11 leavers: open on a year group it has.
             self.tabs.active = present.index(True) if any(present) else len(present)
-        tables.show(self.table, shown.drop(columns="urn"))
+        tables.show(self.table, self.page.tables()["destinations"])
         # A cohort of fewer than 6 leavers has no bar: say so rather than leave a gap.
         small = shown[shown["leavers"].astype(str) == display.C]
         self.hidden.object = "; ".join(
@@ -351,8 +371,8 @@ class Funnel(Section):
         return [self.table]
 
     def update(self) -> None:
-        funnel = self.page.frames()["funnel"]
-        tables.show(self.table, funnel.drop(columns="urn"))
+        funnel = self.page.tables()["funnel"]
+        tables.show(self.table, funnel)
         self.say(None if len(funnel) else "No hand-overs recorded for this school.")
 
 

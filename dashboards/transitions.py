@@ -29,7 +29,12 @@ _PANE = {"sizing_mode": "stretch_width"}
 
 
 class YearColumn:
-    """One year group's funnel, referral lag and NEET comparison: panes built once."""
+    """One year group's funnel, referral lag and NEET comparison: panes built once.
+
+    Few panes, for the server's cost per new session (every pane and layout is a model built,
+    themed and sent with each one): the lag sentences and the histogram's title share one
+    pane, the parts are shown and hidden one by one rather than through wrapping columns, and
+    the notice for a year group without hand-overs is made only when first needed."""
 
     def __init__(self, year_group: int):
         self.year_group = year_group
@@ -37,21 +42,20 @@ class YearColumn:
                                          y_label="young people (c = fewer than 6: not drawn)",
                                          name=f"funnel-{year_group}")
         self.funnel_pane = pn.pane.Bokeh(self.funnel.fig, **_PANE)
-        self.funnel_empty = layout.empty_state(f"No Year {year_group} hand-overs.")
+        self.funnel_empty: pn.pane.Alert | None = None
+        # The lag sentences, then the histogram's title (or why no bin is drawn).
         self.lag_text = pn.pane.Markdown("", **_PANE)
         self.histogram = charts.Histogram("days from leaving to referral", "hand-overs",
                                           "#6a51a3", name=f"lag-{year_group}")
-        self.histogram_title = pn.pane.Markdown("", **_PANE)
         self.histogram_pane = pn.pane.Bokeh(self.histogram.fig, **_PANE)
-        self.lag = pn.Column(self.lag_text, self.histogram_title, self.histogram_pane, **_PANE)
         self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801", height=200,
                                  name=f"neet-{year_group}")
         self.neet_title = pn.pane.Markdown("", **_PANE)
+        self.neet_pane = pn.pane.Bokeh(self.neet.fig, **_PANE)
         self.neet_note = pn.pane.Markdown("", **_PANE)
-        self.neet_part = pn.Column(self.neet_title, pn.pane.Bokeh(self.neet.fig, **_PANE),
-                                   self.neet_note, **_PANE)
-        self.layout = pn.Column(f"#### Year {year_group}", self.funnel_empty,
-                                self.funnel_pane, self.lag, self.neet_part, **_PANE)
+        self.layout = pn.Column(f"#### Year {year_group}", self.funnel_pane, self.lag_text,
+                                self.histogram_pane, self.neet_title, self.neet_pane,
+                                self.neet_note, **_PANE)
 
     @staticmethod
     def _lag_sentence(row: dict) -> str:
@@ -67,26 +71,32 @@ class YearColumn:
         """Show one cohort's ``frames`` (:func:`dashboards.common.data.transitions`)."""
         yg = self.year_group
         bars = display.funnel_bars(frames["funnel"], yg)
-        self.funnel_empty.visible, self.funnel_pane.visible = bars.empty, not bars.empty
+        if bars.empty and self.funnel_empty is None:
+            self.funnel_empty = layout.empty_state(f"No Year {yg} hand-overs.")
+            self.layout.insert(1, self.funnel_empty)
+        if self.funnel_empty is not None:
+            self.funnel_empty.visible = bars.empty
+        self.funnel_pane.visible = not bars.empty
         if not bars.empty:
             self.funnel.update(bars, shown="young_people")
         lag = frames["lag"][pd.to_numeric(frames["lag"]["year_group"]) == yg]
-        self.lag.visible = not lag.empty
-        if not lag.empty:
-            self.lag_text.object = "\n\n".join(self._lag_sentence(row)
-                                                for row in lag.to_dict("records"))
+        self.lag_text.visible = not lag.empty
+        if lag.empty:
+            self.histogram_pane.visible = False
+        else:
             hist = frames[f"histogram_{yg}"]
             drawn = bool((hist["value"] > 0).any())
             # Every bin hidden (a small school): an empty plot would say nothing, so say why.
-            self.histogram_title.object = layout.md("{title}",
-                                                    title=hist.attrs["display"]["title"]) \
-                if drawn else (f"Referral lag: every {display.LAG_BIN_DAYS}-day bin has fewer "
-                               "than 6 hand-overs (or is hidden with one that has), so none is "
-                               "drawn.")
+            title = layout.md("{title}", title=hist.attrs["display"]["title"]) if drawn else (
+                f"Referral lag: every {display.LAG_BIN_DAYS}-day bin has fewer than 6 "
+                "hand-overs (or is hidden with one that has), so none is drawn.")
+            self.lag_text.object = "\n\n".join(
+                [*(self._lag_sentence(row) for row in lag.to_dict("records")), title])
             self.histogram_pane.visible = drawn
             self.histogram.update(hist, "left_days", "right_days", "value", shown="handovers")
         neet = display.neet_bars(frames["neet"], yg)
-        self.neet_part.visible = not neet.empty
+        for part in (self.neet_title, self.neet_pane, self.neet_note):
+            part.visible = not neet.empty
         if not neet.empty:
             self.neet_title.object = layout.md("**{title}**", title=neet.attrs["display"]["title"])
             self.neet.update(neet)
@@ -129,16 +139,20 @@ class FlowMap(View):
                       line_policy="interp"),
             HoverTool(tooltips=[("school", "@name"), ("type", "@type")], renderers=[points]))
         charts.legend_outside(self.fig)
-        self.empty = layout.empty_state("No destinations recorded yet.")
+        self.empty: pn.pane.Alert | None = None  # made when first needed (hidden otherwise)
         self.pane = pn.pane.Bokeh(self.fig, **_PANE)
-        return pn.Column("### Where leavers went in their first autumn", self.empty, self.pane,
-                         **_PANE)
+        return pn.Column("### Where leavers went in their first autumn", self.pane, **_PANE)
 
     def update(self) -> None:
         """Replace every source (nothing of the previous hub stays drawn), with the columns
         worked out once per scope (:func:`dashboards.common.data.flow_map`)."""
         drawn = self.page.read(data.flow_map)
-        self.empty.visible, self.pane.visible = drawn["empty"], not drawn["empty"]
+        if drawn["empty"] and self.empty is None:
+            self.empty = layout.empty_state("No destinations recorded yet.")
+            self._layout.insert(1, self.empty)
+        if self.empty is not None:
+            self.empty.visible = drawn["empty"]
+        self.pane.visible = not drawn["empty"]
         # New dicts: a source shares no column object with the cache or another session.
         self.outlines.data = dict(drawn["outlines"])
         for yg, src in self.segments.items():
@@ -256,22 +270,27 @@ class OverdueLists(View):
 
     depends = ("hub_id", "cohort", "overdue_days")
 
-    def build(self) -> pn.Row:
+    def build(self) -> pn.Column:
         self.parts = {}
         for yg in YEAR_GROUPS:
             heading = pn.pane.Markdown("", **_PANE)
             table = tables.table(name_column="leaver_key", page_size=10)
             self.parts[yg] = (heading, table)
-        self.refused = layout.empty_state(
-            "The overdue lists hold pupil-level rows; your role sees the counts above only.")
+        #: The refusal for roles without pupil rows, made when first needed.
+        self.refused: pn.pane.Alert | None = None
         # One below the other, each the page's width: side by side, six columns showed two.
-        return pn.Column(self.refused, *(pn.Column(*p, **_PANE) for p in self.parts.values()),
-                         **_PANE)
+        # One column for both year groups: a wrapper each was two more models per session.
+        return pn.Column(*(p for part in self.parts.values() for p in part), **_PANE)
 
     def update(self) -> None:
         page = self.page
         rows = page.handover_rows
-        self.refused.visible = rows is None
+        if rows is None and self.refused is None:
+            self.refused = layout.empty_state("The overdue lists hold pupil-level rows; your "
+                                              "role sees the counts above only.")
+            self._layout.insert(0, self.refused)
+        if self.refused is not None:
+            self.refused.visible = rows is None
         for yg, (heading, table) in self.parts.items():
             heading.visible = table.visible = rows is not None
             if rows is None:

@@ -167,8 +167,9 @@ class HubPage(pn.viewable.Viewer):
         #: The body's views (:meth:`show`) and the notice shown instead when there is nothing.
         self._views: list[View] = []
         self._settling: set[str] | None = None
-        self._empty = pn.pane.Alert("", alert_type="info", visible=False,
-                                    sizing_mode="stretch_width")
+        # Made the first time there is nothing to show (hidden otherwise: one pane fewer to
+        # build and send with every new session).
+        self._empty: pn.pane.Alert | None = None
 
     # --- state: cached reads ----------------------------------------------------------------
 
@@ -184,7 +185,7 @@ class HubPage(pn.viewable.Viewer):
         """Lay the body out once with ``views`` (each a :class:`View`) and draw them; from now
         on a change of a page parameter updates, in place, the views that follow it."""
         self._views = list(views)
-        self._body[:] = [self._empty, *self._views]
+        self._body[:] = list(self._views)
         names = sorted(set(self.param) - {"name", "db_url"})
         self.param.watch(self._changed, names)
         self.refresh()
@@ -215,8 +216,12 @@ class HubPage(pn.viewable.Viewer):
                     changed, self._settling = changed | self._settling, None
             self._banner.visible = self._synthetic()
             why = self.empty()
-            self._empty.object = why or ""
-            self._empty.visible = why is not None
+            if why is not None and self._empty is None:
+                self._empty = pn.pane.Alert(why, alert_type="info", sizing_mode="stretch_width")
+                self._body.insert(0, self._empty)
+            if self._empty is not None:
+                self._empty.object = why or ""
+                self._empty.visible = why is not None
             for view in self._views:
                 view._layout.visible = why is None
             if why is not None:

@@ -15,6 +15,7 @@ columns its ``money`` formatter, which escapes any cell that is not a number (``
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from io import BytesIO
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import panel as pn
+from bokeh.models import CellEditor, StringFormatter
 
 from hubcore import spreadsheet, vocabulary
 
@@ -50,14 +52,34 @@ class HubTable(pn.widgets.Tabulator):
     #: Columns holding numbers and disclosure markers (set by :func:`show`).
     numeric_columns: tuple[str, ...] = ()
 
+    def _get_column_definitions(self, col_names: list[str], df: pd.DataFrame) -> list:
+        # Panel gives every column its own Bokeh formatter and editor model: three models a
+        # column, each built, themed and sent with every new session (a profile page's three
+        # tables made 81). These tables are read-only (``disabled``) and every column has a
+        # Tabulator formatter in the configuration (:func:`formatters`), which the browser
+        # uses instead of the Bokeh one; so one plain formatter and one plain editor serve
+        # every column of a table (one model each, referenced by all of them).
+        columns = super()._get_column_definitions(col_names, df)
+        if not self.disabled or not all(c.field in self.formatters for c in columns):
+            return columns
+        formatter, editor = StringFormatter(), CellEditor()
+        for column in columns:
+            column.formatter, column.editor = formatter, editor
+        return columns
+
     def _as_numbers(self, df: pd.DataFrame) -> pd.DataFrame:
         mixed = [c for c in self.numeric_columns
                  if c in df.columns and df[c].dtype.kind == "O"]
         if not mixed:
             return df
+        # Sorting and the header filters both ask for the frame on show: converted once.
+        memo = getattr(self, "_numbers_memo", None)
+        if memo is not None and memo[0] is df and memo[1] == mixed:
+            return memo[2]
         out = df.copy()
         for column in mixed:
             out[column] = pd.to_numeric(out[column], errors="coerce")
+        self._numbers_memo = (df, mixed, out)
         return out
 
     def _sort_df(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -230,10 +252,36 @@ def show_in(holder: Any, current: HubTable | None, frame: pd.DataFrame, *,
     return current
 
 
+#: Prepared frames of frames still alive: ``id(frame)`` → (a weak reference to the frame, the
+#: ``names`` it was prepared with, the prepared frame). See :func:`prepared_for`.
+_PREPARED: dict[int, tuple[weakref.ref, tuple, pd.DataFrame]] = {}
+
+
+def prepared_for(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`prepare` ``(frame, names)``, made once per frame object: the sessions of one
+    scope are shown the same cached frames (:mod:`dashboards.common.data`, a page's own
+    ``pn.cache``), and preparing them again for every new session was about a tenth of a
+    profile page's server time. Keyed by the frame object itself (checked through a weak
+    reference, so a new frame at a reused address is prepared afresh), never by its content:
+    a prepared frame is only ever reused for the very frame it came from, so nothing passes
+    between scopes that did not share that frame already. Treat the result as read-only."""
+    wanted, key = tuple(sorted((names or {}).items())), id(frame)
+    held = _PREPARED.get(key)
+    if held is not None and held[0]() is frame and held[1] == wanted:
+        return held[2]
+    prepared = prepare(frame, names)
+    try:
+        ref = weakref.ref(frame, lambda _, key=key: _PREPARED.pop(key, None))
+    except TypeError:  # pragma: no cover - a frame that takes no weak reference
+        return prepared
+    _PREPARED[key] = (ref, wanted, prepared)
+    return prepared
+
+
 def show(tab: HubTable, frame: pd.DataFrame) -> None:
     """Put ``frame`` in a :func:`table` in place (titles and formatters follow its columns),
     sending nothing when neither the data nor the columns changed."""
-    prepared = prepare(frame, getattr(tab, "_names", None))
+    prepared = prepared_for(frame, getattr(tab, "_names", None))
     old = tab.value
     if isinstance(old, pd.DataFrame) and old.shape == prepared.shape \
             and list(old.columns) == list(prepared.columns) and old.equals(prepared):

@@ -160,6 +160,9 @@ def test_stale_row_is_a_conflict_and_changes_nothing(hub, tmp_path):
     frame = read_back(path)
     row_no = fill(frame, "case_id", a_id, fill_contact_on="2025-09-01", fill_reached="yes")
     frame.to_csv(path, index=False)
+    # A dry run already says so.
+    assert offline.import_file(hub, ADVISER, path, dry_run=True).conflicts["row"].tolist() == [
+        row_no]
     report = offline.import_file(hub, ADVISER, path)
     assert report.applied == 0 and report.rejected.empty
     (conflict,) = report.conflicts.to_dict("records")
@@ -170,6 +173,35 @@ def test_stale_row_is_a_conflict_and_changes_nothing(hub, tmp_path):
     assert f"row {row_no}" in "\n".join(report.notes)
     case = case_of(hub, A)
     assert (case["version"], case["attempts"], case["contacted_on"]) == (2, 1, None)
+
+
+def test_leaver_changed_since_export_is_a_conflict(hub, tmp_path):
+    path = offline.export(hub, LEADER, "leavers", tmp_path / "leavers.csv")
+    frame = read_back(path)
+    # In the suite after the export: B is referred to LA tracking by a colleague, C's
+    # destination is confirmed.
+    colleague = Scope(Role.CAREERS_LEADER, urn=108055, user="deputy@school.example")
+    seen = dict(zip(frame["leaver_key"], frame["version"].astype(int), strict=True))
+    worklists.refer(hub, colleague, B, "la_tracking", "at_risk", version=seen[B])
+    # (confirmed ten days ago, so C's destination is current and C leaves the list)
+    confirmed_on = dt.date.today() - dt.timedelta(days=10)
+    worklists.confirm_destination(hub, colleague, C, seen[C], 230, confirmed_on)
+    row_b = fill(frame, "leaver_key", B, fill_refer_to="ncs", fill_reason="neet")
+    row_c = fill(frame, "leaver_key", C, fill_confirm_code=310, fill_confirm_on="2025-10-01")
+    frame.to_csv(path, index=False)
+    report = offline.import_file(hub, LEADER, path)
+    assert report.applied == 0 and report.rejected.empty
+    got = report.conflicts.set_index("row")
+    assert sorted(got.index) == sorted([row_b, row_c])
+    assert got.loc[row_b, "changed_by"] == "deputy@school.example"
+    assert "refer" in got.loc[row_b, "changes"]
+    assert "to_org_type – → la_tracking" in got.loc[row_b, "changes"]
+    assert "confirmed destination" in got.loc[row_c, "changes"]
+    assert count(hub, H, H.c.leaver_key == B) == 1  # only the colleague's referral
+    with hub.connect() as conn:
+        codes_c = conn.execute(select(DestinationRecord.__table__.c.nccis_code).where(
+            DestinationRecord.__table__.c.leaver_key == C)).scalars().all()
+    assert codes_c == [230]
 
 
 def test_out_of_scope_row_is_rejected(hub, tmp_path):

@@ -499,6 +499,11 @@ def _history_text(engine: Engine, scope: Scope, which: Which, ident, seen: int,
     return ", ".join(dict.fromkeys(who)), when, "; ".join(parts) or "changed since your export"
 
 
+#: Values of a history snapshot that say nothing to the person reading a conflict.
+_QUIET = {"version", "leaver_key", "case_id", "record_id", "id", "edited_at", "edited_by",
+          "category", "kind", "source"}
+
+
 def _diff_text(before, after) -> str:
     def as_dict(value) -> dict:
         if isinstance(value, dict):
@@ -512,7 +517,7 @@ def _diff_text(before, after) -> str:
         return {}
 
     b, a = as_dict(before), as_dict(after)
-    keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k) and k != "version"]
+    keys = [k for k in dict.fromkeys([*b, *a]) if b.get(k) != a.get(k) and k not in _QUIET]
     if not keys:
         return ""
     return " (" + ", ".join(f"{k} {_show(b.get(k))} → {_show(a.get(k))}" for k in keys) + ")"

@@ -354,6 +354,23 @@ def test_concurrent_writers_with_the_same_version_one_wins(hub):
     assert (_case(hub, case_id)["attempts"], _case(hub, case_id)["version"]) == (1, 2)
 
 
+def test_a_change_by_an_import_makes_edits_stale_too(hub):
+    case_id = wl.refer(hub, LEADER_A, P[2], "ncs", "not_known", on=dt.date(2025, 10, 2))
+    rows = wl.leavers_to_confirm(hub, LEADER_A, as_of=AS_OF)
+    table = Handover.__table__
+    with hub.begin() as conn:  # what a hand-over import does to a row it changes
+        conn.execute(table.update().where(table.c.id == case_id).values(
+            dsa_ref="DSA-1", version=table.c.version + 1))
+        conn.execute(insert(DestinationRecord.__table__).values(
+            leaver_key=P[1], recorded_on=dt.date(2025, 10, 14), nccis_code=619,
+            category="neet_active"))
+    with pytest.raises(wl.StaleEdit, match=r"changed by an import .*\(version 1 → 2\)"):
+        wl.record_contact(hub, NCS, case_id, 1, dt.date(2025, 10, 3), reached=True)
+    with pytest.raises(wl.StaleEdit, match="changed by an import"):
+        wl.confirm_destination(hub, LEADER_A, P[1], _version(rows, P[1]), 320,
+                               dt.date(2025, 10, 12))
+
+
 def test_a_stale_leaver_version_is_refused(hub):
     rows = wl.leavers_to_confirm(hub, LEADER_A, as_of=AS_OF)
     seen = _version(rows, P[1])

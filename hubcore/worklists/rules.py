@@ -309,19 +309,21 @@ def leaver_versions(conn: Connection, keys: Iterable[str] | None = None,
     return out
 
 
-def last_change(conn: Connection, handover_id: int | None = None,
-                leaver_key: str | None = None) -> tuple[str | None, dt.datetime | None]:
-    """Who made the latest suite change to a case or a leaver's row, and when (UTC)."""
+def last_change(conn: Connection, handover_id: int | None = None, leaver_key: str | None = None
+                ) -> tuple[str | None, dt.datetime | None, int | None]:
+    """Who made the latest suite change to a case or a leaver's row, when (UTC), and the
+    case version it left (``None``s when the suite never changed it)."""
     e = T_EVENT.c
     cond = e.handover_id == handover_id if handover_id is not None else e.leaver_key == leaver_key
-    row = conn.execute(select(e.user, e.at).where(cond, e.action != "import_conflict")
+    row = conn.execute(select(e.user, e.at, e.after).where(cond, e.action != "import_conflict")
                        .order_by(e.at.desc(), e.id.desc()).limit(1)).first()
     if row is None:
-        return None, None
+        return None, None, None
     at = row[1]
     if isinstance(at, dt.datetime) and at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
-    return row[0], at
+    after = from_json(row[2]) or {}
+    return row[0], at, after.get("version")
 
 
 # --- RONI ---------------------------------------------------------------------------------------

@@ -104,16 +104,16 @@ def _seen(version) -> int | None:
 
 def _case_stale(conn: Connection, case: dict, seen: int | None) -> None:
     if seen != case["version"]:
-        by, at = rules.last_change(conn, handover_id=case["id"])
-        if by is None and case.get("edited_by") is not None:
-            by, at = case["edited_by"], case["edited_at"]
+        by, at, version = rules.last_change(conn, handover_id=case["id"])
+        if version != case["version"]:  # the latest change was an import's, not a suite edit
+            by, at = None, None
         raise StaleEdit("case", seen, int(case["version"]), by, at)
 
 
 def _leaver_stale(conn: Connection, key: str, seen: int | None) -> int:
     now = rules.leaver_versions(conn, [key])[key]
     if seen is not None and seen != now:
-        by, at = rules.last_change(conn, leaver_key=key)
+        by, at, _ = rules.last_change(conn, leaver_key=key)
         raise StaleEdit("leaver's record", seen, now, by, at)
     return now
 

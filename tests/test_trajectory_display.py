@@ -253,3 +253,41 @@ def test_the_view_module_computes_no_figure():
 
     path = Path(__file__).resolve().parents[1] / "dashboards" / "common" / "trajectory_view.py"
     assert computations(path.read_text(encoding="utf-8"), path.name) == []
+
+
+# --- the briefing's section -------------------------------------------------------------------
+
+BRIEF_ON = dt.date(2026, 11, 1)  # snapshot 31 July 2027
+
+
+def test_briefing_has_the_trajectory_section(demo_engine):
+    from hubcore import store
+    from hubcore.access import Scope
+    from hubcore.briefing import content, maps, pages, render_html
+    from hubcore.metrics import trajectory as tj
+
+    b = content.gather(demo_engine, Scope.admin(hub_id="DEMO"), BRIEF_ON)
+    traj = tj.school_trajectories(store.assessments(demo_engine, Scope.admin("DEMO")), BRIEF_ON)
+    short = traj[traj["projected_achieved"].eq(False)].groupby("benchmark")["urn"].nunique()
+    hub = b.trajectory
+    assert hub.title == "Benchmark trajectory: projected to 31 July 2027"
+    column = hub.columns.index("Will miss")
+    assert [r[0] for r in hub.rows] == [f"BM{i}" for i in range(1, 9)]
+    assert [int(r[column]) for r in hub.rows] == [int(short.get(i, 0)) for i in range(1, 9)]
+    assert "least-squares" in hub.note and "80 %" in hub.note
+    # The schools projected to miss the briefing's benchmark (BM5), lowest first.
+    bm5 = traj[traj["benchmark"].eq(5) & traj["projected_achieved"].eq(False)]
+    names = pd.DataFrame(store.schools(demo_engine, Scope.admin("DEMO")))[["urn", "name"]]
+    expected = bm5.merge(names, on="urn").sort_values(["projected_pct", "name"])["name"]
+    schools = b.trajectory_schools
+    assert schools.title.startswith("Schools projected to miss BM5 ")
+    assert [r[0] for r in schools.rows] == expected.head(10).tolist()
+    assert b.tables()[2:4] == [hub, schools]  # printed right after the benchmark summary
+    # On the PDF's benchmark page and in the HTML.
+    fig = pages.benchmark_page(b)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert hub.title in texts and schools.title in texts
+    html = render_html.render_html(
+        b, {f"map_{key}.png": b"png" for key in maps.MAPS}).decode("utf-8")
+    assert "Benchmark trajectory: projected to 31 July 2027</h3>" in html
+    assert html.index("Benchmark trajectory") < html.index(maps.MAPS[next(iter(maps.MAPS))])

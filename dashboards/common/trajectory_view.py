@@ -69,7 +69,7 @@ class TrajectoryView(View):
     def update(self) -> None:
         frame = self.rows()
         meta = frame.attrs["display"]
-        self._heading.object = layout.md("### Projected to miss: {title}", title=meta["title"])
+        self._heading.object = layout.md("### {heading}", heading=meta["heading"])
         self._text.object = "\n\n".join(
             layout.md("{line}", line=line) for line in shown.sentences(frame))
         self._note.object = layout.md("{note}", note=meta["note"])

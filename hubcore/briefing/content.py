@@ -29,6 +29,7 @@ from hubcore.benchmarks import (
     benchmark_name,
 )
 from hubcore.display import briefing as shown
+from hubcore.display import trajectory as projected
 from hubcore.display.base import plural
 from hubcore.display.briefing import COMPASS, ENCOUNTER_LOG, ID, cell
 from hubcore.display.briefing import MISSING as MISSING  # noqa: F401  (re-exported: renderers, tests)
@@ -109,12 +110,17 @@ class Briefing:
     #: and database right YEAR"): :func:`hubcore.display.provenance.attribution_lines`; empty
     #: for the plain synthetic demo. Untrusted text: renderers escape it.
     attributions: tuple[str, ...] = ()
+    #: Benchmark trajectory to the July snapshot (on the benchmarks page): per benchmark for
+    #: the hub, and the schools projected to miss the briefing's benchmark.
+    trajectory: Table | None = None
+    trajectory_schools: Table | None = None
 
     def tables(self) -> list[Table]:
         """Every printed table, in page order."""
         return [
             self.key_figures,
             self.benchmarks,
+            *(t for t in (self.trajectory, self.trajectory_schools) if t is not None),
             self.coverage_gaps,
             self.priority,
             self.supply,
@@ -333,6 +339,44 @@ def _transitions(
     return funnel_t, lag_t, neet_t, None if latest is None else str(latest)
 
 
+def _trajectory(frames: shown.BriefingFrames) -> tuple[Table, Table]:
+    """The benchmark trajectory as printed tables: per benchmark, how many schools will miss
+    it by the July snapshot out of those with a projection, against the hub's target; and the
+    schools projected to miss the briefing's benchmark, lowest first (at most 10 printed)."""
+    hub, schools = frames.trajectory, frames.trajectory_schools
+    hub_meta, school_meta = hub.attrs["display"], schools.attrs["display"]
+    hub_t = _table(
+        hub_meta["title"],
+        hub,
+        {
+            "benchmark": ("Benchmark", None),
+            "projected": ("With a projection", 0),
+            "will_miss": ("Will miss", 0),
+            "pct_projected_achieving": ("Projected to achieve (%)", 1),
+            "target_pct": ("Hub target (%)", 0),
+            "meets_target": ("Meets target", None),
+            "schools_short": ("Schools short", 0),
+            "not_projected": ("Not projected", 0),
+        },
+        note=f"{hub_meta['note']} Not projected: one assessment or none.",
+    )
+    risk = projected.at_risk(schools)
+    school_t = _table(
+        school_meta["heading"],
+        risk.head(10),
+        {
+            "name": ("School", None),
+            "current_pct": ("Now %", 1),
+            "projected_pct": ("Projected %", 1),
+            "trend": ("Trend", None),
+            "held_back_by": ("Benchmarks holding it back", None),
+        },
+        note=" ".join(projected.sentences(schools)) + " Lowest projection first; at most 10 "
+        "listed.",
+    )
+    return hub_t, school_t
+
+
 def gather(
     engine: Engine,
     scope: Scope,
@@ -353,6 +397,7 @@ def gather(
     measure = frames.measure
 
     bench_t = _benchmark_table(frames.benchmarks)
+    trajectory_t, trajectory_schools_t = _trajectory(frames)
     funnel_t, lag_t, neet_t, _cohort = _transitions(frames, scope)
 
     gaps = frames.coverage_gaps
@@ -451,4 +496,6 @@ def gather(
         layers=layers,
         funnel_chart=frames.funnel_chart,
         attributions=tuple(attribution_lines(engine)),
+        trajectory=trajectory_t,
+        trajectory_schools=trajectory_schools_t,
     )

@@ -4,7 +4,7 @@ matplotlib figures, and :func:`all_pages`, the pack's pages in order.
 Page order (the PDF's; headings are text, so they can be read back):
 
 1. title and summary: "Careers Hub briefing", scope, date, sources, synthetic notice, key figures
-2. "Benchmark summary against national"
+2. "Benchmark summary against national", with the benchmark trajectory to July
 3. "Coverage gaps by school and small area" (map)
 4. "Priority schools" (map)
 5. "Employer supply and cold spots" (map)
@@ -73,12 +73,22 @@ def title_page(briefing: Briefing) -> Figure:
 
 
 def benchmark_page(briefing: Briefing) -> Figure:
-    """The benchmark summary table against national (framework named in every column)."""
+    """The benchmark summary table against national (framework named in every column), and
+    under it the benchmark trajectory to the July snapshot: per benchmark for the hub, and the
+    schools projected to miss the briefing's benchmark."""
     fig = Figure(figsize=style.A4_LANDSCAPE_IN)
     maps.page_frame(fig, briefing, HEADINGS[1], 2)
-    maps.draw_table(
-        fig.add_axes((0.03, 0.15, 0.94, 0.70)), briefing.benchmarks, fontsize=9, max_chars=80
-    )
+    if briefing.trajectory is None or briefing.trajectory_schools is None:
+        maps.draw_table(fig.add_axes((0.03, 0.15, 0.94, 0.70)), briefing.benchmarks,
+                        fontsize=9, max_chars=80)
+        return fig
+    # Sizes chosen so that the three tables and their notes keep apart on one page.
+    maps.draw_table(fig.add_axes((0.03, 0.55, 0.94, 0.30)), briefing.benchmarks,
+                    fontsize=7.5, max_chars=80)
+    maps.draw_table(fig.add_axes((0.03, 0.30, 0.94, 0.16)), briefing.trajectory,
+                    fontsize=6.5, max_chars=40)
+    maps.draw_table(fig.add_axes((0.03, 0.05, 0.94, 0.17)), briefing.trajectory_schools,
+                    fontsize=6.5, max_chars=70)
     return fig
 
 

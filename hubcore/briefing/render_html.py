@@ -77,7 +77,11 @@ def render_html(briefing: Briefing, images: dict[str, bytes] | None = None) -> b
         *(f"<li>{esc(s)}</li>" for s in briefing.sources),
         *(f'<li class="credit">{esc(a)}</li>' for a in briefing.attributions),
         f'</ul><p class="note">{esc(DISCLOSURE_NOTE)}</p>',
-        f"<section><h2>{esc(h[1])}</h2>{table_html(briefing.benchmarks)}</section>",
+        f"<section><h2>{esc(h[1])}</h2>{table_html(briefing.benchmarks)}",
+        # The benchmark trajectory to July, under the summary as on the PDF's page.
+        *(table_html(t) for t in (briefing.trajectory, briefing.trajectory_schools)
+          if t is not None),
+        "</section>",
     ]
     for key, heading in maps.MAPS.items():
         parts.append(f"<section><h2>{esc(heading)}</h2>")

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from hubcore import defaults, disclosure, geo, store, vocabulary
 from hubcore.access import Role, Scope
 from hubcore.display.base import _meta, plural
+from hubcore.display.trajectory import hub_rows, school_rows
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
 from hubcore.metrics import employers as emp
@@ -149,6 +150,11 @@ class BriefingFrames:
     neet: pd.DataFrame
     key_figures: pd.DataFrame
     funnel_chart: dict[int, list[tuple[str, object]]] = field(default_factory=dict)
+    #: Benchmarks projected to the July snapshot: per benchmark for the hub
+    #: (:func:`hubcore.display.trajectory.hub_rows`) and per school on the briefing's
+    #: benchmark (:func:`hubcore.display.trajectory.school_rows`).
+    trajectory: pd.DataFrame | None = None
+    trajectory_schools: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -593,6 +599,12 @@ def briefing_frames(
         "benchmarks 5-8 is measured from the hub's encounter log. The two can differ.",
     )
 
+    # Benchmark trajectory to July (issue 15 item 4), on the schools' Compass histories: a
+    # read of the hub's own assessments (shared reads hold only the latest of each school).
+    history = store.assessments(engine, scope)
+    trajectory = hub_rows(history, plain_schools, as_of)
+    trajectory_schools = school_rows(history, plain_schools, benchmark, as_of)
+
     label = MEASURE_LABELS[measure]
     return BriefingFrames(
         as_of=as_of,
@@ -637,6 +649,8 @@ def briefing_frames(
         neet=neet_t,
         key_figures=key_figures,
         funnel_chart=chart,
+        trajectory=trajectory,
+        trajectory_schools=trajectory_schools,
     )
 
 

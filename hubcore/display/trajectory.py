@@ -107,7 +107,9 @@ def school_rows(
     empty), ``slope_pp_per_year`` (percentage points a year), ``held_back_by`` (every
     benchmark projected short, furthest first, e.g. "BM6 62.5 % (falling); BM3 90 %"),
     ``method`` and ``snapshot`` (YYYY-MM-DD). Schools that will miss come first, lowest
-    projection first. Percentages to one decimal.
+    projection first. Percentages to one decimal. Metadata add ``heading`` (for the list of
+    schools that will miss), ``titles`` (column titles), ``benchmark``, ``snapshot``,
+    ``method``, ``base`` and ``will_miss`` (how many will miss).
     """
     if not 1 <= int(benchmark) <= 8:
         raise ValueError(f"benchmark must be 1-8, not {benchmark!r}")
@@ -145,6 +147,7 @@ def school_rows(
     return _meta(
         out,
         title=f"BM{int(benchmark)} {name}: projected to {_day(snapshot)}",
+        heading=f"Schools projected to miss BM{int(benchmark)} {name} by {_day(snapshot)}",
         units={"current_pct": "%", "projected_pct": "%", "target_pct": "%",
                "slope_pp_per_year": "percentage points a year"},
         titles=dict(TITLES),
@@ -222,7 +225,8 @@ def hub_rows(
     projected), ``target_pct`` (the hub's target, % of schools), ``meets_target`` ("yes", "no",
     "cannot tell"), ``schools_short`` (schools more that must achieve to reach the target),
     ``held_back`` (the schools that will miss, lowest projection first, by name) and
-    ``sentence`` (the row in words).
+    ``sentence`` (the row in words). Metadata add ``snapshot``, ``method``, ``base`` (of the
+    counts of schools) and ``target_pct``.
     """
     snapshot = tj.snapshot_date(as_of)
     names = school_list[["urn", "name"]].astype({"urn": "int64"})
@@ -278,7 +282,7 @@ def hub_rows(
         target_pct=float(target_pct),
         note=f"Source: each school's Compass self-assessments. {METHOD} A school will miss a "
         f"benchmark when its projection is under 100 %. Counts of schools are out of the {BASE}; "
-        f"the hub's target is {target_pct:g} % of them (hubcore.defaults.TARGET_PCT).",
+        f"the hub's target is {target_pct:g} % of them.",
     )
 
 

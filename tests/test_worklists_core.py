@@ -590,3 +590,14 @@ def test_existing_ncs_area_is_the_schools_la_by_default(hub):
     case_id = wl.refer(hub, LEADER_C, P[6], "la_tracking", "neet", on=dt.date(2025, 10, 2))
     assert _case(hub, case_id)["ncs_area"] == OTHER_AREA
     assert wl.cases(hub, LA, as_of=AS_OF).empty  # LA E08000035 does not track it
+
+
+def test_retention_removes_the_history_of_the_leavers_it_removes(hub):
+    from hubcore import retention
+
+    case_id = wl.refer(hub, LEADER_A, P[2], "ncs", "not_known", on=dt.date(2025, 10, 2))
+    wl.record_contact(hub, NCS, case_id, 1, dt.date(2025, 10, 3), reached=True)
+    assert _count(hub, CaseEvent, leaver_key=P[2]) == 2
+    # every leaver left in July 2025: all due three years on
+    retention.run(hub, ADMIN, as_of=dt.date(2028, 12, 1), apply=True)
+    assert (_count(hub, CaseEvent), _count(hub, Handover), _count(hub, Leaver)) == (0, 0, 0)

@@ -43,8 +43,7 @@ def hub(engine, tmp_path):
     cases = [{"leaver_key": k, "reason": "neet", "left_on": "2025-07-18", "ncs_area": AREA,
               "referred_on": "2025-08-20", "status": "referred"} for k in (A, E)]
     ingest(engine, "handovers", write_csv(tmp_path / "cases.csv", cases), today=TODAY)
-    # A's activity is not known (810); B intends an apprenticeship. (With no actual, or no
-    # intended, record in scope the leavers list fails on an empty frame: reported.)
+    # A's activity is not known (810); B intends an apprenticeship.
     plans = [{"leaver_key": A, "recorded_on": "2025-09-30", "kind": "actual",
               "nccis_code": 810},
              {"leaver_key": B, "recorded_on": "2025-06-01", "kind": "intended",

@@ -27,7 +27,6 @@ transaction per write, as in the suite), so a rejected row never stops the other
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import os
 import tempfile
@@ -114,28 +113,13 @@ OUTCOME_WORDS = {"engaged": "Engaged", "moved_area": "Moved out of the area",
 # --- the acting user --------------------------------------------------------------------------
 
 
-def login_name() -> str:
-    """The operating-system login name (the user of an admin's command-line run)."""
-    try:
-        return getpass.getuser()[:100]
-    except (KeyError, OSError):  # no login name in some containers
-        return "unknown"
-
-
 def acting_scope(as_user: str | None) -> Scope:
-    """The scope ``hubcore import worklist --as USER`` acts with: ``USER``'s from the users
-    file, or without ``--as`` the administrator (named by the login name, for the history)."""
-    try:  # the worklist CLI's own lookup, when present, so both commands agree
-        from hubcore.worklists.cli import acting_scope as worklist_scope
-    except ImportError:
-        worklist_scope = None
-    if worklist_scope is not None:
-        return worklist_scope(as_user)
-    if not as_user:
-        return Scope.admin(user=login_name())
-    from hubcore.users import user_scope
+    """The scope ``hubcore import worklist --as USER`` acts with: the ``hubcore worklist``
+    commands' own lookup (``USER`` from the users file, or the administrator named by the
+    login name), so both commands act as the same person."""
+    from hubcore.worklists.cli import acting_scope as worklist_scope
 
-    return user_scope(as_user)
+    return worklist_scope(as_user)
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ def signed_in_server(demo_engine, tmp_path_factory):
                        path=path)  # fmt: skip
         users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=schools["la_gss"].iat[0],
                        path=path)  # fmt: skip
+        users.add_user("la@t", "la_tracking", PASSWORD, ncs_area=schools["la_gss"].iat[0],
+                       path=path)  # fmt: skip
         # Only the server process gets the sign-in settings (not other tests' servers).
         mp.setenv(users.ENV_USERS_FILE, str(path))
         mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))  # a weak secret is refused
@@ -53,7 +55,7 @@ def signed_in_server(demo_engine, tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("user", ["analyst@t", "cl@t", "ncs@t"])
+@pytest.mark.parametrize("user", ["analyst@t", "cl@t", "ncs@t", "la@t"])
 def test_role_sees_every_page_without_errors_or_leaks(signed_in_server, browser, user):
     context = browser.new_context()
     page = context.new_page()

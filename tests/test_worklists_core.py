@@ -415,6 +415,12 @@ def test_edits_breaking_the_import_rules_are_refused(hub):
         (lambda: wl.confirm_destination(hub, LEADER_A, P[1], None, 320.5,
                                         dt.date(2025, 10, 12)), "not an NCCIS"),
         (lambda: wl.reassign(hub, LEAD, case_id, 1, "  "), "user name"),
+        (lambda: wl.record_contact(hub, NCS, case_id, None, dt.date(2025, 10, 11), True),
+         "give the version you saw"),
+        (lambda: wl.confirm_destination(hub, LEADER_A, P[1], None, 320,
+                                        dt.date(2025, 10, 12)), "give the version you saw"),
+        (lambda: wl.record_contact(hub, NCS, case_id, "one", dt.date(2025, 10, 11), True),
+         "whole number"),
     ]
     for attempt, words in refused:
         with pytest.raises(wl.InvalidEdit, match=words):

@@ -93,7 +93,13 @@ def _load_leaver(conn: Connection, leaver_key) -> dict | None:
     return None if row is None else dict(row)
 
 
+#: Every write but a referral must say which version its writer saw.
+NO_VERSION = ("give the version you saw (from the worklist) so that a change made since is "
+              "not overwritten")
+
+
 def _seen(version) -> int | None:
+    """The version the writer saw, as a whole number (``None`` when not given)."""
     if version is None:
         return None
     try:
@@ -103,6 +109,8 @@ def _seen(version) -> int | None:
 
 
 def _case_stale(conn: Connection, case: dict, seen: int | None) -> None:
+    if seen is None:
+        raise InvalidEdit(NO_VERSION)
     if seen != case["version"]:
         by, at, version = rules.last_change(conn, handover_id=case["id"])
         if version != case["version"]:  # the latest change was an import's, not a suite edit
@@ -110,7 +118,9 @@ def _case_stale(conn: Connection, case: dict, seen: int | None) -> None:
         raise StaleEdit("case", seen, int(case["version"]), by, at)
 
 
-def _leaver_stale(conn: Connection, key: str, seen: int | None) -> int:
+def _leaver_stale(conn: Connection, key: str, seen: int | None, required: bool = True) -> int:
+    if seen is None and required:
+        raise InvalidEdit(NO_VERSION)
     now = rules.leaver_versions(conn, [key])[key]
     if seen is not None and seen != now:
         by, at, _ = rules.last_change(conn, leaver_key=key)
@@ -184,7 +194,7 @@ def refer(engine: Engine, scope: Scope, leaver_key: str, to_org_type: str, reaso
             if leaver is None or not rules.may_edit_school(conn, scope, leaver["urn"]):
                 raise rules.refuse(f"leaver {leaver_key}")
             key, urn = leaver["key"], int(leaver["urn"])
-            _leaver_stale(conn, key, seen)
+            _leaver_stale(conn, key, seen, required=False)
             if area is None:
                 if leaver["la_gss"] is None:
                     raise InvalidEdit("the school has no upper-tier LA code: give the area of "

@@ -221,3 +221,16 @@ def test_users_cli_takes_area(tmp_path, monkeypatch, capsys):
     assert cli.main(["users", "add", "u@x.test", "--role", "la_tracking", "--oidc"]) == 1
     assert "needs the upper-tier LA" in capsys.readouterr().err
 
+
+
+def test_briefing_of_an_officer_keeps_la_tracking_only(demo_engine):
+    from hubcore import briefing
+    from hubcore.display import briefing as shown
+
+    area = store.schools(demo_engine, Scope.admin())["la_gss"].iat[0]
+    scope = Scope(Role.LA_TRACKING, ncs_area=area, user="t@test")
+    frames = shown.briefing_frames(demo_engine, scope, dt.date(2026, 11, 30))
+    assert len(frames.funnel) and set(frames.funnel["handed_to"]) == {"la_tracking"}
+    gathered = briefing.gather(demo_engine, scope, dt.date(2026, 11, 30))
+    assert f"hand-overs to LA tracking in {area} only" in gathered.funnel.note
+    assert gathered.scope_label == f"Local authority {area}"

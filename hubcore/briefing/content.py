@@ -181,7 +181,7 @@ def _labels(engine: Engine, scope: Scope) -> tuple[str, str, bool]:
     schools = store.schools(engine, scope)
     hubs = store.hubs(engine)
     synthetic = bool(hubs["synthetic"].astype(bool).any()) if len(hubs) else False
-    if scope.role is Role.NCS_ADVISER:
+    if scope.handover_area_role:  # NCS adviser, LA tracking officer: their LA
         areas = store.areas(engine, scope, kind="utla")
         names = areas.loc[areas["code"].eq(scope.ncs_area), "name"].tolist()
         name = names[0] if names else scope.ncs_area
@@ -285,6 +285,9 @@ def _transitions(
             f" Area briefing: hand-overs to the NCS in {scope.ncs_area} only (hand-overs to LA "
             "tracking are not included)."
             if ncs_only
+            else f" LA tracking briefing: hand-overs to LA tracking in {scope.ncs_area} only "
+            "(hand-overs to the NCS are not included)."
+            if scope.role is Role.LA_TRACKING
             else ""
         ),
     )

@@ -340,9 +340,11 @@ def _transitions(
         return safe[safe["section"].eq(name)].reset_index(drop=True)
 
     funnel = section("funnel_hub")
-    if scope.role is Role.NCS_ADVISER:
-        # An area briefing sees hand-overs to its NCS area only: no LA-tracking rows of zeros.
-        funnel = funnel[funnel["handed_to"].eq("ncs")].reset_index(drop=True)
+    target = store.AREA_ROLE_TARGET.get(scope.role)
+    if target is not None:
+        # An area briefing sees hand-overs to its own service only (NCS adviser: the NCS; LA
+        # tracking officer: LA tracking): no rows of zeros for the other.
+        funnel = funnel[funnel["handed_to"].eq(target)].reset_index(drop=True)
     overdue = section("overdue_hub")[[*by_to, "open", "overdue"]]
     lag = section("lag_hub").drop(columns=["open", "overdue"])
     lag = lag.merge(overdue, on=by_to, how="outer").sort_values(by_to, ignore_index=True)

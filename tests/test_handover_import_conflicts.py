@@ -116,6 +116,26 @@ def test_prefer_file_overwrites_the_edit_and_records_it(hub, tmp_path):
     assert json.loads(event["after"])["resolution"] == "file_applied"
 
 
+def test_prefer_file_keeps_an_edit_the_file_cannot_replace(hub, tmp_path):
+    # The adviser also recorded the outcome "lost" (suite-only column outcome, status lost).
+    with hub.begin() as conn:
+        conn.execute(update(T).where(T.c.leaver_key == A).values(
+            outcome="lost", outcome_on=dt.date(2025, 10, 2), status="lost", version=3))
+    # The file says A is still only referred, with no outcome date: with outcome "lost" kept
+    # (the file has no outcome column) the row would break the rule that an outcome has a
+    # date (and the database's CHECK would refuse the whole import).
+    report = run(hub, "handovers", second_file(tmp_path), prefer_file=True)
+    rows = stored(hub)
+    assert (rows[A]["status"], rows[A]["outcome"], rows[A]["version"]) == ("lost", "lost", 3)
+    assert rows[B]["status"] == "closed" and rows[B]["version"] == 2  # the rest applied
+    (line,) = report.conflicts.to_dict("records")
+    assert line["row"] == 3 and line["problem"] == "an outcome needs its date"
+    assert "kept: the file's values with the suite's would break a rule" in "\n".join(
+        report.notes)
+    (event,) = events(hub)
+    assert json.loads(event["after"])["resolution"] == "suite_kept"
+
+
 def test_edited_row_the_file_repeats_is_no_conflict(hub, tmp_path):
     same = write_csv(tmp_path / "same.csv", [
         handover(A, contacted_on="2025-09-01", status="contacted"), handover(B), handover(C)])

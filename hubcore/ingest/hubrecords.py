@@ -151,8 +151,8 @@ def import_hub_file(
     if kind == "handovers" and dry_run:
         # A dry run writes nothing, but says which rows would be conflicts.
         with engine.connect() as conn:
-            _note_conflicts(report, _edited_differences(conn, rows, table.first_row),
-                            prefer_file)
+            _note_conflicts(report, _edited_differences(conn, rows, table.first_row,
+                                                        prefer_file), prefer_file)
     show = progress and len(rows) > PROGRESS_ROWS
     steps.set_description(f"{path.name}: writing")
     steps.update()
@@ -358,15 +358,16 @@ def _handovers(engine, checker: Checker, t: pd.DataFrame, report: ImportReport |
     def write(conn, rows, show):
         # Under the writers' lock (finish() bumped the data version first), so no suite edit
         # can slip in between this comparison and the writes.
-        found = _edited_differences(conn, rows, first_row)
+        found = _edited_differences(conn, rows, first_row, prefer_file)
         _note_conflicts(report, found, prefer_file)
         # Edited rows the file repeats unchanged are never written; differing ones only with
-        # --prefer-file.
-        leave_out = found.same if prefer_file else found.same + found.labels
+        # --prefer-file, and then not where the file's values and the suite's own (outcome,
+        # contact attempts) would together break a hand-over rule.
+        leave_out = found.same + (found.blocked if prefer_file else found.labels)
         result = upsert(conn, Handover.__table__, rows.drop(index=leave_out),
                         HANDOVER_KEY, progress=show)
         _bump_versions(conn, rows.loc[result.touched[: result.updated]])
-        _record_conflicts(conn, found, applied=prefer_file)
+        _record_conflicts(conn, found, prefer_file)
         result.unchanged += len(found.same)
         return result
 
@@ -385,28 +386,35 @@ HANDOVER_RULE = (
 
 class _Differences:
     """File rows whose hand-over was edited in the suite: ``labels`` (index labels of rows that
-    differ), ``same`` (labels of rows equal to what is stored) and ``table`` (one line per
-    differing row: file row, key, the columns that differ with both values, who edited)."""
+    differ), ``same`` (labels of rows equal to what is stored), ``blocked`` (differing rows
+    whose values cannot replace the suite's: the whole row would break a rule) and ``table``
+    (one line per differing row: file row, key, the columns that differ with both values, who
+    edited, and ``problem``, the broken rule in words, for blocked rows)."""
 
-    def __init__(self, labels: list, same: list, table: pd.DataFrame) -> None:
+    def __init__(self, labels: list, same: list, table: pd.DataFrame,
+                 blocked: list | None = None) -> None:
         self.labels, self.same, self.table = labels, same, table
+        self.blocked = blocked or []
 
 
 CONFLICT_COLUMNS = ["row", "handover_id", "leaver_key", "to_org_type", "left_on", "columns",
-                    "suite_values", "file_values", "edited_by", "edited_at", "version", "urn"]
+                    "suite_values", "file_values", "edited_by", "edited_at", "version", "urn",
+                    "problem"]
 
 
-def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int) -> _Differences:
+def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int,
+                        prefer_file: bool = False) -> _Differences:
     """Compare ``rows`` with the stored hand-overs that were edited in the suite
-    (``edited_at`` set); only those can conflict, so only they are read."""
+    (``edited_at`` set); only those can conflict, so only they are read. With
+    ``prefer_file``, each differing row is checked whole (the file's values over the stored
+    row) with the worklists' rules, and blocked if it would break one."""
     table = Handover.__table__
     compare = [c for c in rows.columns if c in table.c and c not in HANDOVER_KEY]
-    wanted = [table.c.id, *[table.c[k] for k in HANDOVER_KEY], *[table.c[c] for c in compare],
-              table.c.version, table.c.edited_at, table.c.edited_by]
-    stored = pd.DataFrame(
-        conn.execute(select(*wanted).where(table.c.edited_at.is_not(None))).all(),
-        columns=[c.name for c in wanted],
-    )
+    full = [dict(r) for r in conn.execute(
+        select(table).where(table.c.edited_at.is_not(None))).mappings()]
+    by_id = {r["id"]: r for r in full}
+    names = ["id", *HANDOVER_KEY, *compare, "version", "edited_at", "edited_by"]
+    stored = pd.DataFrame([[r[n] for n in names] for r in full], columns=names)
     empty = _Differences([], [], pd.DataFrame(columns=CONFLICT_COLUMNS))
     if stored.empty or rows.empty:
         return empty
@@ -430,7 +438,10 @@ def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int) ->
         both_missing = (a.isna() & b.isna()).to_numpy()
         equal = (a == b).fillna(False).to_numpy(dtype=bool) if len(a) else np.zeros(0, bool)
         differ[column] = ~(equal | both_missing)
-    lines, labels, same = [], [], []
+    from hubcore.worklists.errors import InvalidEdit
+    from hubcore.worklists.rules import check_case
+
+    lines, labels, same, blocked = [], [], [], []
     for i, pair in enumerate(pairs.itertuples(index=False)):
         changed = [c for c in compare if differ[c][i]]
         label = pairs["_label"].iloc[i]
@@ -438,6 +449,14 @@ def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int) ->
             same.append(label)
             continue
         labels.append(label)
+        problem = None
+        if prefer_file:
+            merged = {**by_id[pair.id], **{c: _python(file_rows[c].iloc[i]) for c in compare}}
+            try:
+                check_case(merged)
+            except InvalidEdit as exc:
+                problem = str(exc)
+                blocked.append(label)
         lines.append({
             "row": int(label) + first_row,
             "handover_id": int(pair.id),
@@ -451,9 +470,21 @@ def _edited_differences(conn: Connection, rows: pd.DataFrame, first_row: int) ->
             "edited_at": pair.edited_at,
             "version": int(pair.version),
             "urn": _plain(pairs["from_urn"].iloc[i]),
+            "problem": problem,
         })
     conflicts = pd.DataFrame(lines, columns=CONFLICT_COLUMNS)
-    return _Differences(labels, same, conflicts)
+    return _Differences(labels, same, conflicts, blocked)
+
+
+def _python(value):
+    """A parsed file value as the database driver returns it (``None``, date, int, str)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _plain(value):
@@ -477,7 +508,7 @@ def _note_conflicts(report: ImportReport, found: _Differences, prefer_file: bool
     report.notes.append(HANDOVER_RULE)
     if found.table.empty:
         return
-    verb = ("overwritten by the file (--prefer-file)" if prefer_file
+    verb = ("overwritten by the file (--prefer-file) unless said otherwise" if prefer_file
             else "kept; the file's row was not imported")
     report.notes.append(f"{len(found.table):,} hand-over(s) edited in the suite differ from "
                         f"the file: the suite's values were {verb}:")
@@ -485,8 +516,11 @@ def _note_conflicts(report: ImportReport, found: _Differences, prefer_file: bool
         when = pd.Timestamp(line.edited_at).strftime("%Y-%m-%d %H:%M") if line.edited_at else ""
         diffs = "; ".join(f"{c} suite {line.suite_values[c]!s} / file {line.file_values[c]!s}"
                           for c in line.suite_values)
+        kept = ("" if not line.problem else
+                f" — kept: the file's values with the suite's would break a rule "
+                f"({line.problem}); change it in the suite")
         report.notes.append(f"  row {line.row}: hand-over {line.handover_id} (edited by "
-                            f"{line.edited_by} {when} UTC): {diffs}")
+                            f"{line.edited_by} {when} UTC): {diffs}{kept}")
     if len(found.table) > 20:
         report.notes.append(f"  row …: and {len(found.table) - 20:,} more (report.conflicts)")
 
@@ -507,19 +541,20 @@ def _bump_versions(conn: Connection, changed: pd.DataFrame) -> None:
     ])
 
 
-def _record_conflicts(conn: Connection, found: _Differences, applied: bool) -> None:
+def _record_conflicts(conn: Connection, found: _Differences, prefer_file: bool) -> None:
     """One ``import_conflict`` case event per differing edited hand-over: ``before`` holds the
-    suite's values, ``after`` the file's, with ``resolution`` saying which were kept."""
+    suite's values, ``after`` the file's, with ``resolution`` saying which were kept
+    (``file_applied`` with ``prefer_file`` unless the row was blocked, else ``suite_kept``)."""
     if found.table.empty:
         return
     now = dt.datetime.now(dt.UTC)
-    resolution = "file_applied" if applied else "suite_kept"
     conn.execute(CaseEvent.__table__.insert(), [
         {
             "at": now, "user": _user(), "role": "importer", "action": "import_conflict",
             "handover_id": line.handover_id, "leaver_key": line.leaver_key, "urn": line.urn,
             "before": json.dumps(line.suite_values),
-            "after": json.dumps({**line.file_values, "resolution": resolution}),
+            "after": json.dumps({**line.file_values, "resolution": (
+                "file_applied" if prefer_file and not line.problem else "suite_kept")}),
         }
         for line in found.table.itertuples(index=False)
     ])

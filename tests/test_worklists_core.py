@@ -607,3 +607,20 @@ def test_retention_removes_the_history_of_the_leavers_it_removes(hub):
     # every leaver left in July 2025: all due three years on
     retention.run(hub, ADMIN, as_of=dt.date(2028, 12, 1), apply=True)
     assert (_count(hub, CaseEvent), _count(hub, Handover), _count(hub, Leaver)) == (0, 0, 0)
+
+
+def test_a_revert_can_be_reverted(hub):
+    case_id = wl.refer(hub, LEADER_A, P[2], "ncs", "not_known", on=dt.date(2025, 10, 2))
+    v = wl.record_outcome(hub, NCS, case_id, 1, "lost", dt.date(2025, 10, 6))
+    outcome_event = int(wl.history(hub, NCS, case_id=case_id)["event_id"].iloc[-1])
+    v = wl.revert(hub, NCS, outcome_event, v)
+    assert (_case(hub, case_id)["status"], _case(hub, case_id)["outcome"]) == ("referred", None)
+    revert_event = int(wl.history(hub, NCS, case_id=case_id)["event_id"].iloc[-1])
+    with pytest.raises(wl.OutOfScope):  # the original was the adviser's: so is its revert
+        wl.revert(hub, LEADER_A, revert_event, v)
+    v = wl.revert(hub, NCS, revert_event, v)
+    case = _case(hub, case_id)
+    assert (case["status"], case["outcome"], case["outcome_on"], v) == (
+        "lost", "lost", dt.date(2025, 10, 6), 4)
+    assert wl.history(hub, NCS, case_id=case_id)["action"].tolist() == [
+        "refer", "outcome", "revert", "revert"]

@@ -148,8 +148,8 @@ class LinkMap(View):
         self._map = pn.pane.Bokeh(sizing_mode="stretch_width", min_height=520)
         self._drawn_for = None
         self._links: dict[str, ColumnDataSource] = {}
-        self._employers = ColumnDataSource({c: [] for c in EMPLOYER_COLUMNS})
-        self._schools = ColumnDataSource({c: [] for c in SCHOOL_COLUMNS})
+        self._employers = charts.data_source({c: [] for c in EMPLOYER_COLUMNS})
+        self._schools = charts.data_source({c: [] for c in SCHOOL_COLUMNS})
         self._credit = credit_pane()  # the licences' credit for the official data in store
         return pn.Column(pn.pane.Markdown("### Employers and their links to schools"),
                          self._map, self._credit, sizing_mode="stretch_width")
@@ -171,7 +171,7 @@ class LinkMap(View):
         fig = charts.map_figure(520, page.read(data.boundaries, "lad"))
         self._links = {}
         for role in codes.LINK_ROLES:
-            source = ColumnDataSource({c: [] for c in SEGMENT_COLUMNS})
+            source = charts.data_source({c: [] for c in SEGMENT_COLUMNS})
             fig.segment(*SEGMENT_COLUMNS, source=source, color=ROLE_COLOURS.get(role, "#777777"),
                         line_width=1.2, alpha=0.6, legend_label=vocabulary.label(role))
             self._links[role] = source

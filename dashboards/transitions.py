@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, LabelSet
+from bokeh.models import HoverTool, LabelSet
 
 from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import default_scope
@@ -112,23 +112,23 @@ class FlowMap(View):
 
     def build(self) -> pn.Column:
         self.fig = charts.map_figure(520)
-        self.outlines = ColumnDataSource({"xs": [], "ys": []})
+        self.outlines = charts.data_source({"xs": [], "ys": []})
         self.fig.multi_line("xs", "ys", source=self.outlines, line_color="#333333",
                             line_width=1.5)
         self.segments = {}
         lines = []
         for yg, colour in FLOW_COLOURS.items():
-            src = self.segments[yg] = ColumnDataSource(
+            src = self.segments[yg] = charts.data_source(
                 {c: [] for c in ("x0", "y0", "x1", "y1", "leavers", "to", "width")},
                 name=f"flows-{yg}")
             lines.append(self.fig.segment("x0", "y0", "x1", "y1", source=src, color=colour,
                                           alpha=0.5, line_width="width",
                                           legend_label=f"Year {yg}"))
-        self.schools = ColumnDataSource({"easting": [], "northing": [], "name": [],
+        self.schools = charts.data_source({"easting": [], "northing": [], "name": [],
                                          "type": []}, name="flow-schools")
         points = self.fig.scatter("easting", "northing", source=self.schools, size=8,
                                   color="#ffbf00", line_color="black")
-        self.nodes = ColumnDataSource({"easting": [], "northing": [], "label": []})
+        self.nodes = charts.data_source({"easting": [], "northing": [], "label": []})
         self.fig.scatter("easting", "northing", source=self.nodes, size=16, marker="square",
                          color="#444444")
         self.fig.add_layout(LabelSet(x="easting", y="northing", text="label",

@@ -116,3 +116,32 @@ def test_employer_reads_are_shared_within_a_scope_and_never_across(two_hubs, mon
     second = page.employer_points(url, data.scope_key(url, "HUB-A"))
     assert second["name"].tolist() == ["employer of HUB-B"]
     assert asked == ["HUB-A", "HUB-B"]
+
+
+def test_charts_of_one_session_share_their_stateless_models_and_nothing_else():
+    from bokeh.document import Document
+    from bokeh.models import AllLabels, UnionRenderers
+    from panel.io.state import set_curdoc
+
+    from dashboards.common import charts
+
+    def two_charts():
+        a = charts.GroupedBars("x", "g", "y", ("#000000",), name="a")
+        b = charts.Histogram("days", "count", "#111111", name="b")
+        return a, b
+
+    session = Document()
+    session._session_context = lambda: object()  # as a served session's document has one
+    with set_curdoc(session):
+        a, b = two_charts()
+    assert a.source.selection_policy is b.source.selection_policy
+    assert isinstance(a.source.selection_policy, UnionRenderers)
+    policies = {id(axis.major_label_policy) for c in (a, b)
+                for axis in (*c.fig.xaxis, *c.fig.yaxis)}
+    assert len(policies) == 1 and isinstance(a.fig.xaxis[0].major_label_policy, AllLabels)
+    # Data and selections stay each source's own.
+    assert a.source.selected is not b.source.selected and a.source.data is not b.source.data
+    # Outside a served session (a notebook may show a chart in several documents): no sharing.
+    c, d = two_charts()
+    assert c.source.selection_policy is not d.source.selection_policy
+    assert c.fig.xaxis[0].major_label_policy is not d.fig.xaxis[0].major_label_policy

@@ -197,6 +197,9 @@ def notes(which: Which, rows: int, scope: Scope) -> list[str]:
     else:
         lines.append("Fill in either a referral (fill_refer_to and fill_reason) or a "
                      "confirmed destination (fill_confirm_code and fill_confirm_on), not both.")
+    lines.append("Working in Excel? Use the XLSX download: Excel opening a CSV can turn a key "
+                 "made only of digits into a rounded number, and that row would no longer "
+                 "match its record.")
     lines.append("This file holds pseudonymous pupil-level data: keep it as your data-sharing "
                  "agreement says and delete it once imported.")
     return lines

@@ -624,3 +624,20 @@ def test_a_revert_can_be_reverted(hub):
         "lost", "lost", dt.date(2025, 10, 6), 4)
     assert wl.history(hub, NCS, case_id=case_id)["action"].tolist() == [
         "refer", "outcome", "revert", "revert"]
+
+
+def test_leavers_are_listed_while_the_chase_list_tracks_them(hub):
+    # Year 13 of 2024: tracked to 31 August 2025; Year 11 of 2023: to 31 August 2025 too
+    y13, y11 = "13" + "t" * 30, "11" + "t" * 30
+    with hub.begin() as conn:
+        conn.execute(insert(Leaver.__table__).values(
+            key=y13, urn=A, cohort=2024, year_group=13, left_on=dt.date(2024, 7, 19)))
+        conn.execute(insert(Leaver.__table__).values(
+            key=y11, urn=A, cohort=2023, year_group=11, left_on=dt.date(2023, 7, 21)))
+    last_day = wl.leavers_to_confirm(hub, LEADER_A, as_of=dt.date(2025, 8, 31))
+    assert {y13, y11} <= set(last_day["leaver_key"])
+    after = wl.leavers_to_confirm(hub, LEADER_A, as_of=dt.date(2025, 9, 1))
+    assert not {y13, y11} & set(after["leaver_key"])
+    # 31 August 2025: P1-P4 (their records all come later: missing then) and the two above
+    assert wl.funnel(hub, LEADER_A, as_of=dt.date(2025, 8, 31)).set_index("stage").loc[
+        "needing_handover", "people"] == 6

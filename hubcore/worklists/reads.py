@@ -15,7 +15,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, and_, case, or_, select
 
 from hubcore import disclosure, store
 from hubcore.access import Scope
@@ -85,11 +85,23 @@ def _scope_leavers(scope: Scope):
 # --- the careers leader's list ---------------------------------------------------------------
 
 
+def _maybe_tracked(as_of: dt.date):
+    """SQL condition keeping the leavers :func:`hubcore.metrics.chase.leaver_states` can list
+    on ``as_of``: left by then and tracked until then (31 August of cohort + max(1, 13 − year
+    group), :func:`hubcore.metrics.chase.tracked_until`). Only a pre-filter, so a hub's
+    earlier cohorts are not read at all; ``leaver_states`` applies the same rule again."""
+    lv = T_LEAVER.c
+    first_year = as_of.year if (as_of.month, as_of.day) <= (8, 31) else as_of.year + 1
+    years_tracked = case((lv.year_group >= 12, 1), else_=13 - lv.year_group)
+    return and_(lv.left_on <= as_of, lv.cohort + years_tracked >= first_year)
+
+
 def _leaver_states(engine: Engine, where, as_of: dt.date
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The chase list's states (:func:`hubcore.metrics.chase.leaver_states`) of the leavers
-    matching ``where``, and their leaver rows."""
+    matching ``where``, and their leaver rows and destination records."""
     lv = T_LEAVER.c
+    where = and_(where, _maybe_tracked(as_of))
     leavers = _read(engine, select(T_LEAVER, T_SCHOOL.c.name.label("school"))
                     .join(T_SCHOOL, T_SCHOOL.c.urn == lv.urn).where(where)
                     .order_by(lv.urn, lv.key))
@@ -142,7 +154,7 @@ def leavers_to_confirm(engine: Engine, scope: Scope, as_of: dt.date | None = Non
                               rules.open_case_filter()).order_by(h.id))
     latest_open = open_cases.drop_duplicates("leaver_key", keep="last").set_index("leaver_key")
     with engine.connect() as conn:
-        versions = rules.leaver_versions(conn, where=where)
+        versions = rules.leaver_versions(conn, todo["key"].tolist())
     roni = rules.roni_bands(people.reset_index())
     out = pd.DataFrame({
         "leaver_key": todo["key"].to_numpy(dtype=object),

@@ -113,16 +113,14 @@ class Worklists(HubPage):
         try:
             result = action()
         except HubcoreError as exc:  # StaleEdit, OutOfScope, InvalidEdit: said in words
-            message.object = layout.md("**Not saved.** {why}", why=str(exc))
-            message.alert_type = "danger"
-            saved = False
+            said, kind, saved = layout.md("**Not saved.** {why}", why=str(exc)), "danger", False
         else:
-            message.object = layout.md(done, result=result, **values)
-            message.alert_type = "success"
-            saved = True
-        message.visible = True
+            said, kind, saved = layout.md(done, result=result, **values), "success", True
         self._memo = {}
+        # The tables first, then the message: the browser gets them in this order, so what
+        # the message says is already in the tables when it appears.
         self.refresh()
+        message.param.update(object=said, alert_type=kind, visible=True)
         return saved
 
     def controls(self) -> pn.Column:

@@ -208,7 +208,10 @@ def cases_table(rows: pd.DataFrame) -> pd.DataFrame:
         "version": _whole(_column(rows, "version")),
     }, index=rows.index).reset_index(drop=True)
     # The codes a reassignment needs (who may hold the case), kept out of the table.
-    held = {int(c): (t, a) for c, t, a in zip(
+    def code(v: object) -> str | None:
+        return None if v is None or pd.isna(v) else str(v)
+
+    held = {int(c): (code(t), code(a)) for c, t, a in zip(
         out["case_id"].tolist(), _column(rows, "to_org_type").tolist(),
         _column(rows, "ncs_area").tolist(), strict=True) if not pd.isna(c)}
     return _meta(out, title="Hand-over cases", units={"open_days": "days",

@@ -119,6 +119,7 @@ def test_at_risk_rows_and_their_table(bm5):
     risk = dt_.at_risk(bm5)
     assert risk["urn"].tolist() == [700001, 700005]
     assert "kind" not in risk.columns and risk.attrs["display"]["titles"]["will_miss"]
+    assert risk["school"].tolist() == ["Ash School", "Elm School"] and "name" not in risk
     table = dt_.at_risk_table(bm5)
     assert table["School or college"].tolist() == ["Ash School", "Elm School"]
     assert table["Projected on the snapshot (%)"].tolist() == [71.2, 78.8]

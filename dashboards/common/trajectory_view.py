@@ -74,5 +74,5 @@ class TrajectoryView(View):
             layout.md("{line}", line=line) for line in shown.sentences(frame))
         self._note.object = layout.md("{note}", note=meta["note"])
         risk = shown.at_risk(frame)
-        self._table = tables.show_in(self._layout, self._table, risk, name_column="name",
+        self._table = tables.show_in(self._layout, self._table, risk, name_column="school",
                                      titles=risk.attrs["display"]["titles"])

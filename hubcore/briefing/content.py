@@ -368,7 +368,7 @@ def _trajectory(frames: shown.BriefingFrames) -> tuple[Table, Table]:
         school_meta["heading"],
         risk.head(10),
         {
-            "name": ("School", None),
+            "school": ("School", None),
             "current_pct": ("Now %", 1),
             "projected_pct": ("Projected %", 1),
             "trend": ("Trend", None),

@@ -57,9 +57,11 @@ SPEC = Spec(
     rounded={"slope_pp_per_year": 1},
 )  # fmt: skip
 
-#: The per-school table's columns as a page shows them, with their titles.
+#: The columns of the list of schools that will miss (:func:`at_risk`), with their titles. The
+#: school's name is ``school``: on the overview it sits beside the schools table, whose
+#: ``name`` column a person (or a browser test) filters by.
 TITLES: dict[str, str] = {
-    "name": "School or college",
+    "school": "School or college",
     "urn": "URN",
     "current_pct": "Score now (%, latest Compass)",
     "projected_pct": "Projected on the snapshot (%)",
@@ -164,9 +166,9 @@ def school_rows(
 
 def at_risk(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` (:func:`school_rows`, perhaps filtered) of schools that will miss
-    the benchmark, lowest projection first, cut to the columns of :data:`TITLES` a page shows.
-    Metadata kept, with ``titles`` for those columns."""
-    rows = frame[frame["will_miss"].eq(YES)]
+    the benchmark, lowest projection first, cut to the columns of :data:`TITLES` a page shows
+    (the name as ``school``). Metadata kept, with ``titles`` for those columns."""
+    rows = frame[frame["will_miss"].eq(YES)].rename(columns={"name": "school"})
     columns = [c for c in TITLES if c in rows.columns]
     out = rows[columns].reset_index(drop=True)
     meta = dict(frame.attrs.get("display", {}))

@@ -96,6 +96,8 @@ def test_benchmarks_near_national_and_rising(demo_engine):
 
 def _first_destinations(engine) -> pd.DataFrame:
     d = store.destinations(engine, ADMIN)
+    # First activities: intended destinations (offers, plans) come before them.
+    d = d[d["kind"].eq("actual")]
     return d.sort_values("recorded_on").drop_duplicates("leaver_key")
 
 

@@ -4,6 +4,13 @@
 generated LA of 180 small areas; ``"region"`` writes nine LAs (about 300 schools) and
 ``"england"`` 150 LAs (4,500 schools, 33,000 small areas, about two million encounters) for
 performance work. The same seed and size always give the same database.
+
+The pupil records hold open cases in every state a worklist shows (:mod:`hubcore.demo.pupils`),
+held by user names of the LA's NCS advisers and tracking officers
+(:func:`hubcore.demo.pupils.case_holders`), with a short history of suite edits. The demo
+writes no users file: sign-in stays off on loopback, and ``hubcore users add`` with one of
+those names (role ``ncs_adviser`` or ``la_tracking``, area = the LA's code) shows that
+person's worklist.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, bindparam, func, select, text, update
 from tqdm.auto import tqdm
 
 from hubcore import data_version, rollups
@@ -29,6 +36,7 @@ from hubcore.models import (
     Area,
     BenchmarkAssessment,
     BenchmarkScore,
+    CaseEvent,
     DestinationRecord,
     Employer,
     EmployerLink,
@@ -160,11 +168,14 @@ def build(
     destinations = pupils.make_destinations(rng, leavers, school_frame)
     steps.update()
     handovers = pupils.make_handovers(rng, leavers, destinations, school_frame, quality)
+    # Records the autumn check has not made yet are known to the school, not stored.
+    destinations = destinations[destinations["made"].to_numpy()]
     leavers = leavers.assign(roni_score=_roni(leavers))
     # Insert in key order: B-tree inserts and foreign-key lookups on random keys are far slower.
     leavers = leavers.sort_values("key", kind="stable")
-    destinations = _renumber(destinations.sort_values(["leaver_key", "recorded_on"]))
+    destinations = _renumber(destinations.sort_values(["leaver_key", "recorded_on", "kind"]))
     handovers = _renumber(handovers.sort_values("leaver_key", kind="stable"))
+    handovers, case_events = pupils.make_case_events(rng, handovers)
     steps.update()
 
     area_rows = pd.concat(
@@ -213,20 +224,43 @@ def build(
     if schools is not None:
         plan[1] = (Area, _missing_areas(engine, area_rows))
         plan[2] = (School, _missing_schools(engine, school_frame))
+    # Times of suite edits go through SQLAlchemy's UTC datetime type (a few hundred rows):
+    # the bulk writer binds dates and plain values only.
+    stamped = {"edited_at"}
     written: dict[str, int] = {}
     with engine.begin() as conn:
         data_version.bump(conn)  # page caches of a served hub read the new data
         for model, frame in plan:
             table = model.__table__
-            columns = [c.name for c in table.columns if c.name in frame.columns]
+            columns = [c.name for c in table.columns
+                       if c.name in frame.columns and c.name not in stamped]  # fmt: skip
             written[table.name] = bulk_insert(
                 conn, table, frame[columns], progress=progress, desc=f"writing {table.name}"
             )
-        _reset_sequences(conn, [m for m, _ in plan])
+        _write_case_history(conn, handovers, case_events)
+        written[CaseEvent.__tablename__] = len(case_events)
+        _reset_sequences(conn, [*(m for m, _ in plan), CaseEvent])
         rollups.refresh(conn)  # the summary tables England-wide reads use
     steps.update()
     steps.close()
     return written
+
+
+def _write_case_history(conn, handovers: pd.DataFrame, events: pd.DataFrame) -> None:
+    """The demo's suite edits: who last changed each edited hand-over and when, and the
+    ``case_event`` history (:func:`hubcore.demo.pupils.make_case_events`)."""
+    edited = handovers[handovers["edited_at"].notna()]
+    if len(edited):
+        table = Handover.__table__
+        conn.execute(
+            update(table).where(table.c.id == bindparam("_id")).values(
+                edited_at=bindparam("_at")),
+            [{"_id": int(i), "_at": at} for i, at in zip(edited["id"], edited["edited_at"],
+                                                          strict=True)],
+        )  # fmt: skip
+    if len(events):
+        records = events.astype(object).where(events.notna(), None).to_dict("records")
+        conn.execute(CaseEvent.__table__.insert(), records)
 
 
 def _renumber(frame: pd.DataFrame) -> pd.DataFrame:

@@ -141,7 +141,9 @@ def test_charts_of_one_session_share_their_stateless_models_and_nothing_else():
     assert len(policies) == 1 and isinstance(a.fig.xaxis[0].major_label_policy, AllLabels)
     # Data and selections stay each source's own.
     assert a.source.selected is not b.source.selected and a.source.data is not b.source.data
-    # Outside a served session (a notebook may show a chart in several documents): no sharing.
-    c, d = two_charts()
+    # Outside a served session (a notebook's document; a chart may be shown in several
+    # documents there): no sharing.
+    with set_curdoc(Document()):
+        c, d = two_charts()
     assert c.source.selection_policy is not d.source.selection_policy
     assert c.fig.xaxis[0].major_label_policy is not d.fig.xaxis[0].major_label_policy

@@ -47,6 +47,9 @@ from hubcore.metrics import report
 C, LOW = "c", "low"
 CATS = ("education", "apprenticeship", "employment", "training", "re_engagement",
         "neet_active", "neet_inactive", "custody", "not_known")  # fmt: skip
+#: The destination mix's categories: ``no_record`` (no record by the point) is one of them, so
+#: a row's percentages add up to 100 of its leavers only with it.
+MIX = (*CATS, "no_record")
 
 
 # --- what the attacker knows ------------------------------------------------------------------
@@ -109,7 +112,7 @@ def _down(cols, detail, total, keys):
 TRANSITIONS = Knowledge(
     counts=(*NEET, *FUNNEL, *SUST, "open", "overdue", "left"),
     pcts={
-        **{f"pct_{c}": (None, "leavers") for c in CATS},
+        **{f"pct_{c}": (None, "leavers") for c in MIX},
         **{f"pct_{c}": (c, "leavers") for c in SUST},
         "neet_pct": ("neet", "denominator"),
         "not_known_pct": ("not_known", "denominator"),
@@ -128,7 +131,7 @@ TRANSITIONS = Knowledge(
         "pct_lost": ("lost", "contacted"),
     },
     sums=(
-        Sum("leavers", tuple(f"pct_{c}" for c in CATS)),
+        Sum("leavers", tuple(f"pct_{c}" for c in MIX)),
         Sum("cohort_leavers", ("custody", "denominator")),
         Sum("neet_nk_pct", ("neet", "not_known")),
         Sum("not_known", ("no_record",), le=True),
@@ -587,12 +590,12 @@ PAGES = Knowledge(
             "engaged", "lost", "lost_before_contact", "closed", "still_open", "denominator",
             "young_people"),
     pcts={
-        **{f"pct_{c}": (None, "leavers") for c in CATS},
+        **{f"pct_{c}": (None, "leavers") for c in MIX},
         "neet_nk_pct": (None, "leavers"),
         **{p: v for p, v in TRANSITIONS.pcts.items() if p.startswith("pct_") and "_of_" in p},
     },
     sums=(
-        Sum("leavers", tuple(f"pct_{c}" for c in CATS)),
+        Sum("leavers", tuple(f"pct_{c}" for c in MIX)),
         Sum("handovers", ("referred", "not_referred")),
         Sum("referred", ("engaged", "lost", "closed", "still_open")),
     ),

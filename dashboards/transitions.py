@@ -22,7 +22,7 @@ from dashboards.common.page import HubPage, View, served_page
 from hubcore import defaults, display
 from hubcore.errors import AccessDenied, HubcoreError
 
-YEAR_GROUPS = (11, 13)
+YEAR_GROUPS = display.PAGE_YEAR_GROUPS
 FUNNEL_COLOURS = ("#1f4e79", "#9ecae1", "#6a51a3")
 FLOW_COLOURS = {11: "#2171b5", 13: "#cb181d"}
 _PANE = {"sizing_mode": "stretch_width"}

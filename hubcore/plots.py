@@ -318,12 +318,19 @@ def transitions_neet(engine: Engine, scope: Scope, cohort: int | None = None) ->
     rate is there, "no figure") and the same hover text ("4.5%", ``c``, "no figure"), for one
     ``cohort`` (default: the latest, as the page opens)."""
     frame = _latest(display.transitions_neet(engine, scope, cohort), cohort)
-    years = sorted(int(y) for y in pd.to_numeric(frame["year_group"]).dropna().unique())
+    years = _page_years(frame)
     parts = [display.neet_bars(frame, yg).assign(year=f"Year {yg}") for yg in years]
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["label", "value", "text", "note", "year"])
     data.attrs = frame.attrs
     return _bars(data, "year", "text", by="label", value="value", label="NEET + not known %")
+
+
+def _page_years(frame: pd.DataFrame) -> list[int]:
+    """The year groups of ``frame`` the transitions page shows
+    (:data:`hubcore.display.PAGE_YEAR_GROUPS`)."""
+    present = set(pd.to_numeric(frame["year_group"]).dropna().astype(int))
+    return [yg for yg in display.PAGE_YEAR_GROUPS if yg in present]
 
 
 def _latest(frame: pd.DataFrame, cohort: int | None) -> pd.DataFrame:
@@ -344,7 +351,7 @@ def transitions_funnel(engine: Engine, scope: Scope, cohort: int | None = None
     (:func:`hubcore.display.funnel_bars`) for one ``cohort`` (default: the latest, as the
     page opens): a suppressed step has no bar and its hover says ``c``."""
     frame = _latest(display.transitions_funnel(engine, scope, cohort), cohort)
-    years = sorted(int(y) for y in pd.to_numeric(frame["year_group"]).dropna().unique())
+    years = _page_years(frame)
     parts = [display.funnel_bars(frame, yg).assign(
         stage=lambda f, yg=yg: f"Y{yg} " + f["step_label"].astype(str)) for yg in years]
     data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
@@ -361,6 +368,7 @@ def transitions_flows(engine: Engine, scope: Scope) -> hv.Segments:
     destination, leavers as published."""
     flows = display.transitions_flows(engine, scope)
     segments = display.flow_segments(flows, display.schools(engine, scope))
+    segments = segments[pd.to_numeric(segments["year_group"]).isin(display.PAGE_YEAR_GROUPS)]
     data = segments[["x0", "y0", "x1", "y1"]].astype("float64")
     data["width"] = pd.to_numeric(segments["width"]).astype("float64").to_numpy()
     data["year_group"] = "Year " + segments["year_group"].astype(str).to_numpy()

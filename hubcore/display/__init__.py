@@ -112,6 +112,7 @@ from hubcore.display.region import region_side_by_side
 from hubcore.display.trajectory import trajectory_hub, trajectory_schools
 from hubcore.display.transitions import (
     FUNNEL_COLUMNS,
+    PAGE_YEAR_GROUPS,
     cohorts,
     flow_nodes,
     flow_segments,
@@ -205,6 +206,7 @@ __all__ = [
     "la_names",
     "lag_histogram",
     "neet_bars",
+    "PAGE_YEAR_GROUPS",
     "meta",
     "numeric",
     "overdue_list",

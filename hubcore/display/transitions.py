@@ -32,6 +32,10 @@ from hubcore.metrics import report
 # the report, the pages and the briefing, and a cell hidden in one is hidden in all.
 
 #: Funnel columns the pages show, after their keys.
+#: The year groups the transitions page sets side by side, and the plots of its charts draw:
+#: Year 11 and Year 13 leavers (DOMAIN.md §4.6's two hand-over points). Year 12 leavers, where
+#: recorded, are in the reports, the profile's destinations and the September Guarantee.
+PAGE_YEAR_GROUPS: tuple[int, ...] = (11, 13)
 FUNNEL_COLUMNS = (*rules.FUNNEL_COUNTS, *(p for p in rules.FUNNEL_PCTS if "_of_" in p), "note")
 
 

@@ -257,7 +257,9 @@ def test_hand_over_round_trip(wl_server, wl_db, browser):
     cl_page.get_by_role("button", name="Refer", exact=True).click()
     said = _message(cl_page, r"Referred .* to the National Careers Service \(case \d+\)")
     assert f"(case {case})" in said  # the pending hand-over, referred in place
-    # The table is read again in place: the leaver's row now names the open case.
+    # The leaver stays on the list (no destination confirmed yet), the case with the NCS. (A
+    # pending hand-over referred in place leaves the row's words alone: the tables' in-place
+    # update is checked by the adviser's attempts below.)
     _filter(cl_page, leavers, "leaver_key", key)
     _wait_cells(cl_page, leavers, "open_case_to", ["National Careers Service"])
     screenshot(cl_page, "worklists-careers-leader")

@@ -446,53 +446,30 @@ class OverdueView(_Chooser):
             "Case {case} handed to {user}.", case=_int(row["case_id"]), user=to_user)
 
 
-class HubCasesView(View):
-    """Every open case of the hub, with who holds it and for how long."""
+class _TableView(View):
+    """A read-only table of the page's ``source`` frame under a heading, with its downloads
+    and, where the read is refused, the reason in words instead."""
 
     depends = ("hub_id",)
+    source = ""
+    heading = ""
+    stem = ""
+    sheet = ""
+    name_column: str | None = None
 
     def build(self) -> pn.Column:
         self._table = None
         self._rows = pd.DataFrame()
+        self._note = pn.pane.Markdown("", visible=False, **_PANE, styles={"font-size": "0.9em"})
         self._problem = pn.pane.Alert("", alert_type="warning", visible=False, **_PANE)
         self._holder = pn.Column(**_PANE)
-        return pn.Column(pn.pane.Markdown("### Every open case of the hub"), self._problem,
-                         tables.downloads(lambda: self._rows, "open-cases",
-                                          sheet_name="Open cases"),
+        return pn.Column(pn.pane.Markdown(self.heading), self._note, self._problem,
+                         tables.downloads(lambda: self._rows, self.stem, sheet_name=self.sheet),
                          self._holder, **_PANE)
 
     def update(self) -> None:
         try:
-            rows = self.page.frame("cases")
-        except HubcoreError as exc:
-            self._problem.object = layout.md("{why}", why=str(exc))
-            self._problem.visible, self._holder.visible = True, False
-            return
-        self._problem.visible, self._holder.visible = False, True
-        self._rows = rows
-        self._table = tables.show_in(self._holder, self._table, rows, name_column="leaver_key",
-                                     titles=rows.attrs["display"]["titles"])
-
-
-class FunnelView(View):
-    """The hub's hand-over funnel (counts of young people, suppressed by the API)."""
-
-    depends = ("hub_id",)
-
-    def build(self) -> pn.Column:
-        self._table = None
-        self._rows = pd.DataFrame()
-        self._note = pn.pane.Markdown("", **_PANE, styles={"font-size": "0.9em"})
-        self._problem = pn.pane.Alert("", alert_type="warning", visible=False, **_PANE)
-        self._holder = pn.Column(**_PANE)
-        return pn.Column(pn.pane.Markdown("### Hand-over funnel"), self._note, self._problem,
-                         tables.downloads(lambda: self._rows, "worklist-funnel",
-                                          sheet_name="Funnel"),
-                         self._holder, **_PANE)
-
-    def update(self) -> None:
-        try:
-            rows = self.page.frame("funnel")
+            rows = self.page.frame(self.source)
         except HubcoreError as exc:
             self._problem.object = layout.md("{why}", why=str(exc))
             self._problem.visible, self._holder.visible = True, False
@@ -500,9 +477,31 @@ class FunnelView(View):
         self._problem.visible, self._holder.visible = False, True
         self._rows = rows
         meta = rows.attrs["display"]
-        self._note.object = layout.md("{note}", note=meta.get("note", ""))
+        note = meta.get("note", "")
+        self._note.object = layout.md("{note}", note=note)
+        self._note.visible = bool(note)
         self._table = tables.show_in(self._holder, self._table, rows,
+                                     name_column=self.name_column,
                                      titles=meta.get("titles", {}))
+
+
+class HubCasesView(_TableView):
+    """Every open case of the hub, with who holds it and for how long."""
+
+    source = "cases"
+    heading = "### Every open case of the hub"
+    stem = "open-cases"
+    sheet = "Open cases"
+    name_column = "leaver_key"
+
+
+class FunnelView(_TableView):
+    """The hub's hand-over funnel (counts of young people, suppressed by the API)."""
+
+    source = "funnel"
+    heading = "### Hand-over funnel"
+    stem = "worklist-funnel"
+    sheet = "Funnel"
 
 
 def _int(value) -> int:

@@ -29,6 +29,9 @@ pupil-level read audited as the signed-in user, and the lists change with every 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from io import BytesIO
+from pathlib import Path
 
 import pandas as pd
 import panel as pn
@@ -166,6 +169,8 @@ class _Chooser(View):
     key_column = "case_id"
     stem = "worklist"
     heading = ""
+    #: Whether the view offers its worklist as a file to fill in offline and import back.
+    offline = True
 
     def build(self) -> pn.Column:
         self._table = None
@@ -177,10 +182,23 @@ class _Chooser(View):
         self.message = pn.pane.Alert("", alert_type="success", visible=False, **_PANE)
         self._holder = pn.Column(**_PANE)
         self._form = pn.Column(self._picked, *self.form(), self.message, **_PANE)
-        return pn.Column(pn.pane.Markdown(self.heading), self._note, self._problem,
-                         tables.downloads(lambda: self._rows, self.stem,
-                                          sheet_name="Worklist"),
+        files = tables.downloads(lambda: self._rows, self.stem, sheet_name="Worklist")
+        if self.offline:
+            files.append(pn.widgets.FileDownload(
+                callback=self._fill_in, filename=f"{self.stem}-to-fill-in.xlsx", embed=False,
+                label="Download to fill in offline (Excel)"))
+        return pn.Column(pn.pane.Markdown(self.heading), self._note, self._problem, files,
                          self._holder, self._form, **_PANE)
+
+    def _fill_in(self) -> BytesIO:
+        """The worklist as a file to fill in and import back (``hubcore import worklist``):
+        :func:`hubcore.worklists.offline.export`'s XLSX (Worklist, Notes, Codes sheets)."""
+        from hubcore.worklists import offline
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = offline.export(self.page._engine, self.page._scope, self.kind,
+                                  Path(folder).joinpath("worklist.xlsx"))
+            return BytesIO(path.read_bytes())
 
     def form(self) -> list:
         """The action widgets under the table."""
@@ -393,6 +411,7 @@ class OverdueView(_Chooser):
     depends = ("hub_id",)
     kind = "cases"
     stem = "overdue-cases"
+    offline = False  # a reassignment is made here, not in the offline file
     heading = "### Overdue cases"
 
     def rows(self) -> pd.DataFrame:

@@ -315,3 +315,32 @@ def test_import_worklist_command_with_as_user(hub, tmp_path, monkeypatch, capsys
     case = case_of(hub, A)
     assert case["version"] == 2 and case["edited_by"] == "adviser@ncs.example"
     assert main(["import", "worklist", str(path), "--db", url, "--as", "nobody"]) == 1
+
+
+def test_page_offers_the_worklist_to_fill_in_and_import_back(hub, tmp_path):
+    """The served page's "to fill in offline" file is the export: it imports back as is."""
+    from dashboards.worklists import LeaversView, Worklists
+    from hubcore.models import Hub, HubMembership
+
+    with hub.begin() as conn:
+        conn.execute(Hub.__table__.insert().values(id="T", name="Test hub"))
+        conn.execute(HubMembership.__table__.insert(),
+                     [{"hub_id": "T", "urn": u, "start_date": dt.date(2020, 9, 1)}
+                      for u in (108055, 108076)])
+    page = Worklists(db_url=hub.url.render_as_string(hide_password=False), hub_id="T")
+    (view,) = [v for v in page._views if isinstance(v, LeaversView)]
+    page._scope = LEADER  # as the school's careers leader signed in
+    path = tmp_path / "from-page.xlsx"
+    path.write_bytes(view._fill_in().getvalue())
+    frame = pd.read_excel(path, sheet_name="Worklist", dtype=str).fillna("")
+    assert sorted(frame["leaver_key"]) == [A, B, C]  # the leader's own school only
+    fill(frame, "leaver_key", C, fill_confirm_code=310, fill_confirm_on="2025-10-01")
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="Worklist", index=False)
+    report = offline.import_file(hub, LEADER, path)
+    assert (report.applied, len(report.rejected), len(report.conflicts)) == (1, 0, 0)
+    assert count(hub, DestinationRecord.__table__,
+                 DestinationRecord.__table__.c.leaver_key == C) == 1
+    assert count(hub, AuditEvent.__table__, AuditEvent.__table__.c.action == "export",
+                 AuditEvent.__table__.c.user == LEADER.user,
+                 AuditEvent.__table__.c.subject == "worklist leavers") == 1

@@ -228,8 +228,8 @@ def export(engine: Engine, scope: Scope, which: Which, path: str | Path,
            as_of: dt.date | None = None) -> Path:
     """Write the ``which`` worklist (``"leavers"`` or ``"cases"``) as ``scope`` sees it to
     ``path``: XLSX (sheets Worklist, Notes, Codes) when the suffix is ``.xlsx``, else CSV with
-    ``<name>.README.txt`` beside it. Formula-safe and atomic (temporary file, then rename).
-    Returns ``path``."""
+    ``<name>.README.txt`` beside it. Formula-safe and atomic (temporary file, then rename);
+    audited as an ``export``. Returns ``path``."""
     path = Path(path)
     if which not in FILL:
         raise HubcoreError(f"no worklist {which!r}; choose leavers or cases")
@@ -243,6 +243,10 @@ def export(engine: Engine, scope: Scope, which: Which, path: str | Path,
         text = "\n".join(explained) + "\n\nAllowed values:\n" + "\n".join(
             f"  {r.column} = {r.value}: {r.meaning}" for r in _codes_sheet(which).itertuples())
         _write_text(readme_path(path), text + "\n")
+    # A file of pupil rows leaves the suite: who took it, and how many rows, is audited.
+    from hubcore import store
+
+    store.record_audit(engine, scope, "export", f"worklist {which}", len(frame))
     return path
 
 

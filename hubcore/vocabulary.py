@@ -142,6 +142,20 @@ LABELS: dict[str, str] = {
     **{f"BM{n}": f"BM{n} {name}" for n, name in BENCHMARK_NAMES.items()},
 }
 
+#: Why a leaver is on a careers leader's worklist (``state`` of
+#: :func:`hubcore.worklists.leavers_to_confirm`): code → words.
+WORKLIST_STATES: dict[str, str] = {
+    "not_known": "Activity not known",
+    "stale": "Record out of date",
+    "missing": "No destination recorded",
+    "intended_only": "Intended destination only",
+}
+#: A hand-over case's outcome (:data:`hubcore.models.HANDOVER_OUTCOMES`): code → words. Apart
+#: from :data:`LABELS` because "refused" and "lost" read differently as a case's outcome.
+CASE_OUTCOMES: dict[str, str] = {"engaged": "Engaged", "moved_area": "Moved out of the area",
+                                 "refused": "Refused support", "lost": "Lost contact"}
+
+
 #: Codes whose words depend on the column (a bare "2014" or "E" would be ambiguous elsewhere).
 COLUMN_CODES: dict[str, Mapping] = {
     "framework": {f: f"{f} framework" for f in codes.FRAMEWORKS},

@@ -179,3 +179,18 @@ def test_for_display_dates_and_duplicate_titles():
     assert out.iloc[:, 0].tolist()[0] == "2024-06-23"
     assert out.iloc[:, 0].tolist()[1] is None
     assert len(set(out.columns)) == 3  # two columns titled "Employer" made distinct
+
+
+def test_the_worklists_words_cover_every_outcome_and_state():
+    # One list of outcomes (the schema's check constraint) and the leaver states the reads
+    # give: each has words, and the page, CLI and offline file take them from one place.
+    from hubcore.display import worklists as shown
+    from hubcore.models import HANDOVER_OUTCOMES
+    from hubcore.worklists import offline
+
+    assert set(vocabulary.CASE_OUTCOMES) == set(HANDOVER_OUTCOMES)
+    assert vocabulary.CASE_OUTCOMES["moved_area"] == "Moved out of the area"
+    assert set(vocabulary.WORKLIST_STATES) == {"not_known", "stale", "missing", "intended_only"}
+    assert shown.OUTCOMES is vocabulary.CASE_OUTCOMES
+    assert offline._words("refused", "outcome") == "Refused support"
+    assert offline._words("stale", "state") == "Record out of date"

@@ -48,9 +48,8 @@ TARGET_PHRASES: dict[str, str] = {"ncs": "the National Careers Service",
                                   LA_TRACKING: "LA tracking"}
 #: Why a leaver is referred: code → words (every hand-over reason of :mod:`hubcore.codes`).
 REASONS: dict[str, str] = {code: vocabulary.label(code) for code in codes.HANDOVER_REASONS}
-#: A case's outcome: code → words (the contract's four outcomes).
-OUTCOMES: dict[str, str] = {"engaged": "Engaged", "moved_area": "Moved out of the area",
-                            "refused": "Refused support", "lost": "Lost contact"}
+#: A case's outcome: code → words (the vocabulary's, shared with the offline file).
+OUTCOMES: dict[str, str] = vocabulary.CASE_OUTCOMES
 #: RONI (risk of NEET) bands: code → words. The thresholds are hubcore.worklists'
 #: (docs/worklists.md); the DOMAIN.md bands are worded too should a reader return them.
 RONI_BANDS: dict[str, str] = {"high": "High risk", "medium": "Medium risk", "low": "Low risk",
@@ -59,13 +58,8 @@ RONI_BANDS: dict[str, str] = {"high": "High risk", "medium": "Medium risk", "low
                               "none": "No risk factors"}
 #: No RONI score recorded.
 NO_RONI = "No score recorded"
-#: Why a leaver is on the careers leader's list: state code → words.
-STATES: dict[str, str] = {
-    "not_known": "Activity not known",
-    "stale": "Record out of date",
-    "missing": "No destination recorded",
-    "intended_only": "Intended destination only",
-}
+#: Why a leaver is on the careers leader's list: state code → words (the vocabulary's).
+STATES: dict[str, str] = vocabulary.WORKLIST_STATES
 #: The hub lead's funnel stages: code → words (stages :func:`hubcore.worklists.funnel` may
 #: name; an unknown stage is shown as its words from the vocabulary).
 STAGES: dict[str, str] = {

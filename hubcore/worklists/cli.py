@@ -35,14 +35,14 @@ from hubcore import codes
 from hubcore.access import Scope
 from hubcore.cli_common import DB_HELP, open_engine
 from hubcore.errors import AccessDenied
+from hubcore.models import HANDOVER_OUTCOMES
+from hubcore.worklists import rules
 
 #: Exit status of a refused edit or read (stale version, out of scope, invalid, not allowed).
 REFUSED = 2
 #: What ``show`` can list.
 LISTS = ("leavers", "cases", "funnel", "history")
 #: Where ``refer`` can send a young person (the worklists' two services).
-REFER_TO = ("ncs", "la_tracking")
-OUTCOMES = ("engaged", "moved_area", "refused", "lost")
 #: Columns ``show cases`` prints (``--csv`` writes them all): enough to pick a case and act.
 CASE_TEXT = ("case_id", "version", "school", "year_group", "referred_to", "reason", "status",
              "referred_on", "open_days", "attempts", "contacted_on", "outcome", "held_by",
@@ -377,7 +377,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
     refer = command("refer", cmd_refer, "refer a young person to the NCS or LA tracking")
     refer.add_argument("key", metavar="KEY", help="the young person's pseudonymous key")
-    refer.add_argument("--to", required=True, choices=REFER_TO, help="ncs or la_tracking")
+    refer.add_argument("--to", required=True, choices=rules.REFER_TO, help="ncs or la_tracking")
     refer.add_argument("--reason", required=True, choices=codes.HANDOVER_REASONS)
     refer.add_argument("--intended", type=int, metavar="CODE",
                        help="intended destination (NCCIS code)")
@@ -397,7 +397,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     outcome = command("outcome", cmd_outcome, "record a case's outcome")
     outcome.add_argument("case", type=int, metavar="CASE")
     outcome.add_argument("--version", type=int, required=True, metavar="V")
-    outcome.add_argument("--outcome", required=True, choices=OUTCOMES)
+    outcome.add_argument("--outcome", required=True, choices=HANDOVER_OUTCOMES)
     outcome.add_argument("--on", type=_date, required=True, metavar="DATE")
     outcome.add_argument("--code", type=int, metavar="CODE",
                          help="the young person's activity (NCCIS code), if known")

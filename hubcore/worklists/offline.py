@@ -43,6 +43,8 @@ from hubcore.access import Scope
 from hubcore.errors import AccessDenied, HubcoreError
 from hubcore.ingest.reader import EXCEL_SUFFIXES, Table, check_header, read_table
 from hubcore.ingest.validate import Checker
+from hubcore.models import HANDOVER_OUTCOMES
+from hubcore.worklists.rules import REFER_TO
 
 Which = Literal["leavers", "cases"]
 
@@ -52,8 +54,6 @@ MAX_ROWS = 50_000
 #: Largest worklist file, bytes as stored (about 400 bytes a row at :data:`MAX_ROWS`).
 MAX_BYTES = 32 << 20
 
-OUTCOMES = ("engaged", "moved_area", "refused", "lost")
-REFER_TO = ("ncs", "la_tracking")
 YES_NO = ("yes", "no")
 
 #: The columns to fill in, per worklist, with what each takes (shown in the notes).
@@ -62,7 +62,7 @@ FILL: dict[str, dict[str, str]] = {
         "fill_contact_on": "date you tried to contact the young person (YYYY-MM-DD or "
         "DD/MM/YYYY)",
         "fill_reached": "yes if you reached them on that date, no if not",
-        "fill_outcome": "the case's outcome: " + ", ".join(OUTCOMES),
+        "fill_outcome": "the case's outcome: " + ", ".join(HANDOVER_OUTCOMES),
         "fill_outcome_on": "date of the outcome",
         "fill_outcome_code": "NCCIS activity code of what they are doing (optional; see the "
         "list of codes)",
@@ -100,14 +100,6 @@ SHOWN: dict[str, list[tuple[str, str | None]]] = {
         ("open_case_id", None), ("open_case_to", "open_case_with"),
     ],
 }
-STATE_WORDS = {
-    "not_known": "Destination not known",
-    "stale": "Destination record out of date",
-    "missing": "No destination recorded",
-    "intended_only": "Only an intended destination",
-}
-OUTCOME_WORDS = {"engaged": "Engaged", "moved_area": "Moved out of the area",
-                 "refused": "Refused", "lost": "Lost contact"}
 
 
 # --- the acting user --------------------------------------------------------------------------
@@ -133,9 +125,9 @@ def _words(value: object, column: str) -> str:
         if pd.notna(number):
             return codes.NCCIS_LABELS.get(int(number), str(value))
     if column == "state":
-        return STATE_WORDS.get(str(value), str(value))
+        return vocabulary.WORKLIST_STATES.get(str(value), str(value))
     if column == "outcome":
-        return OUTCOME_WORDS.get(str(value), str(value))
+        return vocabulary.CASE_OUTCOMES.get(str(value), str(value))
     return vocabulary.label(value, column)
 
 
@@ -208,7 +200,7 @@ def notes(which: Which, rows: int, scope: Scope) -> list[str]:
 def _codes_sheet(which: Which) -> pd.DataFrame:
     rows = []
     if which == "cases":
-        rows += [("fill_outcome", c, OUTCOME_WORDS[c]) for c in OUTCOMES]
+        rows += [("fill_outcome", c, vocabulary.CASE_OUTCOMES[c]) for c in HANDOVER_OUTCOMES]
         rows += [("fill_reached", w, w) for w in YES_NO]
         nccis = "fill_outcome_code"
     else:
@@ -339,7 +331,7 @@ def _spec(which: Which) -> list[tuple[str, str, dict]]:
             ("version", "int", {"required": True, "low": 1, "high": 2**31 - 1}),
             ("fill_contact_on", "date", {}),
             ("fill_reached", "code", {"allowed": YES_NO}),
-            ("fill_outcome", "code", {"allowed": OUTCOMES}),
+            ("fill_outcome", "code", {"allowed": HANDOVER_OUTCOMES}),
             ("fill_outcome_on", "date", {}),
             ("fill_outcome_code", "nccis", {}),
         ]

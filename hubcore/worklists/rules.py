@@ -33,6 +33,8 @@ T_EVENT = CaseEvent.__table__
 #: The receiving organisation whose cases each area role works (as store.AREA_ROLE_TARGET,
 #: by role value).
 AREA_TARGET = {"ncs_adviser": "ncs", "la_tracking": "la_tracking"}
+#: Where a careers leader refers a leaver from a worklist: the services that have a worklist.
+REFER_TO: tuple[str, ...] = tuple(AREA_TARGET.values())
 #: Hand-over fields a case event keeps before and after (and a revert may put back).
 CASE_FIELDS = (
     "to_org_type", "ncs_area", "reason", "left_on", "referred_on", "contacted_on", "attempts",

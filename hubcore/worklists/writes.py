@@ -128,6 +128,19 @@ def _leaver_stale(conn: Connection, key: str, seen: int | None, required: bool =
     return now
 
 
+def _leaver_for_edit(conn: Connection, scope: Scope, leaver_key, seen: int | None,
+                     hub_lead: bool = True, required: bool = True) -> tuple[dict, int]:
+    """The opening of every write to a leaver's records: bump the data version first (so
+    writers take turns from here), load leaver ``leaver_key``, refuse it unless ``scope`` may
+    edit its school (a hub lead only if ``hub_lead``), then compare the version the writer saw.
+    Returns the leaver's row and their current version."""
+    data_version.bump(conn)
+    leaver = _load_leaver(conn, leaver_key)
+    if leaver is None or not rules.may_edit_school(conn, scope, leaver["urn"], hub_lead=hub_lead):
+        raise rules.refuse(f"leaver {leaver_key}")
+    return leaver, _leaver_stale(conn, leaver["key"], seen, required=required)
+
+
 def _update_case(conn: Connection, scope: Scope, case: dict, changes: dict,
                  action: str) -> int:
     """Write ``changes`` to ``case`` (after :func:`rules.check_case` on the result), with the
@@ -189,12 +202,8 @@ def refer(engine: Engine, scope: Scope, leaver_key: str, to_org_type: str, reaso
     rules.guard_pupil_rows(engine, scope, "leavers")
     try:
         with engine.begin() as conn:
-            data_version.bump(conn)
-            leaver = _load_leaver(conn, leaver_key)
-            if leaver is None or not rules.may_edit_school(conn, scope, leaver["urn"]):
-                raise rules.refuse(f"leaver {leaver_key}")
+            leaver, _ = _leaver_for_edit(conn, scope, leaver_key, seen, required=False)
             key, urn = leaver["key"], int(leaver["urn"])
-            _leaver_stale(conn, key, seen, required=False)
             if area is None:
                 if leaver["la_gss"] is None:
                     raise InvalidEdit("the school has no upper-tier LA code: give the area of "
@@ -300,13 +309,8 @@ def confirm_destination(engine: Engine, scope: Scope, leaver_key: str, version: 
     rules.guard_pupil_rows(engine, scope, "leavers")
     try:
         with engine.begin() as conn:
-            data_version.bump(conn)
-            leaver = _load_leaver(conn, leaver_key)
-            if leaver is None or not rules.may_edit_school(conn, scope, leaver["urn"],
-                                                           hub_lead=False):
-                raise rules.refuse(f"leaver {leaver_key}")
+            leaver, now = _leaver_for_edit(conn, scope, leaver_key, seen, hub_lead=False)
             key, urn = leaver["key"], int(leaver["urn"])
-            now = _leaver_stale(conn, key, seen)
             d = T_DEST.c
             found = conn.execute(select(T_DEST).where(
                 d.leaver_key == key, d.recorded_on == on, d.kind == "actual")).mappings().first()

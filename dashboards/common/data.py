@@ -175,6 +175,42 @@ def transitions(url: str, key: ScopeKey, cohort: int) -> dict[str, pd.DataFrame]
     }
 
 
+#: (database URL, scope key) → that scope's pupil-level hand-overs, ``None`` where the role
+#: may not see them: read once per scope and data version, not once per transitions session.
+#: Not ``pn.cache``: each user's read must still write its own audit event (who saw the rows),
+#: so the signed-in user's scope is passed in, but is not part of the key.
+_HANDOVERS: dict[tuple[str, ScopeKey], pd.DataFrame | None] = {}
+_HANDOVERS_MAX = 32
+
+
+def pupil_handovers(url: str, key: ScopeKey, scope: Scope) -> pd.DataFrame | None:
+    """The pupil-level hand-overs ``scope`` may see (``hubcore.display.pupil_handovers``:
+    guarded and audited), or ``None`` where its role may not see pupil rows. ``scope`` is the
+    signed-in user's scope whose cache key is ``key`` (role, hub, school, NCS area, data
+    version): the rows are shared only between sessions of that one scope — a role without
+    pupil rows never shares a key with one that has them — and every call that returns rows
+    writes an audit event for ``scope.user`` (the first by the read itself), as an uncached
+    read would. Read-only."""
+    if (scope.role.value, scope.hub_id, scope.urn, scope.ncs_area) != tuple(key[:4]):
+        raise ValueError("the scope does not match its cache key")  # a caller's mistake
+    from hubcore.errors import AccessDenied
+
+    engine = engine_for(url)
+    if (url, key) in _HANDOVERS:
+        rows = _HANDOVERS[(url, key)]
+        if rows is not None:
+            store.record_audit(engine, scope, "view", "handovers", len(rows))
+        return rows
+    try:
+        rows = display.pupil_handovers(engine, scope)  # writes the audit event
+    except AccessDenied:
+        rows = None
+    while len(_HANDOVERS) >= _HANDOVERS_MAX:  # the oldest scope makes room
+        _HANDOVERS.pop(next(iter(_HANDOVERS)))
+    _HANDOVERS[(url, key)] = rows
+    return rows
+
+
 @pn.cache(max_items=32)
 def suggested_matches(url: str, key: ScopeKey) -> pd.DataFrame:
     """Spare offers with the nearest schools that have a gap

@@ -3,13 +3,18 @@ it works offline), the synthetic-data banner, and number cards."""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import math
 import re
 import string
+import types
 
+import jinja2
 import pandas as pd
 import panel as pn
 import param
+from panel.template import base as _template_base
 
 from hubcore import notices
 
@@ -41,26 +46,91 @@ PAGE_HTML = """
 SIDEBAR_WIDTH = 320
 
 
+#: Set while a served session's page is added to its new document (:class:`_PageTemplate`):
+#: Panel's template then adds each root without first walking its models to detach them from
+#: other documents (:func:`_add_to_doc`). A context variable, so other templates, notebooks
+#: and other threads keep Panel's own behaviour.
+_FRESH_DOCUMENT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "hubcore_fresh_document", default=False)
+_panel_add_to_doc = _template_base.add_to_doc
+
+
+def _add_to_doc(obj, doc, hold: bool = False, skip=None) -> set:
+    """Panel's ``add_to_doc`` (``panel.io.model``), as the template calls it, without the
+    walk for a new session's page.
+
+    Panel first calls ``remove_root``, which visits every model of the root
+    (``Model.select``: a full walk of the model graph, about 5 % of a session's server CPU)
+    to take each one out of any document it was shown in before; then Bokeh walks the same
+    models again to attach them to this one. The models of a served page are built for its
+    session (:func:`page` and the pages' views make them per session; no cache holds a
+    Bokeh model), so none is in another document and the first walk finds nothing to do. A
+    figure shown before elsewhere is moved by Panel's Bokeh pane itself, as it builds its
+    model; any other model found in another document makes Bokeh refuse to attach it
+    ("Models must be owned by only a single document", a ``RuntimeError``): the session
+    fails loudly, nothing is silently taken from another user's document."""
+    if not _FRESH_DOCUMENT.get():
+        return _panel_add_to_doc(obj, doc, hold=hold, skip=skip)
+    doc.add_root(obj)
+    if hold and doc.callbacks.hold_value is None:
+        doc.hold()
+    # Panel only uses the returned models to skip them in the next root's walk.
+    return set()
+
+
+_template_base.add_to_doc = _add_to_doc
+
+
+class _TextView(list):
+    """Stands in for Panel's notebook text view of a template (``Template._layout``: a
+    ``Str`` pane of ``repr(self)``, an HTML pane and a "Launch server" button, built with
+    every template and refreshed by ``add_panel``), which nothing displays in Panel 1.9
+    (the template's notebook display renders the template itself)."""
+
+    def __init__(self) -> None:
+        super().__init__([types.SimpleNamespace(object="")])
+
+
 class _PageTemplate(pn.Template):
-    """Panel's plain :class:`~panel.Template` without two costs paid per served session.
+    """Panel's plain :class:`~panel.Template` without the costs it pays per served session
+    that a served page does not need (each measured with ``benchmarks/capacity.py``):
 
     * ``add_panel`` re-renders ``repr(self)`` — a text dump of every pane in the page, for a
       notebook's text view — after each of the page's four items: about a tenth of a
-      transitions session's server CPU (``benchmarks/capacity.py --profile``). The text view
-      is never shown for a served page; the repr here is the class name.
+      transitions session's server CPU. The repr here is the class name.
+    * The text view itself (three panes and a button, :class:`_TextView`) is not built.
+    * The page's Jinja markup is compiled once per process (:func:`_compiled`), not twice per
+      session (``template`` and ``nb_template``): ≈ 4 % of a blank page in the template.
     * Each of the four roots added to the document makes Bokeh walk every model in it again
       (``Document.models.recompute``): the roots are added under one ``freeze``, so the walk
-      happens once."""
+      happens once; and into a served session's new, empty document the roots are added
+      without Panel's detaching walk (:func:`_add_to_doc`)."""
 
     def __repr__(self) -> str:
         return type(self).__name__
+
+    def _build_layout(self) -> _TextView:  # Panel's hook for the text view
+        return _TextView()
 
     def server_doc(self, doc=None, title=None, location=True):
         document = doc or pn.state.curdoc
         if document is None:
             return super().server_doc(doc, title, location)
-        with document.models.freeze():
-            return super().server_doc(document, title, location)
+        fresh = document.session_context is not None and not document.roots
+        token = _FRESH_DOCUMENT.set(fresh)
+        try:
+            with document.models.freeze():
+                return super().server_doc(document, title, location)
+        finally:
+            _FRESH_DOCUMENT.reset(token)
+
+
+@functools.cache
+def _compiled() -> jinja2.Template:
+    """The page's markup compiled by Panel's Jinja environment (which holds the ``embed``
+    macro), once per process; a compiled template is only read when a page is rendered."""
+    markup = PAGE_HTML.replace("ACCENT", ACCENT).replace("SIDEBAR", str(SIDEBAR_WIDTH))
+    return _template_base._env.from_string(markup)
 
 
 def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
@@ -74,7 +144,7 @@ def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
                                         margin=(8, 4), name="")
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.sync_busy(busy)
-    markup = PAGE_HTML.replace("ACCENT", ACCENT).replace("SIDEBAR", str(SIDEBAR_WIDTH))
+    markup = _compiled()
     # location: the page's state kept in its URL (HubPage.url_params).
     template = _PageTemplate(markup, nb_template=markup, location=True)
     template.add_variable("page_title", title)

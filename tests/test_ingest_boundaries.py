@@ -103,6 +103,34 @@ def test_boundary_file_without_code_column_or_empty(engine, shared_data, tmp_pat
         import_file(engine, "boundaries", zero)
 
 
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_boundary_file_over_the_limits_is_refused_and_nothing_stored(engine, shared_data,
+                                                                      tmp_path, monkeypatch,
+                                                                      counted):
+    """What a boundary file can cost is bounded: 4 features against a limit of 3 are refused
+    (whether the driver counts features up front or only reading finds them), and so is a file
+    over the size limit; nothing is stored either way."""
+    from hubcore.ingest import boundaries
+
+    path = tmp_path / "four.geojson"
+    lsoa_features(shared_data, 4).to_file(path, driver="GeoJSON")
+    monkeypatch.setattr(boundaries, "MAX_FEATURES", 3)
+    if not counted:
+        monkeypatch.setattr(boundaries.pyogrio, "read_info", lambda *a, **k: {"features": -1})
+    with pytest.raises(HubcoreError, match="more than"):
+        import_file(engine, "boundaries", path)
+    assert areas(engine).empty
+    monkeypatch.setattr(boundaries, "MAX_FEATURES", 4)
+    monkeypatch.setattr(boundaries, "MAX_BYTES", path.stat().st_size - 1)
+    with pytest.raises(HubcoreError, match="larger than a boundary file"):
+        import_file(engine, "boundaries", path)
+    assert areas(engine).empty
+    monkeypatch.setattr(boundaries, "MAX_BYTES", path.stat().st_size)
+    import_file(engine, "boundaries", path)
+    assert len(areas(engine)) == 4
+
+
 def test_display_copies_are_simplified_by_tolerance_and_stay_valid(engine, shared_data):
     # The one simplification path (geo.simplify, called per scope by the pages' cached
     # boundaries): coarser tolerance, fewer vertices; every area kept, valid, with its code.

@@ -47,6 +47,12 @@ LAYERS = {"ltla": "lad", "utla": "utla", "rgn": "region", "lsoa": "lsoa"}
 GB_EXTENT = (-100_000.0, -100_000.0, 800_000.0, 1_400_000.0)
 LONLAT_EXTENT = (-10.0, 49.0, 3.0, 61.5)
 CODE_PATTERN = r"[EWSNKLM]\d{8}"
+#: Most features a boundary file may hold: England and Wales's 2021 output areas (188,880), the
+#: finest ONS boundaries, fit; more means the wrong file, and reading it would cost the
+#: server minutes and gigabytes.
+MAX_FEATURES = 250_000
+#: Largest boundary file, bytes as stored (full-resolution output areas are about 1.5 GB).
+MAX_BYTES = 4 << 30
 
 
 def _code_columns(columns) -> tuple[str, str | None, str | None, int | None]:
@@ -84,8 +90,12 @@ def _kind_from_codes(codes: pd.Series, layer: str | None) -> str:
 def _open(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
     if not path.exists():
         raise HubcoreError(f"{path}: no such file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise HubcoreError(f"{path.name}: the file is empty")
+    if size > MAX_BYTES:
+        raise HubcoreError(f"{path.name} is {size / (1 << 30):,.1f} GiB, larger than a boundary "
+                           f"file can be ({MAX_BYTES / (1 << 30):,.0f} GiB); nothing was read")
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises several kinds for unreadable data
@@ -99,11 +109,22 @@ def _open(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
         raise HubcoreError(f"{path.name} has no layer {layer!r}; layers: {', '.join(names)}")
     chosen = layer or (names[0] if names else None)
     try:
-        gdf = gpd.read_file(path, layer=chosen, engine="pyogrio")
+        # Counted from the file's header or index before any geometry is read (-1: unknown).
+        features = int(pyogrio.read_info(path, layer=chosen).get("features", -1))
+    except Exception:  # noqa: BLE001 - a count we cannot get is checked after reading
+        features = -1
+    if features > MAX_FEATURES:
+        raise HubcoreError(f"{path.name} has {features:,} features, more than a boundary file "
+                           f"can hold ({MAX_FEATURES:,}); nothing was read")
+    try:
+        gdf = gpd.read_file(path, layer=chosen, engine="pyogrio", max_features=MAX_FEATURES + 1)
     except Exception as exc:  # noqa: BLE001
         raise HubcoreError(f"{path.name}: not a readable boundary file ({_short(exc)})") from None
     if gdf.empty:
         raise HubcoreError(f"{path.name}: the file has no features")
+    if len(gdf) > MAX_FEATURES:
+        raise HubcoreError(f"{path.name} has more than {MAX_FEATURES:,} features, more than a "
+                           "boundary file can hold; nothing was stored")
     return gdf, chosen
 
 

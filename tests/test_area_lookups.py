@@ -115,6 +115,24 @@ def test_reimport_changes_nothing_and_a_changed_lookup_updates(engine, tmp_path)
     assert areas.las_in(engine, "E47000002") == ["E08000016", "E08000036", "E08000038"]
 
 
+
+def test_a_district_the_file_now_leaves_out_of_any_area_loses_its_membership(engine, tmp_path):
+    """Wakefield is in West Yorkshire, then a corrected file of the same edition leaves its
+    combined authority blank: the old membership goes (one change), Leeds's and Barnsley's
+    stay; a district absent from the file (Craven, from another lookup) keeps its own."""
+    import_file(engine, "area-lookup", _ca(tmp_path))
+    import_file(engine, "area-lookup", _lsip(tmp_path))
+    blank = import_file(engine, "area-lookup", _ca(tmp_path, wakefield=","))
+    assert (blank.inserted, blank.updated, blank.unchanged) == (0, 1, 2)
+    assert any("1 stored membership removed" in n for n in blank.notes)
+    assert areas.las_in(engine, "E47000003") == ["E08000035"]
+    assert [r[:3] for r in _stored(engine) if r[1] == "cauth"] == [
+        ("E08000035", "cauth", "E47000003"), ("E08000038", "cauth", "E47000002")]
+    assert [r[0] for r in _stored(engine) if r[1] == "lsip"] == ["E07000163", "E08000035"]
+    again = import_file(engine, "area-lookup", _ca(tmp_path, wakefield=","))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+
 def test_newest_edition_of_an_area_wins(engine, tmp_path):
     import_file(engine, "area-lookup", _ca(tmp_path))
     # A 2026 edition of West Yorkshire without Wakefield: the 2025 rows are not mixed in.

@@ -14,8 +14,10 @@ districts X06/X07 too) and a parent's code must have its kind's prefix; other ro
 with their row numbers, as every importer does. A blank parent (a district in no combined
 authority) stores nothing for that kind; a row with no parent at all is counted as skipped.
 Names are stored with surrounding and repeated spaces removed. Re-importing the same lookup
-changes nothing: the key is district + kind + edition, and a changed parent or name updates
-the stored row.
+changes nothing: the key is district + kind + edition, a changed parent or name updates the
+stored row, and a district the file now leaves blank for a kind loses that kind's membership of
+the edition (a district not in the file at all keeps what is stored: a file may cover part of
+England).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from hubcore.errors import HubcoreError
 from hubcore.ingest.base import finish
@@ -135,6 +137,9 @@ def import_area_lookup(
     checker.duplicates(pd.DataFrame({"code": child.astype(object)}), lad, "LA district code")
     rows = pd.concat(found)
     rows = rows.loc[~checker.bad[index.get_indexer(rows.index)]]
+    # Districts the file places in no area of a kind (a blank parent): a membership stored
+    # from an earlier import of the same edition is no longer true and goes.
+    left = rows.loc[rows["parent_code"].isna(), ["child_code", "parent_kind", "vintage"]]
     rows = rows.loc[rows["parent_code"].notna()].assign(source=path.name[:NAME_LENGTH])
     good = ~checker.bad
     report = ImportReport(kind="area-lookup", file=str(path))
@@ -142,10 +147,20 @@ def import_area_lookup(
     rows = rows.reset_index(drop=True)
     table_ = AreaMembership.__table__
 
+    removed: list[int] = []
+
     def write(conn) -> UpsertResult:
         # ``source`` is not compared: the same lookup under another file name changes nothing.
-        return upsert(conn, table_, rows, ["child_code", "parent_kind", "vintage"],
-                      compare=["child_name", "parent_code", "parent_name"], progress=progress)
+        result = upsert(conn, table_, rows, ["child_code", "parent_kind", "vintage"],
+                        compare=["child_name", "parent_code", "parent_name"], progress=progress)
+        c = table_.c
+        for (kind, year), group in left.groupby(["parent_kind", "vintage"]):
+            gone = conn.execute(delete(table_).where(
+                c.parent_kind == kind, c.vintage == int(year),
+                c.child_code.in_(group["child_code"].tolist()))).rowcount
+            removed.append(int(gone))
+        result.updated += sum(removed)  # a membership ended is a change to the stored lookup
+        return result
 
     finish(engine, report, checker, write, rejects_path, dry_run)
     for stem, (_, _, year) in parents.items():
@@ -159,6 +174,10 @@ def import_area_lookup(
     if report.skipped:
         report.notes.append(f"{report.skipped:,} districts have no parent area in the file and "
                             "were skipped")
+    if sum(removed):
+        n = sum(removed)
+        report.notes.append(f"{n:,} stored membership{'s' if n != 1 else ''} removed: the file "
+                            "now places those districts in no area of that kind")
     return report
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import panel as pn
-from bokeh.models import CellEditor, StringFormatter
+from bokeh.models import CellEditor, StringFormatter, TableColumn
 
 from hubcore import spreadsheet, vocabulary
 
@@ -58,14 +58,21 @@ class HubTable(pn.widgets.Tabulator):
         # tables made 81). These tables are read-only (``disabled``) and every column has a
         # Tabulator formatter in the configuration (:func:`formatters`), which the browser
         # uses instead of the Bokeh one; so one plain formatter and one plain editor serve
-        # every column of a table (one model each, referenced by all of them).
-        columns = super()._get_column_definitions(col_names, df)
-        if not self.disabled or not all(c.field in self.formatters for c in columns):
-            return columns
+        # every column of a table (one model each, referenced by all of them), and the
+        # columns are made here directly: Panel's own method builds a formatter and an editor
+        # per column first (about a tenth of an overview session's server CPU, for models
+        # that were then dropped).
+        plain = [str(c) for c in col_names]
+        if (not self.disabled or self.show_index or list(col_names) != plain
+                or not all(c in df.columns and c in self.formatters for c in plain)):
+            return super()._get_column_definitions(col_names, df)
         formatter, editor = StringFormatter(), CellEditor()
-        for column in columns:
-            column.formatter, column.editor = formatter, editor
-        return columns
+        widths = self.widths
+        return [TableColumn(field=c, title=self.titles.get(c, c), formatter=formatter,
+                            editor=editor,
+                            width=widths if isinstance(widths, int)
+                            else widths.get(c) if isinstance(widths.get(c), int) else 0)
+                for c in plain]
 
     def _as_numbers(self, df: pd.DataFrame) -> pd.DataFrame:
         mixed = [c for c in self.numeric_columns

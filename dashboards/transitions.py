@@ -20,89 +20,15 @@ from dashboards.common import charts, data, layout, tables
 from dashboards.common.context import default_scope
 from dashboards.common.page import HubPage, View, served_page
 from hubcore import defaults, display
-from hubcore.errors import AccessDenied, HubcoreError
+from hubcore.errors import HubcoreError
 
 YEAR_GROUPS = display.PAGE_YEAR_GROUPS
 FUNNEL_COLOURS = ("#1f4e79", "#9ecae1", "#6a51a3")
+LAG_COLOURS = ("#6a51a3", "#bcbddc")
+#: The NEET chart's height, px: three comparators for each of the two year groups.
+NEET_HEIGHT = 300
 FLOW_COLOURS = {11: "#2171b5", 13: "#cb181d"}
 _PANE = {"sizing_mode": "stretch_width"}
-
-
-class YearColumn:
-    """One year group's funnel, referral lag and NEET comparison: panes built once.
-
-    Few panes, for the server's cost per new session (every pane and layout is a model built,
-    themed and sent with each one): the lag sentences and the histogram's title share one
-    pane, the parts are shown and hidden one by one rather than through wrapping columns, and
-    the notice for a year group without hand-overs is made only when first needed."""
-
-    def __init__(self, year_group: int):
-        self.year_group = year_group
-        self.funnel = charts.GroupedBars("step_label", "to", "value", FUNNEL_COLOURS,
-                                         y_label="young people (c = fewer than 6: not drawn)",
-                                         name=f"funnel-{year_group}")
-        self.funnel_pane = pn.pane.Bokeh(self.funnel.fig, **_PANE)
-        self.funnel_empty: pn.pane.Alert | None = None
-        # The lag sentences, then the histogram's title (or why no bin is drawn).
-        self.lag_text = pn.pane.Markdown("", **_PANE)
-        self.histogram = charts.Histogram("days from leaving to referral", "hand-overs",
-                                          "#6a51a3", name=f"lag-{year_group}")
-        self.histogram_pane = pn.pane.Bokeh(self.histogram.fig, **_PANE)
-        self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801", height=200,
-                                 name=f"neet-{year_group}")
-        self.neet_title = pn.pane.Markdown("", **_PANE)
-        self.neet_pane = pn.pane.Bokeh(self.neet.fig, **_PANE)
-        self.neet_note = pn.pane.Markdown("", **_PANE)
-        self.layout = pn.Column(f"#### Year {year_group}", self.funnel_pane, self.lag_text,
-                                self.histogram_pane, self.neet_title, self.neet_pane,
-                                self.neet_note, **_PANE)
-
-    @staticmethod
-    def _lag_sentence(row: dict) -> str:
-        if display.C in (str(row["median_days"]), str(row["referred"])):
-            return layout.md("Days from leaving to referral, {to}: not shown (fewer than 6 "
-                             "referred, or hidden with them).", to=row["handed_to_label"])
-        return layout.md(
-            "Days from leaving to referral, {to}: median **{median}**, 90th percentile "
-            "**{p90}** ({referred} referred).", to=row["handed_to_label"],
-            median=row["median_days"], p90=row["p90_days"], referred=row["referred"])
-
-    def update(self, frames: dict[str, pd.DataFrame]) -> None:
-        """Show one cohort's ``frames`` (:func:`dashboards.common.data.transitions`)."""
-        yg = self.year_group
-        bars = display.funnel_bars(frames["funnel"], yg)
-        if bars.empty and self.funnel_empty is None:
-            self.funnel_empty = layout.empty_state(f"No Year {yg} hand-overs.")
-            self.layout.insert(1, self.funnel_empty)
-        if self.funnel_empty is not None:
-            self.funnel_empty.visible = bars.empty
-        self.funnel_pane.visible = not bars.empty
-        if not bars.empty:
-            self.funnel.update(bars, shown="young_people")
-        lag = frames["lag"][pd.to_numeric(frames["lag"]["year_group"]) == yg]
-        self.lag_text.visible = not lag.empty
-        if lag.empty:
-            self.histogram_pane.visible = False
-        else:
-            hist = frames[f"histogram_{yg}"]
-            drawn = bool((hist["value"] > 0).any())
-            # Every bin hidden (a small school): an empty plot would say nothing, so say why.
-            title = layout.md("{title}", title=hist.attrs["display"]["title"]) if drawn else (
-                f"Referral lag: every {display.LAG_BIN_DAYS}-day bin has fewer than 6 "
-                "hand-overs (or is hidden with one that has), so none is drawn.")
-            self.lag_text.object = "\n\n".join(
-                [*(self._lag_sentence(row) for row in lag.to_dict("records")), title])
-            self.histogram_pane.visible = drawn
-            self.histogram.update(hist, "left_days", "right_days", "value", shown="handovers")
-        neet = display.neet_bars(frames["neet"], yg)
-        for part in (self.neet_title, self.neet_pane, self.neet_note):
-            part.visible = not neet.empty
-        if not neet.empty:
-            self.neet_title.object = layout.md("**{title}**", title=neet.attrs["display"]["title"])
-            self.neet.update(neet)
-            # The full name of each comparator, and why an empty one is empty.
-            self.neet_note.object = "\n".join(
-                layout.md("- {note}", note=n) for n in neet["note"] if n != "this hub")
 
 
 class FlowMap(View):
@@ -205,11 +131,9 @@ class Transitions(HubPage):
         self.param.cohort.objects = cohorts
         if self.cohort not in cohorts:
             self.cohort = cohorts[-1]
-        try:
-            self.handover_rows = display.pupil_handovers(
-                self._engine, default_scope(self._engine, self.hub_id))
-        except AccessDenied:
-            self.handover_rows = None
+        # Read once per scope and data version, audited for this user at every session.
+        self.handover_rows = self.read(data.pupil_handovers,
+                                       default_scope(self._engine, self.hub_id))
 
     def on_change(self, changed: set[str]) -> None:
         if "hub_id" in changed:
@@ -251,18 +175,126 @@ class Heading(View):
 
 
 class YearCharts(View):
-    """Each year group's funnel, lag and NEET comparison, side by side."""
+    """Both year groups' funnel, referral lag and NEET comparison: one figure per kind, the
+    year groups side by side within it.
+
+    Three figures rather than one per kind and year group (six): every figure is some twenty
+    Bokeh models (axes, tickers, ranges, renderers, hover) built, themed and sent with each
+    new session, and the year groups read best next to each other in one chart anyway. Few
+    panes for the same reason: the lag sentences and the histogram's title share one pane,
+    the NEET titles and comparators' notes another, and the notice for a cohort without
+    hand-overs is made only when first needed."""
 
     depends = ("hub_id", "cohort")
 
-    def build(self) -> pn.Row:
-        self.columns = [YearColumn(yg) for yg in YEAR_GROUPS]
-        return pn.Row(*(c.layout for c in self.columns), **_PANE)
+    def build(self) -> pn.Column:
+        years = " and ".join(f"Year {yg}" for yg in YEAR_GROUPS)
+        # Funnel: a group of bars per year group and step, one bar per receiving service.
+        self.funnel = charts.GroupedBars("step_label", "to", "value", FUNNEL_COLOURS,
+                                         y_label="young people (c = fewer than 6: not drawn)",
+                                         name="funnel")
+        self.funnel.fig.title = f"Hand-over funnel, {years}"
+        self.funnel_pane = pn.pane.Bokeh(self.funnel.fig, **_PANE)
+        self.funnel_empty: pn.pane.Alert | None = None
+        # Referral lag: a group of bars per 14-day bin, one bar per year group.
+        self.lag_text = pn.pane.Markdown("", **_PANE)
+        self.lag = charts.GroupedBars("bin", "year", "value", LAG_COLOURS, height=240,
+                                      y_label="hand-overs", name="lag")
+        self.lag.fig.xaxis.axis_label = "days from leaving to referral"
+        self.lag_pane = pn.pane.Bokeh(self.lag.fig, **_PANE)
+        # NEET and not known: one bar per year group and comparator.
+        self.neet = charts.HBars("NEET + not known, % of leavers", "#d94801",
+                                 height=NEET_HEIGHT, name="neet")
+        self.neet_pane = pn.pane.Bokeh(self.neet.fig, **_PANE)
+        self.neet_note = pn.pane.Markdown("", **_PANE)
+        return pn.Column(self.funnel_pane, self.lag_text, self.lag_pane, self.neet_pane,
+                         self.neet_note, **_PANE)
+
+    @staticmethod
+    def _lag_sentence(row: dict) -> str:
+        if display.C in (str(row["median_days"]), str(row["referred"])):
+            return layout.md("Year {yg}, days from leaving to referral, {to}: not shown (fewer "
+                             "than 6 referred, or hidden with them).", yg=row["year_group"],
+                             to=row["handed_to_label"])
+        return layout.md(
+            "Year {yg}, days from leaving to referral, {to}: median **{median}**, 90th "
+            "percentile **{p90}** ({referred} referred).", yg=row["year_group"],
+            to=row["handed_to_label"], median=row["median_days"], p90=row["p90_days"],
+            referred=row["referred"])
 
     def update(self) -> None:
+        """Show the chosen cohort's frames (:func:`dashboards.common.data.transitions`)."""
         frames = self.page.frames()
-        for column in self.columns:
-            column.update(frames)
+        self._funnel(frames)
+        self._lag(frames)
+        self._neet(frames)
+
+    def _funnel(self, frames: dict[str, pd.DataFrame]) -> None:
+        # Each year group's bars as the display layer made them, the step labelled with the
+        # year group (the chart's outer axis); a year group without hand-overs is said so.
+        parts, missing = [], []
+        for yg in YEAR_GROUPS:
+            bars = display.funnel_bars(frames["funnel"], yg)
+            if bars.empty:
+                missing.append(f"Year {yg}")
+            else:
+                parts.append(bars.assign(step_label=f"Y{yg} " + bars["step_label"]))
+        if missing:
+            notice = "No " + " or ".join(missing) + " hand-overs."
+            if self.funnel_empty is None:
+                self.funnel_empty = layout.empty_state(notice)
+                self._layout.insert(0, self.funnel_empty)
+            self.funnel_empty.object = notice
+        if self.funnel_empty is not None:
+            self.funnel_empty.visible = bool(missing)
+        self.funnel_pane.visible = bool(parts)
+        if parts:
+            self.funnel.update(pd.concat(parts, ignore_index=True), shown="young_people")
+
+    def _lag(self, frames: dict[str, pd.DataFrame]) -> None:
+        lag = frames["lag"][pd.to_numeric(frames["lag"]["year_group"]).isin(YEAR_GROUPS)]
+        self.lag_text.visible = not lag.empty
+        if lag.empty:
+            self.lag_pane.visible = False
+            return
+        texts = [self._lag_sentence(row) for row in lag.to_dict("records")]
+        parts, titles, years = [], [], set(pd.to_numeric(lag["year_group"]))
+        for yg in (yg for yg in YEAR_GROUPS if yg in years):
+            hist = frames[f"histogram_{yg}"]
+            if not (hist["value"] > 0).any():
+                # Every bin hidden (a small school): no bar would say nothing, so say why.
+                texts.append(f"Year {yg} referral lag: every {display.LAG_BIN_DAYS}-day bin "
+                             "has fewer than 6 hand-overs (or is hidden with one that has), so "
+                             "none is drawn.")
+                continue
+            titles.append(layout.md("{title}", title=hist.attrs["display"]["title"]))
+            parts.append(hist.assign(
+                bin=hist["left_days"].astype(str) + "–" + hist["right_days"].astype(str),
+                year=f"Year {yg}"))
+        # One title for the chart (the year groups' are the same words).
+        self.lag_text.object = "\n\n".join([*texts, *dict.fromkeys(titles)])
+        self.lag_pane.visible = bool(parts)
+        if parts:
+            # Bins in order of days, the year groups side by side within each.
+            both = pd.concat(parts, ignore_index=True).sort_values(["left_days", "year"],
+                                                                   kind="stable")
+            self.lag.update(both, shown="handovers")
+
+    def _neet(self, frames: dict[str, pd.DataFrame]) -> None:
+        parts, titles, notes = [], [], []
+        for yg in YEAR_GROUPS:
+            bars = display.neet_bars(frames["neet"], yg)
+            if bars.empty:
+                continue
+            titles.append(layout.md("**{title}**", title=bars.attrs["display"]["title"]))
+            # The full name of each comparator, and why an empty one is empty.
+            notes += [layout.md("- Year {yg}: {note}", yg=yg, note=n)
+                      for n in bars["note"] if n != "this hub"]
+            parts.append(bars.assign(label=f"Year {yg}: " + bars["label"]))
+        self.neet_pane.visible = self.neet_note.visible = bool(parts)
+        if parts:
+            self.neet.update(pd.concat(parts, ignore_index=True))
+            self.neet_note.object = " · ".join(titles) + "\n\n" + "\n".join(notes)
 
 
 class OverdueLists(View):

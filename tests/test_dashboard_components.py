@@ -190,12 +190,12 @@ def test_transitions_cohort_change_updates_the_views_in_place(demo_engine):
     view.cohort = cohorts[-1]
     body, views = list(view._body), list(view._views)
     heading, years = views[0], views[1]
-    pane, column = heading.pane, years.columns[0]
-    fig, source = column.funnel.fig, column.funnel.source
+    pane, funnel = heading.pane, years.funnel
+    fig, source = funnel.fig, funnel.source
     view.cohort = cohorts[-2]
     assert list(view._body) == body and list(view._views) == views
-    assert heading.pane is pane and years.columns[0] is column
-    assert column.funnel.fig is fig and column.funnel.source is source
+    assert heading.pane is pane and years.funnel is funnel
+    assert funnel.fig is fig and funnel.source is source
     assert f"summer {cohorts[-2]}" in pane.object and f"summer {cohorts[-1]}" not in pane.object
 
 

@@ -138,6 +138,34 @@ def test_switching_school_updates_the_same_charts_in_place(server, page, console
     assert console_errors == []
 
 
+def test_profile_destination_tabs_are_filled_when_first_chosen(server, page, console_errors,
+                                                               demo_engine, two_schools):
+    """The destinations tabs not on show are made only when chosen: each then shows its
+    year group's chart (or why there is none) and the table its rows."""
+    first, _ = two_schools
+    leavers = store.leavers(demo_engine, Scope.admin("DEMO"))
+    years = set(leavers.loc[leavers["urn"] == first["urn"], "year_group"].astype(int))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.url("profile"))
+    _wait_heading(page, first["name"])
+    wait_for_canvases(page, minimum=4)
+    assert len(_figures(page)) == 4
+    for yg in (11, 13):
+        page.locator(".bk-tab", has_text=f"Year {yg}").click()
+        if yg in years:
+            page.wait_for_function(f"() => ({SOURCES})('destinations-{yg}')"
+                                   f"['destinations-{yg}']?.rows > 0", timeout=15_000)
+        else:
+            page.get_by_text(f"No Year {yg} leavers recorded.").wait_for(timeout=15_000)
+    page.locator(".bk-tab", has_text="Table").click()
+    page.locator(".tabulator-row").first.wait_for(timeout=15_000)
+    # Every chart in the page (the ones made on demand included) is drawn at a real size.
+    shown = [(w, h) for _, connected, w, h in _figures(page).values() if connected and w]
+    assert len(shown) >= 3 and all(w > 150 and h > 150 for w, h in shown)
+    assert server.errors() == []
+    assert console_errors == []
+
+
 def test_profile_url_round_trip_after_reload(server, page, two_schools):
     _, other = two_schools
     page.goto(server.url("profile"))
@@ -190,7 +218,12 @@ def test_transitions_filters_in_url_survive_reload_and_update_in_place(server, p
     before = _sources(page, "")
     page.evaluate(MARK)
     figures = _figures(page)
-    assert len(figures) == 7  # per year group funnel, lag and NEET; the flow map
+    # Funnel, referral lag and NEET (each with both year groups side by side) and the flow
+    # map, every one drawn at a real size.
+    assert len(figures) == 4
+    assert all(w > 150 and h > 150 for *_, w, h in figures.values()), figures
+    assert set(before) >= {"funnel", "lag", "neet", "flows-11", "flows-13", "flow-schools"}
+    _assert_suppressed_as_stored(before, demo_engine, latest)
 
     page.get_by_role("combobox", name="Cohort (summer of leaving)").select_option(str(earlier))
     page.get_by_text(f"Leavers of summer {earlier}").wait_for(timeout=30_000)
@@ -198,11 +231,14 @@ def test_transitions_filters_in_url_survive_reload_and_update_in_place(server, p
     page.wait_for_timeout(500)
     after = _sources(page, "")
     assert {k: v["id"] for k, v in after.items()} == {k: v["id"] for k, v in before.items()}
-    assert after["funnel-11"]["cols"] != before["funnel-11"]["cols"]
+    assert after["funnel"]["cols"] != before["funnel"]["cols"]
     _assert_same_figures(figures, _figures(page))
+    _assert_suppressed_as_stored(after, demo_engine, earlier)
 
     # The empty LA comparator says why it is empty, in the chart and below it.
-    assert "no figure" in after["neet-13"]["cols"]["text"]
+    neet = dict(zip(after["neet"]["cols"]["label"], after["neet"]["cols"]["text"],
+                    strict=True))
+    assert neet["Year 13: LA (published)"] == "no figure"
     page.get_by_text("LAs publish NEET rates for ages 16–17 only").first.wait_for()
 
     # Every filter in the URL: a shared link restores cohort and threshold after a reload.
@@ -218,6 +254,36 @@ def test_transitions_filters_in_url_survive_reload_and_update_in_place(server, p
     assert page.evaluate(OVERFLOW) == 0
     screenshot(page, "transitions-earlier-cohort")
     assert server.errors() == []
+
+
+def _assert_suppressed_as_stored(sources: dict, demo_engine, cohort: int) -> None:
+    """The funnel's bars say, per year group, step and service, what the stored hand-overs
+    give: every bar is there, a count under 6 reads "c" and draws nothing (no bar height),
+    and no count is shown that the database does not have."""
+    from hubcore import store
+
+    rows = store.handovers(demo_engine, Scope.admin("DEMO"))
+    rows = rows[(rows["cohort"] == cohort) & rows["year_group"].isin([11, 13])]
+    funnel = sources["funnel"]["cols"]
+    shown = {f: (t, y) for f, t, y in zip(funnel["factor"], funnel["text"], funnel["y"],
+                                          strict=True)}
+    # Hand-overs per year group and service, counted here by hand from the pupil rows.
+    names = {"ncs": "National Careers Service", "la_tracking": "LA tracking"}
+    for (yg, to), group in rows.groupby(["year_group", "to_org_type"]):
+        if to not in names:
+            continue
+        text, height = shown[f"Y{yg} Hand-overs,{names[to]}"]
+        if len(group) < 6:
+            assert (text, height) == ("c", "NaN")
+        else:
+            assert text == str(len(group)) and float(height) == len(group)
+        # Referred: hidden when it is under 6, and also when the hand-overs not referred are
+        # (hand-overs − referred would give them away), however many were referred.
+        referred = int(group["referred_on"].notna().sum())
+        if 0 < referred < 6 or 0 < len(group) - referred < 6:
+            assert shown[f"Y{yg} Referred,{names[to]}"] == ("c", "NaN")
+    # Wherever a bar reads "c", nothing is drawn.
+    assert all(y == "NaN" for t, y in shown.values() if t == "c")
 
 
 def test_unknown_cohort_in_link_falls_back_visibly(server, page, demo_engine):

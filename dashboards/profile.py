@@ -172,7 +172,11 @@ class Pair(View):
 
 class Section(View):
     """A heading, content built once, and a notice shown instead of the content when there is
-    nothing to draw (:meth:`say`)."""
+    nothing to draw (:meth:`say`).
+
+    One column holds the heading and the parts themselves (shown and hidden one by one): a
+    wrapping column for the content was one more layout model built, themed and sent with
+    every new session, for each of the six sections."""
 
     depends = ("hub_id", "urn")
     heading = ""
@@ -182,8 +186,8 @@ class Section(View):
         # The notice is made the first time there is nothing to draw (:meth:`say`): hidden
         # in the usual case, it was a pane built and sent with every new session.
         self.notice: pn.pane.Alert | None = None
-        self.content = pn.Column(*self.parts(), **_PANE)
-        return pn.Column(self.title, self.content, **_PANE)
+        self.content = list(self.parts())
+        return pn.Column(self.title, *self.content, **_PANE)
 
     def parts(self) -> list:
         """The section's panes (made once)."""
@@ -198,7 +202,8 @@ class Section(View):
             self.notice.object = empty
         if self.notice is not None:
             self.notice.visible = empty is not None
-        self.content.visible = empty is None
+        for part in self.content:
+            part.visible = empty is None
 
 
 class Heading(View):
@@ -321,39 +326,64 @@ class Destinations(Section):
     heading = "### Destinations one year after leaving (c = fewer than 6 leavers)"
 
     def parts(self) -> list:
-        self.charts = {yg: charts.StackedBars("cohort", "destination_label", "percent",
-                                              y_label="% of leavers",
-                                              name=f"destinations-{yg}")
-                       for yg in YEAR_GROUPS}
-        self.none = {yg: layout.empty_state(f"No Year {yg} leavers recorded.")
-                     for yg in YEAR_GROUPS}
-        self.panes = {yg: pn.pane.Bokeh(self.charts[yg].fig, **_PANE) for yg in YEAR_GROUPS}
-        self.table = tables.table(page_size=10)
+        # Each tab's content is made the first time the tab is shown (:meth:`_fill`): with
+        # ``dynamic`` tabs only the shown tab is sent, but the other year group's chart, the
+        # table and the notices were still built with every new session.
+        self.charts: dict[int, charts.StackedBars] = {}
+        self.shown: dict[int, pn.pane.Bokeh] = {}
+        self.notices: dict[int, pn.pane.Alert] = {}
+        self.table: pn.widgets.Tabulator | None = None
+        self.holders = [pn.Column(**_PANE) for _ in (*YEAR_GROUPS, "table")]
         self.hidden = pn.pane.Markdown("", **_PANE)
-        # dynamic: only the tab on show is built into the session's document and sent; the
-        # other year group's chart and the table follow when chosen (each unshown tab cost
-        # its whole chart or table of models in every new session).
-        self.tabs = pn.Tabs(*((f"Year {yg}", pn.Column(self.none[yg], self.panes[yg], **_PANE))
-                              for yg in YEAR_GROUPS), ("Table", self.table), dynamic=True,
-                            **_PANE)
+        self.tabs = pn.Tabs(*((f"Year {yg}", holder) for yg, holder in
+                              zip(YEAR_GROUPS, self.holders, strict=False)),
+                            ("Table", self.holders[-1]), dynamic=True, **_PANE)
+        self.tabs.param.watch(lambda event: self._fill(event.new), "active")
         return [self.tabs, self.hidden]
+
+    def _bars(self, yg: int) -> pd.DataFrame:
+        long = self.page.frames()["destination_bars"]
+        return long[pd.to_numeric(long["year_group"]) == yg]
+
+    def _fill(self, tab: int) -> None:
+        """Put the current school's data into tab ``tab``, making its chart, table or notice
+        the first time it is needed (the same objects afterwards: updated in place)."""
+        if tab >= len(YEAR_GROUPS):
+            if self.table is None:
+                self.table = tables.table(page_size=10)
+            tables.show(self.table, self.page.tables()["destinations"])
+            want = self.table
+        else:
+            yg, group = YEAR_GROUPS[tab], self._bars(YEAR_GROUPS[tab])
+            if group.empty:
+                if yg not in self.notices:
+                    self.notices[yg] = layout.empty_state(f"No Year {yg} leavers recorded.")
+                want = self.notices[yg]
+            else:
+                if yg not in self.charts:
+                    self.charts[yg] = charts.StackedBars(
+                        "cohort", "destination_label", "percent", y_label="% of leavers",
+                        name=f"destinations-{yg}")
+                    self.shown[yg] = pn.pane.Bokeh(self.charts[yg].fig, **_PANE)
+                self.charts[yg].update(group)
+                want = self.shown[yg]
+        holder = self.holders[tab]
+        if list(holder) != [want]:
+            holder.objects = [want]
 
     def update(self) -> None:
         frames = self.page.frames()
-        shown, long = frames["destinations"], frames["destination_bars"]
+        shown = frames["destinations"]
         if shown.empty:
             self.say("No leavers' destinations recorded.")
             return
-        present = []
-        for yg in YEAR_GROUPS:
-            group = long[pd.to_numeric(long["year_group"]) == yg]
-            self.charts[yg].update(group)
-            self.none[yg].visible, self.panes[yg].visible = group.empty, not group.empty
-            present.append(not group.empty)
+        present = [not self._bars(yg).empty for yg in YEAR_GROUPS]
         if self.tabs.active < len(present) and not present[self.tabs.active]:
             # A sixth-form college has no Year 11 leavers: open on a year group it has.
             self.tabs.active = present.index(True) if any(present) else len(present)
-        tables.show(self.table, self.page.tables()["destinations"])
+        self._fill(self.tabs.active)
+        # The other tabs' charts and table, where made already, get the new school's data
+        # when next shown (:meth:`_fill` on choosing the tab).
         # A cohort of fewer than 6 leavers has no bar: say so rather than leave a gap.
         small = shown[shown["leavers"].astype(str) == display.C]
         self.hidden.object = "; ".join(

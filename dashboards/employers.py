@@ -193,7 +193,12 @@ class LinkMap(View):
 
 
 class _TableView(View):
-    """A heading, a note, CSV and XLSX downloads of every row, and a sortable table."""
+    """A heading (with a refusal or note under it), CSV and XLSX downloads of every row, and
+    a sortable table.
+
+    The heading and what is said under it are one pane, and the table is made the first
+    time there are rows to list (a page whose list is empty, e.g. no suggested matches,
+    builds no hidden table): fewer models to build and send with every new session."""
 
     heading = ""
     stem = ""
@@ -205,25 +210,36 @@ class _TableView(View):
         raise NotImplementedError
 
     def build(self) -> pn.Column:
-        self._table = tables.table(name_column=self.name_column, page_size=10, height=400)
-        self._note = pn.pane.Markdown(sizing_mode="stretch_width", visible=False)
-        return pn.Column(layout.markdown("### {heading}", heading=self.heading), self._note,
+        self._table: tables.HubTable | None = None
+        self._text = pn.pane.Markdown(self._heading(), sizing_mode="stretch_width")
+        return pn.Column(self._text,
                          tables.downloads(lambda: shown.for_people(self.frame()), self.stem,
                                           sheet_name=self.sheet),
-                         self._table, sizing_mode="stretch_width")
+                         sizing_mode="stretch_width")
+
+    def _heading(self, *lines: str) -> str:
+        """The heading and ``lines`` (Markdown, data already made literal) as one text."""
+        return "\n\n".join([layout.md("### {heading}", heading=self.heading),
+                              *(line for line in lines if line)])
+
+    def _show(self, frame: pd.DataFrame) -> None:
+        """``frame`` in the table (made now if this is its first row), hidden when empty: no
+        empty grid where there is nothing to list."""
+        if frame.empty and self._table is None:
+            return
+        self._table = tables.show_in(self._layout, self._table, frame,
+                                     name_column=self.name_column, page_size=10, height=400)
+        self._table.visible = not frame.empty
 
     def update(self) -> None:
         try:
             frame = self.frame()
         except HubcoreError as exc:
-            self._note.object = layout.md("{message}", message=exc)
-            self._note.visible = True
-            tables.show(self._table, pd.DataFrame())
-            self._table.visible = False
+            self._text.object = self._heading(layout.md("{message}", message=exc))
+            self._show(pd.DataFrame())
             return
-        self._note.visible = False
-        tables.show(self._table, frame)
-        self._table.visible = not frame.empty  # no empty grid where there is nothing to list
+        self._text.object = self._heading()
+        self._show(frame)
 
 
 class SpareOffers(_TableView):
@@ -262,12 +278,6 @@ class WhatItTakes(_TableView):
     sheet = "Schools to lift"
     name_column = "name"
 
-    def build(self) -> pn.Column:
-        column = super().build()
-        self._answer = pn.pane.Markdown(sizing_mode="stretch_width")
-        column.insert(1, self._answer)
-        return column
-
     def frame(self) -> pd.DataFrame:
         return shown.what_it_takes_schools(self.page.what_it_takes())
 
@@ -275,18 +285,19 @@ class WhatItTakes(_TableView):
         try:
             table = self.page.what_it_takes()
         except HubcoreError as exc:
-            self._answer.object = layout.md("{message}", message=exc)
-            tables.show(self._table, pd.DataFrame())
-            self._table.visible = False
+            self._text.object = self._heading(layout.md("{message}", message=exc))
+            self._show(pd.DataFrame())
             return
-        self._answer.object = "\n\n".join(
-            layout.md("{line}", line=line) for line in shown.what_it_takes_sentences(table))
+        # The answer under the heading, in the same pane.
+        self._text.object = self._heading(*(
+            layout.md("{line}", line=line) for line in shown.what_it_takes_sentences(table)))
         frame = shown.what_it_takes_schools(table)
-        tables.show(self._table, frame)
-        self._table.visible = not frame.empty  # the target is met: no schools to list
-        # The unit (pupil-encounters or placements) follows the benchmark; the columns do
-        # not change, so the table keeps its configuration and only its titles are renewed.
-        self._table.titles = {**self._table.titles, **frame.attrs["display"]["titles"]}
+        self._show(frame)  # hidden when the target is met: no schools to list
+        if self._table is not None:
+            # The unit (pupil-encounters or placements) follows the benchmark; the columns
+            # do not change, so the table keeps its configuration and only its titles are
+            # renewed.
+            self._table.titles = {**self._table.titles, **frame.attrs["display"]["titles"]}
 
 
 if pn.state.served:

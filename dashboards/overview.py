@@ -44,6 +44,29 @@ ALL_LAS = "All local authorities"
 SCHOOL_FILTERS = ("hub_id", "school_types", "period", "la")
 
 
+# --- cached selections (shared by sessions of the same scope and data version, never across) ---
+# Each new session selected the same rows again and made a new table frame of them, which the
+# table then prepared again (tables.prepared_for reuses a prepared frame only for the very
+# same frame object): about a tenth of an overview session's server CPU. Keyed like
+# dashboards.common.data's reads: role, hub, school, NCS area and data version, then the
+# filters.
+
+
+@pn.cache(max_items=64)
+def school_rows(url: str, key: data.ScopeKey, period: str | None, types: tuple[str, ...],
+                la: str | None) -> pd.DataFrame:
+    """The schools of ``types`` (codes) in ``la`` (GSS code, None for all) at ``period``
+    (:func:`hubcore.display.overview.select_schools` of :func:`data.overview_schools`)."""
+    return shown.select_schools(data.overview_schools(url, key, period), list(types), la)
+
+
+@pn.cache(max_items=64)
+def school_columns(url: str, key: data.ScopeKey, period: str | None, types: tuple[str, ...],
+                   la: str | None) -> pd.DataFrame:
+    """:func:`school_rows` in the table's columns (``overview_columns``)."""
+    return shown.overview_columns(school_rows(url, key, period, types, la))
+
+
 class AreaOverview(HubPage):
     """The area overview as a component (served page or notebook cell): the page's state
     (filters, cached reads) and the views that show it."""
@@ -66,7 +89,6 @@ class AreaOverview(HubPage):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._rows: tuple | None = None  # (state, the schools it keeps): see schools_table
         self._briefing = layout.briefing_button(self._engine, self._briefing_scope)
         with param.discard_events(self):
             self._hub_choices()
@@ -113,13 +135,15 @@ class AreaOverview(HubPage):
         """The schools the filters keep, with their benchmarks at the chosen period and their
         encounter coverage (:func:`hubcore.display.overview.overview_schools`): what the map
         and the table show."""
-        # The three views ask for the same rows in one update: select them once per state.
-        state = (self._key, self.period, tuple(self.school_types), self.la)
-        if self._rows is None or self._rows[0] != state:
-            table = self.read(data.overview_schools, self.period)
-            self._rows = (state, shown.select_schools(
-                table, self.school_types, None if self.la == ALL_LAS else self.la))
-        return self._rows[1]
+        return self.read(school_rows, *self._selection())
+
+    def school_columns(self) -> pd.DataFrame:
+        """:meth:`schools_table` in the table's columns, with its titles and note in
+        ``attrs["display"]`` (shared with the other sessions of the scope: read-only)."""
+        return self.read(school_columns, *self._selection())
+
+    def _selection(self) -> tuple:
+        return self.period, tuple(self.school_types), None if self.la == ALL_LAS else self.la
 
     def export(self) -> pd.DataFrame:
         """Every row the table holds, as people read it (the downloads' content)."""
@@ -146,11 +170,12 @@ class AreaOverview(HubPage):
                 "profile. Grey areas or points have no value (suppressed or not assessed). "
                 "Benchmark percentages are the schools' Compass self-assessments; the "
                 "employers page measures BM5 and BM6 from the hub's encounter log."
+                # The regional view, only for the roles that may open it (docs/security.md);
+                # in the same pane: one model fewer for every new session.
+                + ("\n\n[Regional view: hubs side by side](./region)"
+                   if shown.region_allowed(default_scope(self._engine)) else "")
             ),
             self._briefing,
-            # The regional view, only for the roles that may open it (docs/security.md).
-            pn.pane.Markdown("[Regional view: hubs side by side](./region)",
-                             visible=shown.region_allowed(default_scope(self._engine))),
         )
 
     @param.depends("hub_id", watch=True)
@@ -247,16 +272,17 @@ class SchoolTable(View):
 
     def build(self) -> pn.Column:
         self._table = None  # made at the first update: its columns come with the data
-        self._note = pn.pane.Markdown(sizing_mode="stretch_width",
-                                      styles={"font-size": "0.85em"})
-        return pn.Column(pn.pane.Markdown("### Schools and colleges"), self._note,
+        # The heading and the note in one pane (one model fewer for every new session).
+        self._note = pn.pane.Markdown(sizing_mode="stretch_width")
+        return pn.Column(self._note,
                          tables.downloads(self.page.export, "schools", sheet_name="Schools"),
                          sizing_mode="stretch_width")
 
     def update(self) -> None:
-        frame = shown.overview_columns(self.page.schools_table())
+        frame = self.page.school_columns()
         meta = frame.attrs["display"]
-        self._note.object = layout.md("{note}", note=meta["note"])
+        self._note.object = "### Schools and colleges\n\n" + layout.md(
+            "<small>{note}</small>", note=meta["note"])
         self._table = tables.show_in(self._layout, self._table, frame, name_column="name",
                                      titles=meta["titles"])
 

@@ -150,9 +150,19 @@ def page(title: str, main: list, sidebar: list | None = None) -> pn.Template:
     template.add_variable("page_title", title)
     template.add_variable("app_title", title)  # the browser tab's title
     template.add_panel("busy", busy)
-    template.add_panel("filters", pn.Column(*(sidebar or []), sizing_mode="stretch_width"))
-    template.add_panel("content", pn.Column(*main, sizing_mode="stretch_width"))
+    template.add_panel("filters", _column(sidebar or []))
+    template.add_panel("content", _column(main))
     return template
+
+
+def _column(items: list) -> pn.Column:
+    """``items`` in a column stretching to the width; a single column is taken as it is (a
+    page's filters, its body), rather than wrapped in another: one layout model fewer to
+    build and send with every new session."""
+    if len(items) == 1 and type(items[0]) is pn.Column:
+        items[0].sizing_mode = "stretch_width"
+        return items[0]
+    return pn.Column(*items, sizing_mode="stretch_width")
 
 
 #: ASCII punctuation (CommonMark lets a backslash make any of it literal) and the characters
@@ -225,11 +235,16 @@ def notice(message: str, /, **values) -> pn.pane.Alert:
 class BriefingDownload(pn.widgets.FileDownload):
     """A download whose callback may refuse with a :class:`~hubcore.errors.HubcoreError`: the
     refusal is shown in ``message`` beside the button instead of escaping as an unhandled
-    error in the server's log."""
+    error in the server's log.
+
+    ``message`` (a Markdown pane) is made at the first refusal and appended to ``holder``
+    (the column :func:`briefing_button` puts the button in): a pane hidden in the usual case
+    is one model fewer to build and send with every new session."""
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.message = pn.pane.Markdown("", visible=False, sizing_mode="stretch_width")
+        self.message: pn.pane.Markdown | None = None
+        self.holder: pn.Column | None = None
 
     @param.depends("_clicks", watch=True)
     def _transfer(self) -> None:
@@ -238,17 +253,22 @@ class BriefingDownload(pn.widgets.FileDownload):
         try:
             super()._transfer()
         except HubcoreError as exc:
+            if self.message is None:
+                self.message = pn.pane.Markdown(sizing_mode="stretch_width")
+                if self.holder is not None:
+                    self.holder.append(self.message)
             self.message.object = md("{message}", message=exc)
             self.message.visible = True
         else:
-            self.message.visible = False
+            if self.message is not None:
+                self.message.visible = False
 
 
 def briefing_button(engine, scope_for) -> pn.Column:
-    """A "Download briefing" button (``[0]``, a :class:`BriefingDownload`) and the line that
-    explains a refusal: the same PDF pack as ``hubcore brief``, for the page's current hub
-    (``scope_for()`` gives its scope when clicked, or raises ``HubcoreError`` saying why
-    not)."""
+    """A "Download briefing" button (``[0]``, a :class:`BriefingDownload`), followed by the
+    line that explains a refusal once there is one: the same PDF pack as ``hubcore brief``,
+    for the page's current hub (``scope_for()`` gives its scope when clicked, or raises
+    ``HubcoreError`` saying why not)."""
     from io import BytesIO
 
     from hubcore.briefing import build_pack
@@ -263,4 +283,5 @@ def briefing_button(engine, scope_for) -> pn.Column:
         return BytesIO(content)
 
     button.callback = pack
-    return pn.Column(button, button.message, sizing_mode="stretch_width")
+    button.holder = pn.Column(button, sizing_mode="stretch_width")
+    return button.holder

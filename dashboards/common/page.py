@@ -305,7 +305,8 @@ class HubPage(pn.viewable.Viewer):
         """This component in the suite's page layout, its state kept in the URL when served."""
         if pn.state.location is not None:
             self.sync_url(pn.state.location)
-        return layout.page(self.page_title, [self], [self.controls()])
+        # The body's own column (not the component, which Panel would wrap in one more).
+        return layout.page(self.page_title, [self.__panel__()], [self.controls()])
 
 
     def sync_url(self, location: Location) -> None:

@@ -393,9 +393,12 @@ def _drop_indexes(conn: Connection, table: Table) -> list[str]:
 
 
 def _pg_empty(conn: Connection, table: Table) -> bool:
-    """Whether ``table`` holds no row (seen by this transaction, after the writers' lock)."""
+    """Whether ``table`` holds no row (seen by this transaction, after the writers' lock) and
+    this role owns it (dropping its indexes needs that; otherwise the plain COPY is used)."""
     target = conn.dialect.identifier_preparer.format_table(table)
-    return not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {target})").scalar()
+    return bool(conn.exec_driver_sql(
+        f"SELECT NOT EXISTS (SELECT 1 FROM {target}) AND pg_has_role(relowner, 'USAGE') "
+        "FROM pg_class WHERE oid = %(t)s::regclass", {"t": target}).scalar())
 
 
 def _pg_set_aside(conn: Connection, table: Table) -> list[str]:
@@ -428,7 +431,7 @@ def _pg_set_aside(conn: Connection, table: Table) -> list[str]:
     ).all()
     for drop, _create in found:
         conn.exec_driver_sql(drop)
-    return [create for _drop, create in found if "FOREIGN" not in create]
+    return [create for _drop, create in found]
 
 
 def _begin(conn: Connection) -> None:

@@ -215,3 +215,125 @@ def test_raster_carries_numbers_only_and_zooming_in_swaps_to_polygons(monkeypatc
     # The new values, area 1's pixels (only suppressed) without one: 30 and 40, never 20.
     image = amap.raster_source.data["image"][0]
     assert sorted(np.unique(image[~np.isnan(image)]).tolist()) == [30.0, 40.0]
+
+
+# --- what a layer change sends, and what the browser then holds --------------------------------
+
+
+def _four_areas():
+    # Bounds 0–30 × 0–10 m at 2 pixels across: pixels of 15 m, x 0–15 and 15–30 (y 0–15).
+    # Pixel 0 holds A0 only. Pixel 1 holds A1 (x 15–20) and the mirror images A2 (y 0–5) and
+    # A3 (y 5–10), which by symmetry weigh the same in it, whatever the sub-pixel counts.
+    return _gdf(["A0", "A1", "A2", "A3"], [box(0, 0, 15, 10), box(15, 0, 20, 10),
+                                           box(20, 0, 30, 5), box(20, 5, 30, 10)])
+
+
+def _rate_layer(values, shown):
+    layer = pd.DataFrame({"value": values, "shown": shown},
+                         index=pd.Index(["A0", "A1", "A2", "A3"], name="code"))
+    layer.attrs["display"] = {"title": "rate", "colours": ["#fff", "#000"], "low": 0,
+                              "high": 100, "tooltips": {}, "kind": "continuous"}
+    return layer
+
+
+def test_hover_after_a_layer_change_is_the_mean_of_the_shown_values_under_the_pixel(
+        monkeypatch):
+    """What the browser holds after a layer change (the served document's patch applied to a
+    copy of the document, as BokehJS applies it) is each pixel's mean of the shown values of
+    the areas under it, the suppressed area left out."""
+    from bokeh.document import Document
+    from bokeh.protocol import Protocol
+
+    from dashboards.common import area_map
+
+    monkeypatch.setattr(area_map, "RASTER_PIXELS", 2)
+    areas = _four_areas()
+    amap = area_map.AreaMap(areas, areas.iloc[0:0], "H1", raster=True)
+    amap.show_layer(_rate_layer([3.0, 7.0, 1.0, 9.0], ["3", "7", "1", "9"]))
+    served = Document()
+    served.add_root(amap.figure)
+    browser = Document.from_json(served.to_json())  # what the first render sent
+    events: list = []
+    served.on_change(events.append)
+    # A1 suppressed ("c"): left out of pixel 1's mean, never counted as 0.
+    amap.show_layer(_rate_layer([10.0, np.nan, 40.0, 70.0], ["10", C, "40", "70"]))
+    message = Protocol().create("PATCH-DOC", list(events))
+    browser.apply_json_patch(message.content, setter=None)
+    held = browser.get_model_by_id(amap.raster_source.id).data
+    assert held["image"][0].tolist() == [[10.0, (40.0 + 70.0) / 2]]
+    assert held["areas"][0].tolist() == [[1, 3]]  # the counts, one byte a pixel
+    assert held["shown"][0].tolist() == [[1, 2]]
+    assert held["shown"][0].dtype == np.uint8
+    # The hover reads that image as the mean, with the counts beside it.
+    assert dict(amap.raster_hover.tooltips) == {
+        "rate, mean of the areas shown": "@image{0.0}",
+        "small areas under this pixel": "@areas", "of them with a shown value": "@shown"}
+
+
+def test_a_change_sends_only_the_bands_that_changed():
+    from dashboards.common.area_map import BAND, _band_patches
+
+    assert BAND == 4
+    old = np.zeros((10, 8), dtype="float32")
+    old[5, 3] = np.nan  # NaN stays NaN: no change
+    new = old.copy()
+    new[1, 2], new[2, 5] = 1.0, 2.0  # band of rows 0–3: rows 1–2, columns 2–5
+    new[9, 0] = np.nan  # band of rows 8–9: row 9, column 0
+    patches = _band_patches(old, new)
+    assert [where for where, _ in patches] == [[0, slice(1, 3), slice(2, 6)],
+                                               [0, slice(9, 10), slice(0, 1)]]
+    first = patches[0][1]
+    assert first.tolist() == [1, 0, 0, 0, 0, 0, 0, 2]  # flattened rows 1–2 × columns 2–5
+    assert np.isnan(patches[1][1]).tolist() == [True]
+    assert _band_patches(old, old.copy()) == []
+
+
+@pytest.fixture
+def national_hub(mapped_hub, monkeypatch):
+    """The mapped hub as the pages see it, drawn at national zoom (more than 0 LAs)."""
+    from dashboards.common import data
+    from hubcore import users
+
+    monkeypatch.setattr(users, "has_users", lambda *a, **k: False)
+    monkeypatch.setattr(data, "MAX_DETAILED_LAS", 0)
+    for cached in (data.boundaries, data.schools, data._area_layer, data.area_neet,
+                   data.area_measure):
+        cached.clear()
+    yield mapped_hub.url.render_as_string(hide_password=False)
+    for cached in (data.boundaries, data.schools, data._area_layer, data.area_neet,
+                   data.area_measure):
+        cached.clear()
+
+
+def test_warm_up_works_out_the_neet_raster_of_its_scope_and_no_other(national_hub,
+                                                                     monkeypatch):
+    from dashboards.common import area_map, data
+
+    worked_out = []
+    aggregate = area_map.PixelIndex.aggregate
+    monkeypatch.setattr(area_map.PixelIndex, "aggregate",
+                        lambda self, values, top=None: worked_out.append(top) or
+                        aggregate(self, values, top))
+    url = national_hub
+    key = data.scope_key(url, None)
+    assert data.warm_national(url, key)
+    assert len(worked_out) >= 2  # deprivation and NEET at least
+    worked_out.clear()
+    amap = area_map.AreaMap(data.boundaries(url, key, "lsoa"), data.boundaries(url, key, "lad"),
+                            "H1", raster=True)
+    neet = data.area_layer(url, key, "neet", 5)
+    amap.show_layer(neet)
+    amap.show_layer(data.area_layer(url, key, "deprivation", 5))
+    # The NEET layer at another benchmark is the same frame: its raster is kept too.
+    assert data.area_layer(url, key, "neet", 6) is neet
+    amap.show_layer(data.area_layer(url, key, "neet", 6))
+    assert worked_out == []  # every raster found in the pixel table
+    # Area 2 is the hub's only shown NEET value (0 of 7): its pixels show 0, areas 1 and 3
+    # (suppressed) none.
+    image = amap.raster_source.data["image"][0]
+    assert np.unique(image[~np.isnan(image)]).tolist() == [0.0]
+    # Another scope of the same areas (an analyst of the hub) gets its own raster, never the
+    # administrator's.
+    other = ("analyst", "H1", None, None, key[4])
+    amap.show_layer(data.area_layer(url, other, "neet", 5))
+    assert worked_out == [None]

@@ -11,7 +11,11 @@ Two ways of drawing the small areas, chosen by how many there are:
   (:class:`PixelIndex`), and each layer is drawn as a Bokeh ``image`` whose pixel is the
   area-weighted mean of the *shown* values of the areas under it (suppressed areas are left out
   of the mean, never filled in). A filter change recomputes the image from the table
-  (a few milliseconds) instead of rasterising again. Hovering over a pixel reports that mean,
+  (a few milliseconds, once per cached layer: :meth:`PixelIndex.layer`) instead of rasterising
+  again, and sends only the pixels that changed (:func:`_send`: per band of :data:`BAND` rows,
+  the span from the first to the last changed pixel, so the sea around the country and areas
+  whose value stayed are not sent again); counts travel as one byte a pixel where they fit.
+  Hovering over a pixel reports that mean,
   the number of areas under it and how many of them have a shown value. Zooming in until at most
   :data:`POLYGONS_IN_VIEW` areas are in view (and the view is at most :data:`ZOOMED_IN` of the
   national extent across) swaps the raster for those areas' polygons; zooming
@@ -28,6 +32,7 @@ legend of swatches outside the plot, never a colour bar.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from urllib.parse import quote
 
@@ -67,6 +72,10 @@ RASTER_PIXELS = 640
 SUPERSAMPLE = 3
 #: Swatches a categorical legend can hold (the layers' largest category list: yes/no).
 MAX_CATEGORIES = 2
+#: Rows of the raster per patch sent on a change (see :func:`_send`).
+BAND = 4
+#: Layers whose per-pixel images a pixel table keeps (each about 2 MB at England's size).
+KEPT_LAYERS = 12
 
 
 class PixelIndex:
@@ -109,6 +118,11 @@ class PixelIndex:
         self.pixel, self.area = np.divmod(unique, self.count)
         self.weight = weight.astype("float64")
         self.areas_per_pixel = self._sum(np.ones(len(self.pixel)))
+        #: The counts' type: one byte a pixel unless a pixel has over 255 areas under it.
+        self.count_type = (np.uint8 if self.areas_per_pixel.max(initial=0) <= 255
+                           else np.uint16)
+        self._layers: OrderedDict[tuple, tuple[weakref.ref, dict]] = OrderedDict()
+        self._layers_lock = threading.Lock()
 
     def _sum(self, per_pair: np.ndarray) -> np.ndarray:
         return np.bincount(self.pixel, weights=per_pair,
@@ -119,8 +133,9 @@ class PixelIndex:
         (area-weighted mean of the shown values, NaN where none), ``areas`` (areas under the
         pixel), ``shown`` (of them, with a shown value) and, when ``top`` is given, ``top``
         (of them, with value ``top``: the categorical layer's last category). Arrays of shape
-        (height, width), bottom row first: the mean as float32, the counts as uint16 (each
-        array travels to the browser, so the smallest type that holds it)."""
+        (height, width), bottom row first: the mean as float32, the counts as
+        :attr:`count_type` (each array travels to the browser, so the smallest type that holds
+        it)."""
         values = np.asarray(values, dtype="float64")
         has = ~np.isnan(values)
         pair_has = has[self.area]
@@ -128,20 +143,46 @@ class PixelIndex:
         total = self._sum(weights)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = self._sum(weights * np.where(has, values, 0.0)[self.area]) / total
+        kind = self.count_type
         out = {"image": np.where(total > 0, mean, np.nan).astype("float32"),
-               "areas": _counts(self.areas_per_pixel),
-               "shown": _counts(self._sum(pair_has.astype("float64")))}
+               "areas": _counts(self.areas_per_pixel, kind),
+               "shown": _counts(self._sum(pair_has.astype("float64")), kind)}
         if top is not None:
-            out["top"] = _counts(self._sum((values == top)[self.area].astype("float64")))
+            out["top"] = _counts(self._sum((values == top)[self.area].astype("float64")), kind)
+        return out
+
+    def layer(self, source: object, values: np.ndarray, top: float | None = None
+              ) -> dict[str, np.ndarray]:
+        """:meth:`aggregate` of ``values``, worked out once per ``source`` (the cached,
+        read-only layer frame ``values`` were taken from, so one scope's layer is never
+        reused for another's) and kept while that frame lives (at most
+        :data:`KEPT_LAYERS`). The arrays are shared: read-only."""
+        key = (id(source), top)
+        with self._layers_lock:
+            found = self._layers.get(key)
+            if found is not None and found[0]() is source:
+                self._layers.move_to_end(key)
+                return found[1]
+        out = self.aggregate(values, top)
+        for array in out.values():
+            array.flags.writeable = False
+        try:
+            ref = weakref.ref(source)
+        except TypeError:  # not a frame: nothing to keep it by
+            return out
+        with self._layers_lock:
+            self._layers[key] = (ref, out)
+            while len(self._layers) > KEPT_LAYERS:
+                self._layers.popitem(last=False)
         return out
 
 
-def _counts(values: np.ndarray) -> np.ndarray:
-    return np.minimum(np.rint(values), np.iinfo(np.uint16).max).astype(np.uint16)
+def _counts(values: np.ndarray, kind: type = np.uint16) -> np.ndarray:
+    return np.minimum(np.rint(values), np.iinfo(kind).max).astype(kind)
 
 
 #: The raster's ``top`` column when the layer is not categorical (its hover never reads it).
-_NO_TOP = np.zeros((1, 1), dtype=np.uint16)
+_NO_TOP = np.zeros((1, 1), dtype=np.uint8)
 _INDEX_LOCK = threading.Lock()
 _INDEXES: OrderedDict[tuple, PixelIndex] = OrderedDict()
 
@@ -172,10 +213,36 @@ def prepare(areas: gpd.GeoDataFrame) -> PixelIndex | None:
     return pixel_index(areas, width, height, xr, yr)
 
 
-def raster_shape(bounds: np.ndarray, pixels: int = RASTER_PIXELS
+def prepare_layer(areas: gpd.GeoDataFrame, layer: pd.DataFrame | None) -> None:
+    """Work out the raster of ``layer`` (a cached layer frame of ``hubcore.display.area_layer``)
+    over ``areas`` now, as :meth:`AreaMap.show_layer` would, so a session showing that frame
+    finds it in the pixel table (:meth:`PixelIndex.layer`)."""
+    index = prepare(areas)
+    if index is None or layer is None:
+        return
+    index.layer(layer, _values_of(layer, areas["code"].tolist()),
+                _top_of(_categories_of(layer.attrs.get("display", {}))))
+
+
+def _values_of(layer: pd.DataFrame, codes: list) -> np.ndarray:
+    """The layer's ``value`` per area of ``codes`` (NaN: none shown)."""
+    return pd.to_numeric(layer["value"].reindex(codes), errors="coerce").to_numpy(float)
+
+
+def _categories_of(meta: dict) -> list[dict] | None:
+    return meta.get("categories") if meta.get("kind") == "categorical" else None
+
+
+def _top_of(categories: list[dict] | None) -> float | None:
+    """The value a categorical layer's "yes" pixels count (its last category)."""
+    return float(categories[-1]["value"]) if categories else None
+
+
+def raster_shape(bounds: np.ndarray, pixels: int | None = None
                  ) -> tuple[int, int, tuple[float, float], tuple[float, float]]:
     """Width, height and x/y ranges (metres) of a raster of square pixels over ``bounds``
-    (minx, miny, maxx, maxy), its longer side ``pixels``."""
+    (minx, miny, maxx, maxy), its longer side ``pixels`` (default :data:`RASTER_PIXELS`)."""
+    pixels = pixels or RASTER_PIXELS
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     size = max(maxx - minx, maxy - miny, 1.0) / pixels
     width = max(1, int(np.ceil((maxx - minx) / size)))
@@ -208,6 +275,7 @@ class AreaMap:
         self._text = {"shown": np.full(n, "", dtype=object), "a": np.full(n, "", dtype=object),
                       "b": np.full(n, "", dtype=object)}
         self._top: float | None = None
+        self._source: object = None  # the layer frame shown (its raster is kept per frame)
         self._label = ""
         self._in_view = np.arange(n) if not self.raster else np.arange(0)
         xs, ys = charts.plain_paths(areas.iloc[self._in_view]) if len(self._in_view) else ([], [])
@@ -273,12 +341,12 @@ class AreaMap:
             width, height = self.pixels.width, self.pixels.height
             xr, yr = self.pixels.x_range, self.pixels.y_range
             place = {"x": [xr[0]], "y": [yr[0]], "dw": [xr[1] - xr[0]], "dh": [yr[1] - yr[0]]}
-            counts = _counts(self.pixels.areas_per_pixel)
+            counts = _counts(self.pixels.areas_per_pixel, self.pixels.count_type)
             # 1 where an area lies, 0 (transparent) elsewhere: one byte a pixel.
             land = [(counts > 0).astype(np.uint8)]
             blank = np.full((height, width), np.nan, dtype="float32")
             layer = {"image": [blank], "areas": [counts], "shown": [counts * 0],
-                     "top": [_NO_TOP]}
+                     "top": [_NO_TOP.copy()]}
         self.land_source = ColumnDataSource({"image": land, **place})
         self.land = self.figure.image(
             "image", x="x", y="y", dw="dw", dh="dh", source=self.land_source,
@@ -327,8 +395,7 @@ class AreaMap:
         meta = layer.attrs.get("display", {})
         self.show_areas(layer, meta.get("title", ""), list(meta.get("colours", ["#ffffff"])),
                         meta.get("low", 0), meta.get("high", 1), meta.get("tooltips") or {},
-                        categories=meta.get("categories") if meta.get("kind") == "categorical"
-                        else None)
+                        categories=_categories_of(meta))
 
     def show_areas(self, values: pd.DataFrame | None, label: str, palette: list[str],
                    low: float, high: float, extra: dict[str, str] | None = None,
@@ -347,7 +414,8 @@ class AreaMap:
         # Only the columns drawn (a layer's geometry stays behind: the map has its own).
         aligned = pd.DataFrame(values.drop(columns="geometry", errors="ignore")).reindex(
             self.codes)
-        self._values = pd.to_numeric(aligned["value"], errors="coerce").to_numpy(float)
+        self._values = _values_of(aligned, self.codes)
+        self._source = values
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
         if "shown" in aligned:
             # The disclosed text, never the number behind a "c".
@@ -357,7 +425,7 @@ class AreaMap:
             self._text[slot] = aligned[column].astype(object).fillna("").astype(str).to_numpy()
             tooltips.append((title, f"@{slot}"))
         self._label = label
-        self._top = float(categories[-1]["value"]) if categories else None
+        self._top = _top_of(categories)
         self.area_hover.tooltips = tooltips
         self.area_mapper.update(palette=palette, low=low, high=high)
         if categories:
@@ -407,10 +475,10 @@ class AreaMap:
 
     def _draw_raster(self) -> None:
         assert self.pixels is not None
-        agg = self.pixels.aggregate(self._values, self._top)
+        agg = self.pixels.layer(self._source, self._values, self._top)
         # Only a count of "yes" areas for a categorical layer; else a 1-pixel placeholder.
-        changed = {"image": [agg["image"]], "shown": [agg["shown"]],
-                   "top": [agg.get("top", _NO_TOP)]}
+        changed = {"image": agg["image"], "shown": agg["shown"],
+                   "top": agg.get("top", _NO_TOP)}
         if self._top is not None:
             tooltips = [(self._label, "@top of @shown areas here"),
                         ("small areas under this pixel", "@areas")]
@@ -418,8 +486,8 @@ class AreaMap:
             tooltips = [(f"{self._label}, mean of the areas shown", "@image{0.0}"),
                         ("small areas under this pixel", "@areas"),
                         ("of them with a shown value", "@shown")]
-        # Unchanged pictures stay where they are (a benchmark change recolours only schools).
-        _update(self.raster_source, changed)
+        # Only the pixels that changed travel (a benchmark change recolours only schools).
+        _send(self.raster_source, changed)
         self.raster_hover.tooltips = tooltips
         self.areas.visible = False
         self.raster_image.visible = self.land.visible = True
@@ -525,3 +593,50 @@ def _update(source: ColumnDataSource, columns: dict) -> None:
     changed = {k: v for k, v in columns.items() if k not in data or not same(data[k], v)}
     if changed:
         data.update(changed)
+
+
+def _send(source: ColumnDataSource, images: dict[str, np.ndarray]) -> None:
+    """Bring ``source``'s one-image columns to ``images`` (2-D arrays), sending only what
+    changed: where a column already holds an image of the same shape and type, a patch per
+    band of :data:`BAND` rows that changed, from its first to its last changed pixel (the
+    unchanged pixels, e.g. the sea around the country, stay in the browser); otherwise the
+    whole image. The source's arrays are its own copies (a patch writes into them)."""
+    patches: dict[str, list] = {}
+    whole: dict[str, list] = {}
+    for name, new in images.items():
+        new = np.asarray(new)
+        old = source.data.get(name)
+        old = np.asarray(old[0]) if old is not None and len(old) == 1 else None
+        if old is None or old.shape != new.shape or old.dtype != new.dtype:
+            whole[name] = [np.array(new)]
+            continue
+        found = _band_patches(old, new)
+        if found and source.document is None:  # not served yet: nothing to save
+            whole[name] = [np.array(new)]
+        elif found:
+            patches[name] = found
+    if whole:
+        source.data.update(whole)
+    if patches:
+        source.patch(patches)
+
+
+def _band_patches(old: np.ndarray, new: np.ndarray) -> list[tuple[list, np.ndarray]]:
+    """Patches turning 2-D ``old`` into ``new`` (same shape and type; NaN equals NaN): per band
+    of :data:`BAND` rows with a change, the rectangle from its first to its last changed row
+    and column, as ``([0, row slice, column slice], flattened values)``."""
+    if old.dtype.kind == "f":
+        changed = ~((old == new) | (np.isnan(old) & np.isnan(new)))
+    else:
+        changed = old != new
+    out = []
+    for start in range(0, changed.shape[0], BAND):
+        band = changed[start:start + BAND]
+        cols = np.flatnonzero(band.any(axis=0))
+        if not len(cols):
+            continue
+        rows = np.flatnonzero(band.any(axis=1))
+        r0, r1 = start + int(rows[0]), start + int(rows[-1]) + 1
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        out.append(([0, slice(r0, r1), slice(c0, c1)], np.array(new[r0:r1, c0:c1]).ravel()))
+    return out

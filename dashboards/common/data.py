@@ -134,10 +134,20 @@ def area_neet(url: str, key: ScopeKey) -> pd.DataFrame:
     return display.area_neet(engine_for(url), _scope(key))
 
 
-@pn.cache(max_items=64)
+#: The overview map's layers, and those of them that follow the chosen benchmark.
+MAP_LAYERS = ("deprivation", "neet", "gap", "cold")
+BENCHMARK_LAYERS = ("gap", "cold")
+
+
 def area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFrame:
     """The overview map's area layer (``hubcore.display.area_layer``, a GeoDataFrame) from the
-    cached frames."""
+    cached frames: the same (read-only) frame for every benchmark of a layer that does not
+    follow one, so a benchmark change leaves such a layer, and its raster, as they are."""
+    return _area_layer(url, key, layer, benchmark if layer in BENCHMARK_LAYERS else 5)
+
+
+@pn.cache(max_items=64)
+def _area_layer(url: str, key: ScopeKey, layer: str, benchmark: int) -> pd.DataFrame:
     engine, scope = engine_for(url), _scope(key)
     areas = boundaries(url, key, "lsoa")  # each layer carries its areas' (cached) geometry
     if layer == "deprivation":
@@ -260,6 +270,29 @@ def flow_map(url: str, key: ScopeKey) -> dict[str, dict]:
     out["outlines"] = {"xs": xs, "ys": ys}
     out["empty"] = bool(flows_.empty)
     return out
+
+
+def warm_national(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> bool:
+    """At national zoom, read the overview map's every layer for ``key`` as the page reads it
+    (deprivation, NEET, and the coverage gap and cold spots at ``benchmarks``) and work out
+    each one's raster in the scope's pixel table (``area_map.prepare_layer``), so neither the
+    first session nor its first layer change pays for them (England's NEET layer reads for
+    half a minute). Everything is cached under ``key``: nothing is shared with another scope.
+    Whether the scope is at national zoom (else nothing is done)."""
+    from dashboards.common import area_map
+    from hubcore.errors import HubcoreError
+
+    key = _versioned(url, key)
+    if not national_zoom(url, key):
+        return False
+    areas = boundaries(url, key, "lsoa")
+    for layer in MAP_LAYERS:
+        for benchmark in benchmarks if layer in BENCHMARK_LAYERS else (5,):
+            try:
+                area_map.prepare_layer(areas, area_layer(url, key, layer, benchmark))
+            except HubcoreError:  # nothing of that kind in this scope yet: the page says so
+                pass
+    return True
 
 
 def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:

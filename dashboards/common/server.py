@@ -128,7 +128,9 @@ def warm(url: str, announce: Callable[[str], None] = print) -> None:
     each page reads, so a hub lead's first page does not pay the cold database reads: without
     sign-in, by building each page once over the default hub (the same calls, so the same cache
     keys, and Bokeh and Panel's code paths run once); with sign-in, for the hub-wide scopes of
-    the users file. The other benchmarks' cold-spot layers follow in a background thread."""
+    the users file. In a background thread follow, first, the national map's every layer (the
+    overview's raster of all hubs, and of any scope at national zoom; per scope key,
+    ``data.warm_national``), then the other benchmarks' cold-spot layers."""
     import threading
     import time
 
@@ -152,21 +154,32 @@ def warm(url: str, announce: Callable[[str], None] = print) -> None:
         keys = keys[:MAX_WARM_SCOPES]
         for key in keys:
             data.warm(url, key)
+        # An administrator may choose every hub at once: that scope's key, as the page builds
+        # it (default_scope gives an admin choosing "*" no hub).
+        national = [*keys, *([(Role.ADMIN.value, None, None, None)] if any(
+            u.scope().role is Role.ADMIN for u in users.load_users().values()) else [])]
     else:
         for component in components().values():
             if component.warm_at_start:
                 component(db_url=url).page()
         keys = [data.scope_key(url, None)]
+        national = list(keys)
         if len(store.hubs(engine)) > 1:  # the overview also offers every hub at once
             from dashboards.common.context import ALL_HUBS
             from dashboards.overview import AreaOverview
 
             AreaOverview(db_url=url, hub_id=ALL_HUBS)
+            national.append(data.scope_key(url, ALL_HUBS))
     announce(f"  Warmed the cache in {time.perf_counter() - started:.1f} s")
 
     def rest() -> None:
         started = time.perf_counter()
         try:
+            # The national map's layers first: a first choice of England's NEET layer would
+            # otherwise read for half a minute. Each scope's own (warm_national skips scopes
+            # drawn as polygons).
+            for key in national:
+                data.warm_national(url, key)
             for key in keys:
                 data.warm(url, key, benchmarks=tuple(range(1, 9)))
         except Exception as exc:  # noqa: BLE001 - an optimisation only, as above

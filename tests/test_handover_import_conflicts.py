@@ -171,3 +171,27 @@ def test_cli_prefer_file(hub, tmp_path, capsys):
     assert main(["import", "handovers", str(path), "--db", url, "--no-progress",
                  "--prefer-file"]) == 0
     assert stored(hub)[A]["status"] == "referred"
+
+
+def test_a_hand_over_with_no_area_is_worked_by_the_schools_la(engine, tmp_path):
+    """A hand-over row with no ncs_area takes the upper-tier LA of the school handing over
+    (E08000035 for the seeded schools), so the LA tracking officer there sees the case; a row
+    naming an area keeps it; re-importing the file changes nothing."""
+    from hubcore import worklists
+    from hubcore.access import Role, Scope
+
+    seed_schools(engine)
+    leavers = [{"key": k, "urn": 108055, "cohort": 2025, "year_group": 11,
+                "left_on": "2025-07-18"} for k in (A, B)]
+    run(engine, "leavers", write_csv(tmp_path / "leavers.csv", leavers))
+    path = write_csv(tmp_path / "la.csv", [
+        handover(A, to_org_type="la_tracking", ncs_area=None),
+        handover(B, to_org_type="la_tracking", ncs_area="E08000036")])
+    report = run(engine, "handovers", path)
+    assert any("1 hand-over with no ncs_area" in note for note in report.notes)
+    rows = stored(engine)
+    assert (rows[A]["ncs_area"], rows[B]["ncs_area"]) == ("E08000035", "E08000036")
+    officer = Scope(Role("la_tracking"), ncs_area="E08000035", user="la.leeds")
+    assert worklists.cases(engine, officer)["leaver_key"].tolist() == [A]
+    again = run(engine, "handovers", path)
+    assert (again.inserted, again.updated) == (0, 0)

@@ -352,7 +352,20 @@ def _handovers(engine, checker: Checker, t: pd.DataFrame, report: ImportReport |
         (outcome.notna() & ~outcome.isin(list(codes.NCCIS_CATEGORY))).to_numpy() & ~checker.bad,
         "outcome_nccis_code", "unknown_code", "not an NCCIS current-activity code",
     )
-    rows = t.assign(from_urn=pd.to_numeric(from_urn, errors="coerce").astype("Int64"))
+    from_urn = pd.to_numeric(from_urn, errors="coerce").astype("Int64")
+    # A hand-over with no receiving area is worked by the service of the school's upper-tier
+    # LA, as a referral from the worklists is; left blank, no NCS adviser or LA tracking
+    # officer would ever see the case.
+    with engine.connect() as conn:
+        school = School.__table__.c
+        la_of = dict(conn.execute(select(school.urn, school.la_gss)).all())
+    blank_area = t["ncs_area"].isna()
+    ncs_area = t["ncs_area"].astype(object).where(~blank_area, from_urn.map(la_of))
+    filled = int((blank_area & ncs_area.notna()).to_numpy()[~checker.bad].sum())
+    if filled:
+        report.notes.append(f"{filled:,} hand-over{'s' if filled != 1 else ''} with no ncs_area "
+                            "take the upper-tier LA of the school handing over")
+    rows = t.assign(from_urn=from_urn, ncs_area=ncs_area)
     first_row = checker.table.first_row
 
     def write(conn, rows, show):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -89,6 +90,34 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._out.close()
+
+
+def serve_signed_in(db_url: str, folder: Path, password: str,
+                    accounts: list[tuple[str, str, dict]], log_name: str = "server.log") -> Server:
+    """``hubcore serve`` with sign-in on: a users file in ``folder`` holding ``accounts``
+    ((user, role, scope keywords of :func:`hubcore.users.add_user`)), each with ``password``.
+    Scrypt is made cheap (test speed) and the cookie secret strong (a weak one is refused); only
+    the server process sees these settings, not the other tests' servers."""
+    from hubcore import users
+
+    path = folder / "users.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "SCRYPT_N", 2**10)
+        for user, role, scope in accounts:
+            users.add_user(user, role, password, path=path, **scope)
+        mp.setenv(users.ENV_USERS_FILE, str(path))
+        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
+        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
+        return Server(db_url, folder / log_name)
+
+
+def sign_in(page: Page, server: Server, user: str, password: str) -> None:
+    """Sign ``user`` in through the login form of ``server`` in ``page``."""
+    page.goto(server.url("login"))
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
 
 
 @pytest.fixture(scope="session")

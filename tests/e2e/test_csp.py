@@ -5,12 +5,10 @@ console error, and markup slipped into the page cannot run an event handler."""
 from __future__ import annotations
 
 import re
-import secrets
 
 import pytest
 
-from hubcore import users
-from tests.e2e.conftest import Server, wait_for_canvases
+from tests.e2e.conftest import serve_signed_in, wait_for_canvases
 
 PASSWORD = "csp test password"
 #: Collects every policy violation the browser reports, from the first byte of each page.
@@ -25,15 +23,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def signed_in_server(demo_engine, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("csp")
-    path = folder / "users.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("lead@t", "hub_lead", PASSWORD, hub_id="DEMO", path=path)
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
-        server = Server(demo_engine.url.render_as_string(hide_password=False),
-                        folder / "server.log")
+    server = serve_signed_in(demo_engine.url.render_as_string(hide_password=False),
+                             tmp_path_factory.mktemp("csp"), PASSWORD,
+                             [("lead@t", "hub_lead", {"hub_id": "DEMO"})])
     yield server
     server.stop()
 

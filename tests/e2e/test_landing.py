@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -15,10 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from dashboards.index import PAGES, data_facts
-from hubcore import users
 from hubcore.access import Scope
 from hubcore.models import AuditEvent, Hub
-from tests.e2e.conftest import Server, screenshot
+from tests.e2e.conftest import Server, screenshot, serve_signed_in
 from tests.e2e.test_roles_pages import ALL_TEXT
 
 
@@ -96,16 +94,9 @@ def test_landing_keeps_the_hub_in_its_url_and_falls_back_visibly(server, browser
 
 @pytest.fixture(scope="module")
 def signed_in_server(demo_engine, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("landing")
-    path = folder / "users.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("lead@t", "hub_lead", "landing test password", hub_id="DEMO", path=path)
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
-        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-        srv = Server(demo_engine.url.render_as_string(hide_password=False),
-                     folder / "server.log")
+    srv = serve_signed_in(demo_engine.url.render_as_string(hide_password=False),
+                          tmp_path_factory.mktemp("landing"), "landing test password",
+                          [("lead@t", "hub_lead", {"hub_id": "DEMO"})])
     yield srv
     srv.stop()
 

@@ -15,17 +15,16 @@ highest-priority schools is renamed ``<img src=x onerror=alert(1)>``. Then:
 
 from __future__ import annotations
 
-import secrets
 import shutil
 
 import pytest
 from sqlalchemy import text
 
-from hubcore import db, users
+from hubcore import db
 from hubcore.access import Scope
 from hubcore.display import overview as shown
 from tests.conftest import TEST_SERVER_URL, _drop, _url
-from tests.e2e.conftest import Server, screenshot, wait_for_canvases
+from tests.e2e.conftest import screenshot, serve_signed_in, sign_in, wait_for_canvases
 from tests.e2e.test_roles_pages import ALL_TEXT, _errors
 from tests.e2e.test_xss_pages import INJECTED
 
@@ -85,18 +84,9 @@ def region_db(demo_engine, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def region_server(region_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("region-serve")
-    path = folder / "users.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("admin@t", "admin", PASSWORD, path=path)
-        users.add_user("lead@t", "hub_lead", PASSWORD, hub_id=SECOND_ID, path=path)
-        users.add_user("cl@t", "careers_leader", PASSWORD, urn=region_db["careers_urn"],
-                       path=path)
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
-        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-        server = Server(region_db["url"], folder / "server.log")
+    server = serve_signed_in(region_db["url"], tmp_path_factory.mktemp("region-serve"), PASSWORD, [
+        ("admin@t", "admin", {}), ("lead@t", "hub_lead", {"hub_id": SECOND_ID}),
+        ("cl@t", "careers_leader", {"urn": region_db["careers_urn"]})])
     yield server
     server.stop()
 
@@ -106,11 +96,7 @@ def _signed_in(browser, server, user: str):
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server.url("login"))
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, server, user, PASSWORD)
     return context, page, dialogs
 
 

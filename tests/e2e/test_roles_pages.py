@@ -4,14 +4,13 @@ no error, and no pupil key reaches the browser of a role that may not see pupil 
 from __future__ import annotations
 
 import re
-import secrets
 
 import pytest
 
 from dashboards.common.server import PAGES
-from hubcore import store, users
+from hubcore import store
 from hubcore.access import Scope
-from tests.e2e.conftest import SERVER_ERROR, Server, screenshot
+from tests.e2e.conftest import SERVER_ERROR, screenshot, serve_signed_in, sign_in
 
 PASSWORD = "roles test password"
 #: Text of the page, including Bokeh's shadow roots (Playwright's inner_text does not pierce).
@@ -34,23 +33,13 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def signed_in_server(demo_engine, tmp_path_factory):
     folder = tmp_path_factory.mktemp("roles")
-    path = folder / "users.json"
     schools = store.schools(demo_engine, Scope.admin())
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("analyst@t", "analyst", PASSWORD, hub_id="DEMO", path=path)
-        users.add_user("cl@t", "careers_leader", PASSWORD, urn=int(schools["urn"].iat[2]),
-                       path=path)  # fmt: skip
-        users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=schools["la_gss"].iat[0],
-                       path=path)  # fmt: skip
-        users.add_user("la@t", "la_tracking", PASSWORD, ncs_area=schools["la_gss"].iat[0],
-                       path=path)  # fmt: skip
-        # Only the server process gets the sign-in settings (not other tests' servers).
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))  # a weak secret is refused
-        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-        url = demo_engine.url.render_as_string(hide_password=False)
-        server = Server(url, folder / "server.log")
+    area = schools["la_gss"].iat[0]
+    server = serve_signed_in(demo_engine.url.render_as_string(hide_password=False), folder,
+                             PASSWORD, [
+        ("analyst@t", "analyst", {"hub_id": "DEMO"}),
+        ("cl@t", "careers_leader", {"urn": int(schools["urn"].iat[2])}),
+        ("ncs@t", "ncs_adviser", {"ncs_area": area}), ("la@t", "la_tracking", {"ncs_area": area})])
     yield server
     server.stop()
 
@@ -59,11 +48,7 @@ def signed_in_server(demo_engine, tmp_path_factory):
 def test_role_sees_every_page_without_errors_or_leaks(signed_in_server, browser, user):
     context = browser.new_context()
     page = context.new_page()
-    page.goto(signed_in_server.url("login"))
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, signed_in_server, user, PASSWORD)
     for name in PAGES:
         page.goto(signed_in_server.url(name))
         assert "/login" not in page.url

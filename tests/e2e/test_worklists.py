@@ -22,7 +22,6 @@ On a copy of the demo hub, signed in as each role:
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
 from types import SimpleNamespace
 
@@ -30,10 +29,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from hubcore import db, store, users, worklists
+from hubcore import db, store, worklists
 from hubcore.access import Scope
 from tests.conftest import TEST_SERVER_URL, _drop, _url
-from tests.e2e.conftest import Server, screenshot
+from tests.e2e.conftest import screenshot, serve_signed_in, sign_in
 from tests.e2e.test_roles_pages import ALL_TEXT, _errors
 from tests.e2e.test_xss_pages import INJECTED
 
@@ -129,17 +128,10 @@ def wl_db(demo_engine, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def wl_server(wl_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("worklists-serve")
-    path = folder / "users.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("lead@t", "hub_lead", PASSWORD, hub_id=wl_db["hub_id"], path=path)
-        users.add_user("cl@t", "careers_leader", PASSWORD, urn=wl_db["urn"], path=path)
-        users.add_user("ncs@t", "ncs_adviser", PASSWORD, ncs_area=wl_db["area"], path=path)
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
-        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-        server = Server(wl_db["url"], folder / "server.log")
+    server = serve_signed_in(wl_db["url"], tmp_path_factory.mktemp("worklists-serve"), PASSWORD, [
+        ("lead@t", "hub_lead", {"hub_id": wl_db["hub_id"]}),
+        ("cl@t", "careers_leader", {"urn": wl_db["urn"]}),
+        ("ncs@t", "ncs_adviser", {"ncs_area": wl_db["area"]})])
     yield server
     server.stop()
 
@@ -149,11 +141,7 @@ def _signed_in(browser, server, user: str):
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server.url("login"))
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, server, user, PASSWORD)
     return context, page, dialogs
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,10 +22,10 @@ import pytest
 import shapely
 from sqlalchemy import insert
 
-from hubcore import db, users
+from hubcore import db
 from hubcore.cli import main as hubcore_main
 from hubcore.models import Hub, HubMembership, School
-from tests.e2e.conftest import Server, screenshot
+from tests.e2e.conftest import Server, screenshot, serve_signed_in, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -229,14 +228,8 @@ def payload_server(payload_db):
 def lead_server(payload_db):
     """The same database served with sign-in on, for a hub lead of the payload hub."""
     folder, url = payload_db
-    path = folder / "users.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "SCRYPT_N", 2**10)
-        users.add_user("lead@x", "hub_lead", PASSWORD, hub_id=HUB_ID, path=path)
-        mp.setenv(users.ENV_USERS_FILE, str(path))
-        mp.setenv("HUBCORE_COOKIE_SECRET", secrets.token_urlsafe(48))
-        mp.setenv("HUBCORE_SCRYPT_N", str(2**10))
-        server = Server(url, folder / "lead.log")
+    server = serve_signed_in(url, folder, PASSWORD, [("lead@x", "hub_lead", {"hub_id": HUB_ID})],
+                             log_name="lead.log")
     yield server
     server.stop()
 
@@ -351,11 +344,7 @@ def test_shared_link_to_another_hub_shows_own_hub_and_says_so(lead_server, watch
     """A hub lead opening links made for another hub sees their own hub, named as such, a
     notice saying what was not shown, and the URL rewritten to what the page shows."""
     page, seen = watched
-    page.goto(lead_server.url("login"))
-    page.fill("input[name=username]", "lead@x")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, lead_server, "lead@x", PASSWORD)
 
     text = _open(page, lead_server.url(f"overview?hub={OTHER_ID}"), PAGES["overview"])
     assert f"You can't see hub {OTHER_ID}; showing {HUB_NAME}." in text

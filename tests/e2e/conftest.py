@@ -67,7 +67,8 @@ class Server:
             stderr=subprocess.STDOUT,
             env=env,
         )
-        deadline = time.monotonic() + 60
+        # Generous: on a loaded 2-core machine the server has taken over a minute to bind.
+        deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{log.read_text()}")

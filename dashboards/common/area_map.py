@@ -34,6 +34,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -151,9 +152,10 @@ class PixelIndex:
             out["top"] = _counts(self._sum((values == top)[self.area].astype("float64")), kind)
         return out
 
-    def layer(self, source: object, values: np.ndarray, top: float | None = None
+    def layer(self, source: object, values: Callable[[], np.ndarray], top: float | None = None
               ) -> dict[str, np.ndarray]:
-        """:meth:`aggregate` of ``values``, worked out once per ``source`` (the cached,
+        """:meth:`aggregate` of ``values()`` (called only when not kept), worked out once per
+        ``source`` (the cached,
         read-only layer frame ``values`` were taken from, so one scope's layer is never
         reused for another's) and kept while that frame lives (at most
         :data:`KEPT_LAYERS`). The arrays are shared: read-only."""
@@ -163,7 +165,7 @@ class PixelIndex:
             if found is not None and found[0]() is source:
                 self._layers.move_to_end(key)
                 return found[1]
-        out = self.aggregate(values, top)
+        out = self.aggregate(values(), top)
         for array in out.values():
             array.flags.writeable = False
         try:
@@ -220,7 +222,7 @@ def prepare_layer(areas: gpd.GeoDataFrame, layer: pd.DataFrame | None) -> None:
     index = prepare(areas)
     if index is None or layer is None:
         return
-    index.layer(layer, _values_of(layer, areas["code"].tolist()),
+    index.layer(layer, lambda: _values_of(layer, areas["code"].tolist()),
                 _top_of(_categories_of(layer.attrs.get("display", {}))))
 
 
@@ -276,6 +278,8 @@ class AreaMap:
                       "b": np.full(n, "", dtype=object)}
         self._top: float | None = None
         self._source: object = None  # the layer frame shown (its raster is kept per frame)
+        self._pending_values: pd.DataFrame | None = None  # see _realise
+        self._pending_text: tuple | None = None
         self._label = ""
         self._in_view = np.arange(n) if not self.raster else np.arange(0)
         xs, ys = charts.plain_paths(areas.iloc[self._in_view]) if len(self._in_view) else ([], [])
@@ -322,7 +326,26 @@ class AreaMap:
 
     # --- building ---------------------------------------------------------------------------
 
+    def _realise(self, texts: bool = True) -> np.ndarray:
+        """The shown layer's value per area (aligned with :attr:`codes`; NaN: none shown) and,
+        with ``texts``, its hover texts, worked out from the layer frame the first time they
+        are needed. Only the columns drawn: a layer's geometry stays behind."""
+        if self._pending_values is not None:
+            self._values = _values_of(self._pending_values, self.codes)
+            self._pending_values = None
+        if texts and self._pending_text is not None:
+            frame, extra = self._pending_text
+            self._pending_text = None
+            if "shown" in frame.columns:
+                self._text["shown"] = (frame["shown"].reindex(self.codes).astype(object)
+                                       .fillna("–").to_numpy())
+            for slot, column in zip("ab", extra, strict=False):
+                self._text[slot] = (frame[column].reindex(self.codes).astype(object)
+                                    .fillna("").astype(str).to_numpy())
+        return self._values
+
     def _polygon_data(self, xs: list, ys: list) -> dict:
+        self._realise()
         idx = self._in_view
         return {"xs": xs, "ys": ys, "code": [self.codes[i] for i in idx],
                 "name": self.all_areas["name"].to_numpy()[idx].tolist() if len(idx) else [],
@@ -411,18 +434,16 @@ class AreaMap:
                 glyph.visible = False
             self.area_bar.visible = self.legend.visible = False
             return
-        # Only the columns drawn (a layer's geometry stays behind: the map has its own).
-        aligned = pd.DataFrame(values.drop(columns="geometry", errors="ignore")).reindex(
-            self.codes)
-        self._values = _values_of(aligned, self.codes)
+        # The values and hover texts per area are worked out when first drawn (_realise): at
+        # national zoom a kept raster needs neither.
         self._source = values
+        self._pending_values = values
+        self._pending_text = (values, dict(extra or {}))
         tooltips = [("area", "@name"), (label, "@value{0.0}")]
-        if "shown" in aligned:
+        if "shown" in values.columns:
             # The disclosed text, never the number behind a "c".
-            self._text["shown"] = aligned["shown"].astype(object).fillna("–").to_numpy()
             tooltips = [("area", "@name"), (label, "@shown")]
-        for slot, (column, title) in zip("ab", (extra or {}).items(), strict=False):
-            self._text[slot] = aligned[column].astype(object).fillna("").astype(str).to_numpy()
+        for slot, title in zip("ab", (extra or {}).values(), strict=False):
             tooltips.append((title, f"@{slot}"))
         self._label = label
         self._top = _top_of(categories)
@@ -465,6 +486,7 @@ class AreaMap:
         return not len(self._in_view)
 
     def _draw_polygons(self) -> None:
+        self._realise()
         idx = self._in_view
         changed = {"value": self._values[idx],
                    **{k: v[idx].tolist() for k, v in self._text.items()}}
@@ -475,7 +497,7 @@ class AreaMap:
 
     def _draw_raster(self) -> None:
         assert self.pixels is not None
-        agg = self.pixels.layer(self._source, self._values, self._top)
+        agg = self.pixels.layer(self._source, lambda: self._realise(texts=False), self._top)
         # Only a count of "yes" areas for a categorical layer; else a 1-pixel placeholder.
         changed = {"image": agg["image"], "shown": agg["shown"],
                    "top": agg.get("top", _NO_TOP)}
@@ -629,14 +651,18 @@ def _band_patches(old: np.ndarray, new: np.ndarray) -> list[tuple[list, np.ndarr
         changed = ~((old == new) | (np.isnan(old) & np.isnan(new)))
     else:
         changed = old != new
+    height, width = changed.shape
+    bands = -(-height // BAND)
+    padded = np.zeros((bands * BAND, width), dtype=bool)
+    padded[:height] = changed
+    padded = padded.reshape(bands, BAND, width)
+    in_cols, in_rows = padded.any(axis=1), padded.any(axis=2)  # per band: (width), (BAND)
+    first_col, last_col = in_cols.argmax(axis=1), width - in_cols[:, ::-1].argmax(axis=1)
+    first_row, last_row = in_rows.argmax(axis=1), BAND - in_rows[:, ::-1].argmax(axis=1)
     out = []
-    for start in range(0, changed.shape[0], BAND):
-        band = changed[start:start + BAND]
-        cols = np.flatnonzero(band.any(axis=0))
-        if not len(cols):
-            continue
-        rows = np.flatnonzero(band.any(axis=1))
-        r0, r1 = start + int(rows[0]), start + int(rows[-1]) + 1
-        c0, c1 = int(cols[0]), int(cols[-1]) + 1
-        out.append(([0, slice(r0, r1), slice(c0, c1)], np.array(new[r0:r1, c0:c1]).ravel()))
+    for band in np.flatnonzero(in_cols.any(axis=1)):
+        r0, r1 = band * BAND + int(first_row[band]), band * BAND + int(last_row[band])
+        c0, c1 = int(first_col[band]), int(last_col[band])
+        out.append(([0, slice(int(r0), int(r1)), slice(c0, c1)],
+                    np.array(new[r0:r1, c0:c1]).ravel()))
     return out

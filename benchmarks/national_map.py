@@ -110,7 +110,6 @@ def _ms(seconds: float) -> float:
 
 def server_side(url: str, holoviews: bool) -> dict[str, str]:
     import datashader as ds
-    import numpy as np
 
     from dashboards.common import area_map, data
     from dashboards.common.context import ALL_HUBS
@@ -154,16 +153,42 @@ def server_side(url: str, holoviews: bool) -> dict[str, str]:
     out["alternative: Datashader rasterises again per change (median of 3)"] = (
         f"{_ms(statistics.median(runs)):8.0f} ms")
     amap = area_map.AreaMap(areas, data.boundaries(url, key, "lad"), ALL_HUBS, raster=True)
-    started = time.perf_counter()
     amap.show_layer(layers["deprivation"])
-    amap.show_layer(layers["neet"])
-    out["AreaMap: two layer changes, server side"] = (
-        f"{_ms(time.perf_counter() - started):8.1f} ms")
-    sent = sum(np.asarray(amap.raster_source.data[k][0]).nbytes for k in ("image", "shown"))
-    out["AreaMap: bytes sent per layer change (image + count)"] = f"{sent / 1e6:8.2f} MB"
+    out.update(_served_changes(amap, layers))
     if holoviews:
         out.update(_holoviews(areas, values, width, height))
     return out
+
+
+def _served_changes(amap, layers: dict) -> dict[str, str]:
+    """Layer changes NEET → deprivation → NEET → deprivation on a map in a Bokeh document, as
+    served: the server's time for each, and the bytes of the document patch each sends to the
+    browser (Bokeh's PATCH-DOC message: header, JSON content and binary buffers). The first
+    two work out their rasters; the last two find them kept (as after the server's warm-up)."""
+    from bokeh.document import Document
+    from bokeh.protocol import Protocol
+
+    doc = Document()
+    doc.add_root(amap.figure)
+    events: list = []
+    doc.on_change(events.append)
+    times, sizes = [], []
+    for name in ("neet", "deprivation", "neet", "deprivation"):
+        events.clear()
+        started = time.perf_counter()
+        amap.show_layer(layers[name])
+        times.append(time.perf_counter() - started)
+        message = Protocol().create("PATCH-DOC", list(events))
+        sizes.append(len(message.header_json) + len(message.metadata_json)
+                     + len(message.content_json)
+                     + sum(memoryview(b.data).nbytes for b in message.buffers))
+    new, kept = (_ms(statistics.median(t)) for t in (times[:2], times[2:]))
+    return {
+        "AreaMap: layer change, server side (raster new / kept)":
+            f"{new:8.1f} ms / {kept:.1f} ms",
+        "AreaMap: bytes sent per layer change (→ NEET, → deprivation)":
+            f"{sizes[2] / 1e6:8.3f} MB, {sizes[3] / 1e6:.3f} MB",
+    }
 
 
 def geography_only(holoviews: bool) -> dict[str, str]:
@@ -265,6 +290,7 @@ def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
         [sys.executable, "-m", "hubcore.cli", "serve", "--db", url, "--port", str(port)],
         stdout=log.open("w"), stderr=subprocess.STDOUT)
     results: dict[str, list[float]] = {}
+    sizes: dict[str, list[int]] = {}
     try:
         # Timed from a steady server: started, listening and done warming (a server that
         # exits, e.g. on an old schema, ends the run with its log).
@@ -278,6 +304,7 @@ def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
             for attempt in range(runs + 1):
                 context = chromium.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
+                received = _count_frames(page)
                 started = time.perf_counter()
                 page.goto(f"http://localhost:{port}/overview?hub=*", timeout=300_000)
                 page.wait_for_function(RASTER_DRAWN, polling=10, timeout=300_000)
@@ -285,14 +312,15 @@ def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
                 results.setdefault(first, []).append(time.perf_counter() - started)
                 # Deprivation → NEET → deprivation: the first NEET read may be cold (once per
                 # process); the way back is a change between cached layers.
-                for label, option in (("layer change", "NEET + not known one year after leaving"),
-                                      ("layer change back", "Deprivation (IMD decile)")):
-                    results.setdefault(f"filter change: {label}" +
-                                       (" (first session)" if attempt == 0 else ""), []).append(
-                        _change(page, "Map layer", option))
-                results.setdefault("filter change: benchmark" +
-                                   (" (first session)" if attempt == 0 else ""), []).append(
-                    _change(page, "Benchmark", "BM6 Experiences of workplaces"))
+                for label, select, option in (
+                        ("layer change", "Map layer", "NEET + not known one year after leaving"),
+                        ("layer change back", "Map layer", "Deprivation (IMD decile)"),
+                        ("benchmark", "Benchmark", "BM6 Experiences of workplaces")):
+                    label = f"filter change: {label}" + (" (first session)" if attempt == 0
+                                                         else "")
+                    seconds, sent = _change(page, select, option, received)
+                    results.setdefault(label, []).append(seconds)
+                    sizes.setdefault(label, []).append(sent)
                 context.close()
             chromium.close()
         errors = [line for line in log.read_text().splitlines()
@@ -306,17 +334,39 @@ def browser(url: str, runs: int, blank_ms: float) -> dict[str, str]:
     for label, times in results.items():
         ms = _ms(statistics.median(times))
         ratio = f"  ({ms / blank_ms:.1f} × the floor)" if label.startswith("first") else ""
-        out[f"browser: {label}"] = f"{ms:8.0f} ms{ratio}"
+        sent = (f", {statistics.median(sizes[label]) / 1e6:.3f} MB received"
+                if label in sizes else "")
+        out[f"browser: {label}"] = f"{ms:8.0f} ms{ratio}{sent}"
     return out
 
 
-def _change(page, label: str, option: str) -> float:
+def _count_frames(page) -> list[int]:
+    """A one-item list holding the bytes the page has received over its websockets so far
+    (Bokeh's patches: JSON text frames and binary buffers)."""
+    received = [0]
+
+    def frame(payload) -> None:
+        received[0] += len(payload.encode() if isinstance(payload, str) else payload)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    return received
+
+
+def _change(page, label: str, option: str, received: list[int]) -> tuple[float, int]:
+    """Seconds from choosing ``option`` in the ``label`` select to the redrawn map, and the
+    bytes received for it (counted until nothing more arrived for 0.5 s)."""
     before = page.evaluate(FINGERPRINT)
+    start_bytes = received[0]
     started = time.perf_counter()
     page.get_by_role("combobox", name=label).select_option(label=option)
     page.wait_for_function(f"() => ({FINGERPRINT})() != {before!r}", polling=10,
                            timeout=300_000)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    settled = -1
+    while settled != received[0]:  # the rest of the update (e.g. the schools' colours)
+        settled = received[0]
+        page.wait_for_timeout(500)
+    return seconds, received[0] - start_bytes
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.e2e.conftest import Server, _free_port, screenshot, wait_for_canvases
@@ -47,6 +48,7 @@ def national_server(tmp_path_factory):
         del demo.SIZES["national_test"]
     engine.dispose()
     srv = SlowStartServer(url, folder / "server.log")
+    srv.db_url = url
     yield srv
     srv.stop()
 
@@ -154,4 +156,42 @@ def test_national_map_rasterises_small_areas_and_swaps_to_polygons_on_zoom(natio
     page.get_by_text(re.compile(r"^\s*\d+ of \d+ areas here\s*$")).first.wait_for(
         timeout=15_000)
     screenshot(page, "overview-national-cold-spots")
+    # Back to a continuous layer, NEET (sent as patches of the pixels that changed): the
+    # browser's image is the server's per-pixel mean of the shown values, worked out here
+    # from the same cached layer (NaN where no area under a pixel has a shown value).
+    page.get_by_role("combobox", name="Map layer").select_option(
+        label="NEET + not known one year after leaving")
+    expected = _neet_raster(national_server.db_url)
+    finite = expected[np.isfinite(expected)]
+    page.wait_for_function(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models)).some(m => m.type == "
+        "'ColorBar' && m.visible && m.title.startsWith('NEET'))", timeout=60_000)
+    page.wait_for_function(f"() => ({IMAGE_JS})()[0] == {len(finite)}", timeout=60_000)
+    count, total = page.evaluate(IMAGE_JS)
+    assert count == len(finite) and total == pytest.approx(float(finite.sum()), rel=1e-5)
+    page.mouse.move(x + 3, y)
+    page.mouse.move(x, y)
+    page.get_by_text("mean of the areas shown").first.wait_for(timeout=15_000)
     assert national_server.errors() == []
+
+
+#: The layer image's finite pixels in the browser: [how many, their sum].
+IMAGE_JS = (
+    "() => { let n = 0, total = 0; for (const m of Bokeh.documents.flatMap("
+    "d => Array.from(d.all_models))) { if (m.type == 'GlyphRenderer' && m.visible && "
+    "m.glyph.type == 'Image' && m.glyph.color_mapper.palette.length > 1) { "
+    "for (const v of m.data_source.data.image[0]) if (Number.isFinite(v)) { n++; total += v; }"
+    " } } return [n, total]; }")
+
+
+def _neet_raster(url: str):
+    """Every hub's NEET layer as the overview's raster, worked out in this process from the
+    page's own cached reads (``dashboards.common.data``)."""
+    from dashboards.common import area_map, data
+    from dashboards.common.context import ALL_HUBS
+
+    key = data.scope_key(url, ALL_HUBS)
+    areas = data.boundaries(url, key, "lsoa")
+    layer = data.area_layer(url, key, "neet", 5)
+    values = area_map._values_of(layer, areas["code"].tolist())
+    return area_map.prepare(areas).aggregate(values)["image"]

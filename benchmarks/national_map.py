@@ -35,6 +35,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -359,8 +360,12 @@ def _change(page, label: str, option: str, received: list[int]) -> tuple[float, 
     start_bytes = received[0]
     started = time.perf_counter()
     page.get_by_role("combobox", name=label).select_option(label=option)
-    page.wait_for_function(f"() => ({FINGERPRINT})() != {before!r}", polling=10,
-                           timeout=300_000)
+    try:
+        page.wait_for_function(f"() => ({FINGERPRINT})() != {before!r}", polling=10,
+                               timeout=300_000)
+    except PlaywrightTimeout:  # reported as such; the run goes on with the next change
+        print(f"  {label} → {option}: not redrawn within 300 s", flush=True)
+        return float("inf"), received[0] - start_bytes
     seconds = time.perf_counter() - started
     settled = -1
     while settled != received[0]:  # the rest of the update (e.g. the schools' colours)

@@ -108,8 +108,7 @@ class AreaOverview(HubPage):
         self.param.period.names = periods
         if self.period not in periods.values():
             self.period = next(iter(periods.values()), None)
-        codes_ = self.read(data.schools)["la_gss"].dropna().unique()
-        names = shown.la_names(self._engine, codes_)
+        names = self.read(data.la_names)
         by_name = dict(sorted(((name, code) for code, name in names.items()),
                               key=lambda item: item[0].casefold()))
         self.param.la.objects = [ALL_LAS, *by_name.values()]

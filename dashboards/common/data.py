@@ -71,6 +71,12 @@ def schools(url: str, key: ScopeKey) -> pd.DataFrame:
 
 
 @pn.cache(max_items=32)
+def la_names(url: str, key: ScopeKey) -> dict[str, str]:
+    """Names of the LAs of the hub's schools: GSS code → name (``display.la_names``)."""
+    return display.la_names(engine_for(url), schools(url, key)["la_gss"].dropna().unique())
+
+
+@pn.cache(max_items=32)
 def assessments(url: str, key: ScopeKey) -> pd.DataFrame:
     """Every assessment of the hub's schools (one row each, bm1–bm8 percent, achieved 0–8)."""
     return store.assessments(engine_for(url), _scope(key))

@@ -75,6 +75,8 @@ SUPERSAMPLE = 3
 MAX_CATEGORIES = 2
 #: Rows of the raster per patch sent on a change (see :func:`_send`).
 BAND = 4
+#: Above this share of an image's pixels changed, the whole image is sent instead of patches.
+PATCH_SHARE = 0.25
 #: Layers whose per-pixel images a pixel table keeps (each about 2 MB at England's size).
 KEPT_LAYERS = 12
 
@@ -619,10 +621,11 @@ def _update(source: ColumnDataSource, columns: dict) -> None:
 
 def _send(source: ColumnDataSource, images: dict[str, np.ndarray]) -> None:
     """Bring ``source``'s one-image columns to ``images`` (2-D arrays), sending only what
-    changed: where a column already holds an image of the same shape and type, a patch per
-    band of :data:`BAND` rows that changed, from its first to its last changed pixel (the
-    unchanged pixels, e.g. the sea around the country, stay in the browser); otherwise the
-    whole image. The source's arrays are its own copies (a patch writes into them)."""
+    changed: where a column already holds an image of the same shape and type and at most
+    :data:`PATCH_SHARE` of its pixels changed, a patch per band of :data:`BAND` rows that
+    changed, from its first to its last changed pixel (the unchanged pixels stay in the
+    browser); otherwise the whole image. The source's arrays are its own copies (a patch
+    writes into them)."""
     patches: dict[str, list] = {}
     whole: dict[str, list] = {}
     for name, new in images.items():
@@ -633,7 +636,9 @@ def _send(source: ColumnDataSource, images: dict[str, np.ndarray]) -> None:
             whole[name] = [np.array(new)]
             continue
         found = _band_patches(old, new)
-        if found and source.document is None:  # not served yet: nothing to save
+        if found and (source.document is None  # not served yet: nothing to save
+                      or sum(values.size for _, values in found) > new.size * PATCH_SHARE):
+            # Measured: BokehJS takes longer to apply many patches than one new image.
             whole[name] = [np.array(new)]
         elif found:
             patches[name] = found

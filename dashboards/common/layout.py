@@ -10,7 +10,6 @@ import re
 import string
 import types
 
-import jinja2
 import pandas as pd
 import panel as pn
 import param
@@ -126,7 +125,7 @@ class _PageTemplate(pn.Template):
 
 
 @functools.cache
-def _compiled() -> jinja2.Template:
+def _compiled():  # a jinja2.Template (jinja2 comes with Panel; not imported here)
     """The page's markup compiled by Panel's Jinja environment (which holds the ``embed``
     macro), once per process; a compiled template is only read when a page is rendered."""
     markup = PAGE_HTML.replace("ACCENT", ACCENT).replace("SIDEBAR", str(SIDEBAR_WIDTH))

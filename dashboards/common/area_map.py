@@ -181,7 +181,7 @@ class PixelIndex:
         return out
 
 
-def _counts(values: np.ndarray, kind: type = np.uint16) -> np.ndarray:
+def _counts(values: np.ndarray, kind: type) -> np.ndarray:
     return np.minimum(np.rint(values), np.iinfo(kind).max).astype(kind)
 
 

@@ -293,7 +293,9 @@ def warm_national(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -
         return False
     areas = boundaries(url, key, "lsoa")
     for layer in MAP_LAYERS:
-        for benchmark in benchmarks if layer in BENCHMARK_LAYERS else (5,):
+        # area_layer gives a benchmark-free layer one frame for every benchmark, and the
+        # pixel table keeps one raster per frame: repeats cost a cache hit.
+        for benchmark in benchmarks:
             try:
                 area_map.prepare_layer(areas, area_layer(url, key, layer, benchmark))
             except HubcoreError:  # nothing of that kind in this scope yet: the page says so

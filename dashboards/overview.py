@@ -44,29 +44,6 @@ ALL_LAS = "All local authorities"
 SCHOOL_FILTERS = ("hub_id", "school_types", "period", "la")
 
 
-# --- cached selections (shared by sessions of the same scope and data version, never across) ---
-# Each new session selected the same rows again and made a new table frame of them, which the
-# table then prepared again (tables.prepared_for reuses a prepared frame only for the very
-# same frame object): about a tenth of an overview session's server CPU. Keyed like
-# dashboards.common.data's reads: role, hub, school, NCS area and data version, then the
-# filters.
-
-
-@pn.cache(max_items=64)
-def school_rows(url: str, key: data.ScopeKey, period: str | None, types: tuple[str, ...],
-                la: str | None) -> pd.DataFrame:
-    """The schools of ``types`` (codes) in ``la`` (GSS code, None for all) at ``period``
-    (:func:`hubcore.display.overview.select_schools` of :func:`data.overview_schools`)."""
-    return shown.select_schools(data.overview_schools(url, key, period), list(types), la)
-
-
-@pn.cache(max_items=64)
-def school_columns(url: str, key: data.ScopeKey, period: str | None, types: tuple[str, ...],
-                   la: str | None) -> pd.DataFrame:
-    """:func:`school_rows` in the table's columns (``overview_columns``)."""
-    return shown.overview_columns(school_rows(url, key, period, types, la))
-
-
 class AreaOverview(HubPage):
     """The area overview as a component (served page or notebook cell): the page's state
     (filters, cached reads) and the views that show it."""
@@ -134,12 +111,12 @@ class AreaOverview(HubPage):
         """The schools the filters keep, with their benchmarks at the chosen period and their
         encounter coverage (:func:`hubcore.display.overview.overview_schools`): what the map
         and the table show."""
-        return self.read(school_rows, *self._selection())
+        return self.read(data.overview_school_rows, *self._selection())
 
     def school_columns(self) -> pd.DataFrame:
         """:meth:`schools_table` in the table's columns, with its titles and note in
         ``attrs["display"]`` (shared with the other sessions of the scope: read-only)."""
-        return self.read(school_columns, *self._selection())
+        return self.read(data.overview_school_columns, *self._selection())
 
     def _selection(self) -> tuple:
         return self.period, tuple(self.school_types), None if self.la == ALL_LAS else self.la

@@ -125,6 +125,25 @@ def overview_schools(url: str, key: ScopeKey, period: str | None) -> pd.DataFram
         benchmarks=school_benchmarks_at(url, key, period) if period else None, coverage=cover)
 
 
+
+# The overview's selections: each new session selected the same rows again and made a new
+# table frame of them, which the table then prepared again (tables.prepared_for reuses a
+# prepared frame only for the very same frame object): about a tenth of an overview
+# session's server CPU.
+@pn.cache(max_items=64)
+def overview_school_rows(url: str, key: ScopeKey, period: str | None, types: tuple[str, ...],
+                         la: str | None) -> pd.DataFrame:
+    """The schools of ``types`` (codes) in ``la`` (GSS code, None for all) at ``period``
+    (``hubcore.display.overview.select_schools`` of :func:`overview_schools`)."""
+    return display.overview.select_schools(overview_schools(url, key, period), list(types), la)
+
+
+@pn.cache(max_items=64)
+def overview_school_columns(url: str, key: ScopeKey, period: str | None,
+                            types: tuple[str, ...], la: str | None) -> pd.DataFrame:
+    """:func:`overview_school_rows` in the table's columns (``overview_columns``)."""
+    return display.overview.overview_columns(overview_school_rows(url, key, period, types, la))
+
 @pn.cache(max_items=64)
 def area_measure(url: str, key: ScopeKey, benchmark: int) -> pd.DataFrame:
     """Per small area: schools nearby, how many are below threshold on the benchmark's measure,

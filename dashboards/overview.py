@@ -174,7 +174,7 @@ class Summary(View):
     depends = SCHOOL_FILTERS
 
     def build(self) -> pn.pane.Markdown:
-        self._text = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._text = layout.Text(sizing_mode="stretch_width")
         return self._text
 
     def update(self) -> None:
@@ -252,7 +252,7 @@ class SchoolTable(View):
     def build(self) -> pn.Column:
         self._table = None  # made at the first update: its columns come with the data
         # The heading and the note in one pane (one model fewer for every new session).
-        self._note = pn.pane.Markdown(sizing_mode="stretch_width")
+        self._note = layout.Text(sizing_mode="stretch_width")
         return pn.Column(self._note,
                          tables.downloads(self.page.export, "schools", sheet_name="Schools"),
                          sizing_mode="stretch_width")

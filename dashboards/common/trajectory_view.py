@@ -42,16 +42,15 @@ class TrajectoryView(View):
 
     def build(self) -> pn.Column:
         self._table = None  # made at the first update: its columns come with the data
-        self._heading = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._text = pn.pane.Markdown(sizing_mode="stretch_width")
-        self._note = pn.pane.Markdown(sizing_mode="stretch_width",
-                                      styles={"font-size": "0.85em"})
+        # The heading, the sentences and the note in one pane: one model (and, on a change,
+        # one re-rendered block of text) rather than three.
+        self._text = layout.Text(sizing_mode="stretch_width")
         downloads = tables.downloads(self.export, "projected-to-miss",
                                      sheet_name="Projected to miss")
         # Labels of their own: the schools table's "Download CSV" is another button.
         downloads[0].label = "Download projected to miss (CSV)"
         downloads[1].label = "Download projected to miss (Excel)"
-        return pn.Column(self._heading, self._text, self._note, downloads,
+        return pn.Column(self._text, downloads,
                          sizing_mode="stretch_width")
 
     def rows(self) -> pd.DataFrame:
@@ -69,10 +68,10 @@ class TrajectoryView(View):
     def update(self) -> None:
         frame = self.rows()
         meta = frame.attrs["display"]
-        self._heading.object = layout.md("### {heading}", heading=meta["heading"])
-        self._text.object = "\n\n".join(
-            layout.md("{line}", line=line) for line in shown.sentences(frame))
-        self._note.object = layout.md("{note}", note=meta["note"])
+        self._text.object = "\n\n".join([
+            layout.md("### {heading}", heading=meta["heading"]),
+            *(layout.md("{line}", line=line) for line in shown.sentences(frame)),
+            layout.md("<small>{note}</small>", note=meta["note"])])
         risk = shown.at_risk(frame)
         self._table = tables.show_in(self._layout, self._table, risk, name_column="school",
                                      titles=risk.attrs["display"]["titles"])

@@ -30,7 +30,9 @@ pytestmark = [
 def _conf(prefix: Path, listen: int, backends: list[int]) -> str:
     shipped = DEPLOY.read_text()
     location = re.search(r"\n    location / \{.*?\n    \}", shipped, re.S).group(0)
-    mapping = re.search(r"map \$http_upgrade.*?\n\}", shipped, re.S).group(0)
+    maps = "\n".join(re.findall(r"^map .*?\n\}", shipped, re.S | re.M))
+    # The shipped balancing (the upstream's lines before its servers), not a copy of it.
+    balancing = re.search(r"upstream hubcore \{\n((?:(?!\s*server )[^\n]*\n)*)", shipped).group(1)
     servers = "\n".join(f"    server 127.0.0.1:{port};" for port in backends)
     return f"""
 daemon off;
@@ -39,17 +41,17 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log;
 events {{ worker_connections 256; }}
 http {{
-    access_log {prefix}/access.log;
+    log_format sticky '$upstream_addr $cookie_hubcore_session';
+    access_log {prefix}/access.log sticky;
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
     upstream hubcore {{
-        ip_hash;
-{servers}
+{balancing}{servers}
     }}
-    {mapping}
+{maps}
     server {{
         listen 127.0.0.1:{listen};
         server_name localhost;
@@ -126,3 +128,33 @@ def test_nginx_sends_the_security_headers_once(behind_nginx):
     lines = head.split("\r\n")
     for name, value in security.HEADERS.items():
         assert f"{name}: {value}" in lines, (name, head)
+
+
+def test_sticky_by_sign_in_session_not_by_address(behind_nginx, tmp_path):
+    """People behind one address (a school's network: every request here is from 127.0.0.1)
+    are spread over the processes by their sign-in session cookie, each session stays on one
+    process, and before sign-in (no cookie) the address decides, as ip_hash did."""
+    import requests
+
+    from dashboards.common.auth import SESSION_COOKIE
+
+    base, backends = behind_nginx
+    sessions = [secrets.token_urlsafe(16) for _ in range(24)]
+    for _ in range(2):
+        for session in sessions:
+            requests.get(base + "/login", cookies={SESSION_COOKIE: session},
+                         allow_redirects=False, timeout=60)
+    for _ in range(4):
+        requests.get(base + "/login", allow_redirects=False, timeout=60)
+    served: dict[str, set[str]] = {}
+    for line in (tmp_path / "access.log").read_text().splitlines():
+        upstream, cookie = line.split(" ", 1)
+        served.setdefault(cookie, set()).add(upstream)
+    ports = {f"127.0.0.1:{b.port}" for b in backends}
+    assert set(sessions) <= set(served), "every session's requests reached nginx's log"
+    for session in sessions:
+        assert len(served[session]) == 1, f"a session moved between processes: {served[session]}"
+        assert served[session] <= ports
+    # 24 random sessions all on one of two processes would happen once in 2**23 runs.
+    assert set().union(*(served[s] for s in sessions)) == ports
+    assert len(served["-"]) == 1, "requests without a session cookie stay on one process"

@@ -32,10 +32,15 @@ launcher (``_serve``), which wraps ``dashboards.common.server.serve`` without ch
     .venv/bin/python benchmarks/capacity.py --sqlite /path/demo.db --profile transitions --n 20
     .venv/bin/python benchmarks/capacity.py --pg postgresql+psycopg://u:p@127.0.0.1:PORT/postgres
 
-Through nginx, ``ip_hash`` (sticky sessions, as deployed) sends every client of one /24 network
-to the same process, so every loopback client would reach one process; the clients therefore
-connect from 127.0.k.1 (k = 1 … 250), as people from different networks would. ``--same-ip``
-keeps them all on 127.0.0.1 to show what one office behind one address gets.
+Clients (``--client``): ``light`` (default) speaks Bokeh's protocol as ``pull_session`` does and
+receives and parses each whole document, but builds no Python models from it; ``bokeh`` is
+``pull_session`` itself, whose model building cost the client about as much CPU as the server's
+work on this 2-core machine (see ``light_burst``).
+
+Through nginx, the deployed config keeps a client on one process by its sign-in session cookie
+(else by address). Each light client sends its own random ``hubcore_session`` cookie, as each
+signed-in person has one. The clients also connect from 127.0.k.1 (k = 1 … 250), as people from
+different networks would; ``--same-ip`` keeps them all on 127.0.0.1 (one school's network).
 
 Only 127.0.0.1 (and 127.0.k.1) is contacted. Needs nginx (Debian's /usr/sbin/nginx) for
 ``--processes`` > 1.
@@ -195,14 +200,15 @@ def stop_servers(servers: list[Server]) -> None:
 
 
 def nginx_conf(ports: list[int], listen: int, prefix: Path) -> str:
-    """``deploy/nginx-hubcore.conf`` for this machine: its upstream (ip_hash kept), websocket
-    map and proxy location as deployed; the upstream lines point at ``ports``; plain HTTP on
-    127.0.0.1:``listen`` instead of TLS (no certificate here); no port-80 redirect; logs and
-    temporary files under ``prefix`` (run as a non-daemon, unprivileged)."""
+    """``deploy/nginx-hubcore.conf`` for this machine: its upstream balancing (sticky by sign-in
+    cookie, else address), maps and proxy location as deployed; the upstream lines point at
+    ``ports``; plain HTTP on 127.0.0.1:``listen`` instead of TLS (no certificate here); no
+    port-80 redirect; logs and temporary files under ``prefix`` (run as a non-daemon,
+    unprivileged)."""
     text = DEPLOY_CONF.read_text()
     text = re.sub(r"^#.*\n", "", text, flags=re.M)
     upstream = "".join(f"    server 127.0.0.1:{p};\n" for p in ports)
-    text, n = re.subn(r"(upstream hubcore \{\n(?:\s*ip_hash;\n)?)(?:\s*server [^\n]+\n)+",
+    text, n = re.subn(r"(upstream hubcore \{\n(?:(?!\s*server )[^\n]*\n)*)(?:\s*server [^\n]+\n)+",
                       lambda m: m.group(1) + upstream, text)
     assert n == 1, "deploy/nginx-hubcore.conf: upstream block not found"  # noqa: S101
     text = text.replace("listen 443 ssl;", f"listen 127.0.0.1:{listen};")
@@ -333,11 +339,18 @@ class Burst:
         return self.cpu_s / self.n
 
 
+#: Which client opens the sessions: "light" (default) or "bokeh" (``pull_session``); see
+#: ``light_burst``.
+CLIENT = {"kind": "light"}
+
+
 def burst(base: str, page: str, n: int, pids: list[int], spread: bool,
           timeout: float = 330.0) -> Burst:
     """Open ``n`` sessions of ``page`` at once; measure; close them. A session not complete
     after ``timeout`` seconds counts as failed: Bokeh's session token expires after 300 s, and
     a websocket the server opens after that is refused while the client waits on for ever."""
+    if CLIENT["kind"] == "light":
+        return light_burst(base, page, n, pids, spread, timeout)
     from bokeh.client import pull_session
 
     result = Burst(page, n, load=_load())
@@ -346,7 +359,7 @@ def burst(base: str, page: str, n: int, pids: list[int], spread: bool,
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        _source.ip = f"127.0.{i % 250 + 1}.1" if spread else None
+        _source.ip = _source_ip(i, spread)
         gate.wait()
         started = time.perf_counter()
         try:
@@ -386,6 +399,133 @@ def burst(base: str, page: str, n: int, pids: list[int], spread: bool,
     for s in sessions:
         with contextlib.suppress(Exception):
             s.close()
+    time.sleep(1.0)  # let the server see the closes before the next burst
+    return result
+
+
+def _source_ip(i: int, spread: bool) -> str | None:
+    return f"127.0.{i % 250 + 1}.1" if spread else None
+
+
+async def _read_message(ws) -> tuple[dict, str]:
+    """One whole Bokeh protocol message from ``ws``: (header, content JSON text). A message is
+    a header, metadata and content frame, then a (buffer header, payload) pair per buffer."""
+    frames = []
+    for _ in range(3):
+        frame = await ws.read_message()
+        if frame is None:
+            raise ConnectionError("the server closed the websocket")
+        frames.append(frame)
+    header = json.loads(frames[0])
+    for _ in range(2 * int(header.get("num_buffers", 0))):
+        if await ws.read_message() is None:
+            raise ConnectionError("the server closed the websocket")
+    return header, frames[2]
+
+
+async def _light_session(url: str, ip: str | None):
+    """Open one new session of the page at ``url`` as ``pull_session`` does (a new session id
+    and token, websocket, ACK, PULL-DOC-REQ) and return (websocket, the document's JSON
+    text) once the whole PULL-DOC-REPLY has arrived. The server's work is the same as for
+    ``pull_session``; only the client's model building is skipped."""
+    from bokeh.client.util import websocket_url_for_server_url
+    from bokeh.protocol import Protocol
+    from bokeh.util.token import generate_jwt_token, generate_session_id
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    token = generate_jwt_token(generate_session_id())
+    # Each client has its own sign-in session cookie, as each signed-in person has: the
+    # deployed nginx keeps a client on one process by it (the app, without sign-in here,
+    # ignores it).
+    kw = {"connect_timeout": 600.0, "request_timeout": 600.0,
+          "headers": {"Cookie": f"hubcore_session={uuid.uuid4().hex}"}}
+    ws_url = websocket_url_for_server_url(url)
+    request = HTTPRequest(ws_url, network_interface=ip, **kw) if ip else HTTPRequest(ws_url, **kw)
+    ws = await websocket_connect(request, subprotocols=["bokeh", token],
+                                 max_message_size=200 * 2**20)
+    header, _ = await _read_message(ws)
+    if header.get("msgtype") != "ACK":
+        raise RuntimeError(f"expected ACK, got {header.get('msgtype')}")
+    ask = Protocol().create("PULL-DOC-REQ")
+    for frame in (ask.header_json, ask.metadata_json, ask.content_json):
+        await ws.write_message(frame)
+    while True:
+        header, content = await _read_message(ws)
+        if header.get("msgtype") == "PULL-DOC-REPLY":
+            return ws, content
+        if header.get("msgtype") == "ERROR":
+            raise RuntimeError(f"server error: {content[:200]}")
+
+
+def count_models(doc: dict) -> int:
+    """Bokeh models under a serialised document's roots (as ``Document.models`` counts them;
+    the document's own config objects are not counted): each is written in full once, as an
+    object with ``"type": "object"`` and an ``id`` (later mentions are ``{"id": ...}`` only)."""
+    ids, stack = set(), [doc.get("roots", [])]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("type") == "object" and "id" in item:
+                ids.add(item["id"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return len(ids)
+
+
+def light_burst(base: str, page: str, n: int, pids: list[int], spread: bool,
+                timeout: float) -> Burst:
+    """``burst`` with light protocol clients, all on one event loop in this process.
+
+    ``pull_session`` turns every document back into Python Bokeh models in the client; on this
+    2-core machine that cost as much CPU as the server's work (11.6 CPU-s for 50 overview
+    sessions, all under one GIL), so the clients, not the server, set the wall time. Here each
+    client speaks the same protocol, receives the whole document and parses its JSON (a
+    session whose document has no roots fails), and builds no models: a browser's rendering
+    happens on its own machine. The model count is read from the first document's JSON."""
+    import asyncio
+
+    result = Burst(page, n, load=_load())
+    url = f"{base}/{page}"
+
+    async def one(i: int, t0: float) -> object:
+        ws, content = await _light_session(url, _source_ip(i, spread))
+        took = time.perf_counter() - t0
+        doc = json.loads(content)["doc"]
+        if not doc.get("roots"):
+            ws.close()
+            raise RuntimeError("empty document")
+        result.times_s.append(took)
+        if not result.models:
+            result.models = count_models(doc)
+        return ws
+
+    async def run() -> None:
+        result.rss_before_mb = _proc_stats(pids)[1]
+        cpu0, by0 = _proc_stats(pids)[0], _per_pid(pids)
+        client0 = time.process_time()
+        t0 = time.perf_counter()
+        tasks = [asyncio.ensure_future(one(i, t0)) for i in range(n)]
+        done, pending = await asyncio.wait(tasks, timeout=timeout)
+        result.wall_s = time.perf_counter() - t0
+        result.client_cpu_s = time.process_time() - client0
+        cpu1, result.rss_open_mb = _proc_stats(pids)
+        result.cpu_s = cpu1 - cpu0
+        result.cpu_by_process_s = [b - a for a, b in zip(by0, _per_pid(pids), strict=True)]
+        for task in pending:
+            task.cancel()
+        if pending:
+            result.errors.append(f"{len(pending)} not complete after {timeout:.0f} s")
+        for task in done:
+            if task.exception() is not None:
+                exc = task.exception()
+                result.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            else:
+                task.result().close()
+
+    asyncio.run(run())
+    result.ok = len(result.times_s)
     time.sleep(1.0)  # let the server see the closes before the next burst
     return result
 
@@ -552,13 +692,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", metavar="ADMIN_URL",
                         help="also a PostgreSQL server: a fresh database with the demo in it")
     parser.add_argument("--same-ip", action="store_true",
-                        help="through nginx, every client from 127.0.0.1 (one ip_hash bucket)")
+                        help="through nginx, every client from 127.0.0.1 (one school's network)")
     parser.add_argument("--profile", metavar="PAGE", choices=list(PAGES + EXTRA_PAGES),
                         help="after the runs, cProfile N (first --n) sessions of PAGE")
     parser.add_argument("--profile-only", action="store_true", help="skip the capacity runs")
     parser.add_argument("--top", type=int, default=40, help="profile rows shown")
     parser.add_argument("--json", metavar="FILE", help="also write every burst as JSON")
+    parser.add_argument("--client", choices=("light", "bokeh"), default="light",
+                        help="light: protocol clients that build no models (default); bokeh: "
+                             "pull_session, which builds every model in the client")
     args = parser.parse_args(argv)
+    CLIENT["kind"] = args.client
     if "blank" not in args.pages:
         args.pages.insert(0, "blank")  # the floor of every ratio
     sys.path.insert(0, str(ROOT))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -154,6 +155,53 @@ def test_filter_change_sends_only_what_changed(server, page):
     page.wait_for_timeout(1000)
     assert 0 < sum(received) < 20_000, received
     assert len(received) < 60, f"{len(received)} websocket frames for one filter change"
+    assert server.errors() == []
+
+
+#: Every model of the page's documents: id → type (to see what a change made or replaced).
+MODELS_JS = ("() => Object.fromEntries(Bokeh.documents.flatMap(d => Array.from(d.all_models))"
+             ".map(m => [m.id, m.type]))")
+
+
+def test_a_school_type_change_patches_the_tables_in_place(server, page, demo_engine):
+    """Unticking a school type sends the tables' new rows as data of the same Tabulator
+    models (no model made or replaced) and no pane's stylesheets (which made the browser lay
+    the whole page out again, ≈ 0.3 s); the summary counts the schools left, worked out here
+    from the stored schools."""
+    patches: list[dict] = []
+
+    def on_frame(frame) -> None:
+        if isinstance(frame, str) and '"events"' in frame:
+            patches.append(json.loads(frame))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    _load_overview(page, server.url("overview"))
+    page.wait_for_timeout(1000)  # let the initial document and its follow-ups arrive
+    models = page.evaluate(MODELS_JS)
+    tables = {i for i, t in models.items() if t.endswith("DataTabulator")}
+    assert len(tables) == 2  # the schools and those projected to miss
+    patches.clear()
+    page.get_by_label("Special school").uncheck()
+    schools = pd.DataFrame(store.schools(demo_engine, Scope.admin("DEMO")))
+    left = int((schools["kind"] != "special").sum())
+    assert 0 < left < len(schools)
+    page.get_by_text(f"{left} schools and colleges shown").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(1000)
+    events = [e for p in patches for e in p["events"]]
+    changed = {(models.get(e["model"]["id"]), e.get("attr")) for e in events if "model" in e}
+    # The schools table's rows came as new data of its source (of models already there).
+    sources = {e["model"]["id"] for e in events if e["kind"] == "ColumnDataChanged"}
+    assert sources and sources <= models.keys()
+    schools_source = page.evaluate(
+        "() => Bokeh.documents.flatMap(d => Array.from(d.all_models)).find(m =>"
+        " m.type.endsWith('DataTabulator') && 'name' in m.source.data).source.id")
+    assert schools_source in sources
+    assert page.evaluate(MODELS_JS).keys() >= tables
+    assert not [e for e in events if e.get("kind") in ("RootAdded", "RootRemoved")]
+    assert not [c for c in changed if c[1] in ("stylesheets", "children", "columns",
+                                               "configuration")], changed
+    # No new model was sent (a new table, column or pane would come as a definition).
+    assert '"type":"object"' not in json.dumps(events, separators=(",", ":")), changed
     assert server.errors() == []
 
 

@@ -124,3 +124,16 @@ def test_imports_add_to_packs_in_read_order(engine, tmp_path):
     with engine.connect() as conn:
         fresh = rollups.fresh(conn, "encounters")
     pd.testing.assert_frame_equal(_stored(engine), fresh, check_dtype=False)
+
+
+def test_missing_keys_form_their_own_group_after_every_value():
+    # Not possible through an import (academic_year is derived when blank) but _summed also
+    # merges stored packs: a missing key groups alone and sorts last, as SQL and
+    # ``sort_values`` put it.
+    got = rollups._encounter_counts(_rows([
+        (100, "2025-03-10", "talk", 5, 10, 11, False, 3, None),
+        (100, "2025-03-11", "talk", 5, 10, 11, False, 4, "2024/25"),
+        (100, "2025-03-12", "talk", 5, 10, 11, False, 5, None),
+    ]))
+    assert got["academic_year"].isna().tolist() == [False, True]
+    assert got[["encounters", "participants"]].values.tolist() == [[1, 4], [2, 8]]

@@ -17,6 +17,7 @@ import dataclasses
 
 import pandas as pd
 import panel as pn
+import panel.models.tabulator  # noqa: F401 - see below
 import param
 
 from dashboards.common import charts, data, layout, tables
@@ -31,6 +32,9 @@ BENCHMARK_COLOURS = ("#1f4e79", "#9ecae1")
 TREND_COLOURS = ("#1f4e79", "#d94801")
 YEAR_GROUPS = (11, 13)
 _PANE = {"sizing_mode": "stretch_width"}
+# The tables are made after the page has loaded ("Show table"): their Bokeh model is imported
+# above so that it is registered before any page is served, and every page's resources carry
+# Tabulator's scripts and styles (else Panel warns that the table may not render).
 
 
 # --- cached reads (shared by sessions of the same scope and data version) --------------------
@@ -270,8 +274,13 @@ class Trend(Section):
     heading = "### Trend across assessments"
 
     def parts(self) -> list:
-        self.chart = charts.Lines(TREND_SERIES, TREND_COLOURS, "achieved", x_label="assessed",
-                                  y_label="benchmarks fully achieved", name="trend")
+        # A bar per assessment, coloured by framework (the two frameworks are not one
+        # series, so no line joins them): the same figures as a line chart, with about half
+        # its models — a date axis alone is a dozen tickers and formatters, and each series'
+        # line and markers were two renderers of three glyphs each, built and sent with every
+        # new session.
+        self.chart = charts.GroupedBars("assessed", "framework", "achieved", TREND_COLOURS,
+                                        y_label="benchmarks fully achieved", name="trend")
         self.note = pn.pane.Markdown("", **_PANE)
         return [pn.pane.Bokeh(self.chart.fig, **_PANE), self.note]
 
@@ -281,8 +290,21 @@ class Trend(Section):
             self.say("No assessments to show a trend.")
             return
         meta = trend.attrs["display"]
-        self.chart.y_bounds = meta.get("y_bounds")
-        self.chart.update(dict(tuple(trend.groupby("series"))), "assessed_on", "achieved")
+        dates = pd.to_datetime(trend["assessed_on"])
+        # The month names an assessment, unless two fall in one month: then the day too
+        # (on two lines, so that a dozen assessments fit under a half-width chart).
+        assessed = dates.dt.strftime("%b\n%Y")
+        if assessed.duplicated().any():
+            assessed = dates.dt.strftime("%d %b\n%Y")
+        bars = pd.DataFrame({"assessed": assessed.to_numpy(),
+                             "framework": trend["series"].to_numpy(),
+                             "achieved": trend["achieved"].to_numpy()})
+        # Each framework keeps its colour whichever of them the school has.
+        self.chart.colours = [TREND_COLOURS[TREND_SERIES.index(s)]
+                              for s in dict.fromkeys(bars["framework"])]
+        bounds = meta.get("y_bounds")
+        self.chart.y_max = bounds[1] if bounds else None
+        self.chart.update(bars)
         self.note.object = layout.md("{note}", note=meta.get("note", ""))
         self.say()
 
@@ -309,17 +331,74 @@ class Encounters(Section):
         self.say()
 
 
-class Links(Section):
-    heading = "### Employer links"
+class TableSection(Section):
+    """A section whose table is made when the user asks for it ("Show table"), with CSV and
+    Excel downloads of every row beside it.
+
+    A Tabulator is the dearest part of a new session for what it shows (its data source and a
+    column model per column, ≈ 25 columns in the links and funnel tables together: about a
+    fifth of the page's models), and most visitors never read these two tables: a session
+    that does not ask builds neither. Once made, the table is updated in place when the
+    school changes, and hidden or shown again by the same button."""
+
+    #: The key of :meth:`SchoolProfile.tables` this section shows.
+    table_name = ""
+    #: The column frozen at the left while the rest scroll sideways.
+    name_column: str | None = None
+    #: The download files' name, before the school's URN.
+    stem = ""
+    #: What the notice says when the school has no rows.
+    no_rows = ""
 
     def parts(self) -> list:
-        self.table = tables.table(name_column="employer", page_size=10)
-        return [self.table]
+        self.toggle = pn.widgets.Toggle(label="Show table", width=220)
+        # Filled with the table and its downloads on the first "Show table" (:meth:`_fill`).
+        self.holder = pn.Column(visible=False, **_PANE)
+        self.table: tables.HubTable | None = None
+        self.files: pn.Row | None = None
+        self.toggle.param.watch(lambda _: self._fill(), "value")
+        return [self.toggle, self.holder]
+
+    def _frame(self) -> pd.DataFrame:
+        return self.page.tables()[self.table_name]
+
+    def _fill(self) -> None:
+        """Show the current school's rows if asked (the table and downloads made the first
+        time), or hide them; the button says which it does next."""
+        wanted = self.toggle.value
+        rows = len(self._frame())
+        self.toggle.label = (f"Hide table ({rows} rows)" if wanted
+                            else f"Show table ({rows} rows)")
+        # Shown before the table goes in: a Tabulator first drawn in a hidden column stays
+        # empty in the browser.
+        self.holder.visible = wanted
+        if wanted:
+            self.table = tables.show_in(self.holder, self.table, self._frame(),
+                                        name_column=self.name_column, page_size=10)
+            if self.files is None:
+                # Downloads go through the tables module (formula-safe writer), and read
+                # the school shown when clicked.
+                self.files = tables.downloads(self._frame, self.stem)
+                self.holder.append(self.files)
+            for button, ext in zip(self.files, ("csv", "xlsx"), strict=True):
+                button.filename = f"{self.stem}-{self.page.urn}.{ext}"
 
     def update(self) -> None:
-        links = self.page.tables()["links"]
-        tables.show(self.table, links)
-        self.say(None if len(links) else "No employer links recorded for this school.")
+        empty = None if len(self._frame()) else self.no_rows
+        self.say(empty)
+        if empty is None:
+            self._fill()
+
+    def say(self, empty: str | None = None) -> None:
+        super().say(empty)
+        # The rows stay hidden until asked for (Section.say shows every part).
+        self.holder.visible = empty is None and self.toggle.value
+
+
+class Links(TableSection):
+    heading = "### Employer links"
+    table_name, name_column, stem = "links", "employer", "employer-links"
+    no_rows = "No employer links recorded for this school."
 
 
 class Destinations(Section):
@@ -392,18 +471,11 @@ class Destinations(Section):
         self.say()
 
 
-class Funnel(Section):
+class Funnel(TableSection):
     # Counted in SQL without pupil keys: every role that may see the school sees its funnel.
     heading = "### NCS and LA hand-over funnel"
-
-    def parts(self) -> list:
-        self.table = tables.table(page_size=10)
-        return [self.table]
-
-    def update(self) -> None:
-        funnel = self.page.tables()["funnel"]
-        tables.show(self.table, funnel)
-        self.say(None if len(funnel) else "No hand-overs recorded for this school.")
+    table_name, stem = "funnel", "handover-funnel"
+    no_rows = "No hand-overs recorded for this school."
 
 
 if pn.state.served:

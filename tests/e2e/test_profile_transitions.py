@@ -91,7 +91,8 @@ def _sources(page, prefix: str) -> dict:
 
 
 def _trend_points(page) -> int:
-    return sum(s["rows"] for s in _sources(page, "trend:").values())
+    """Assessments drawn in the trend (a bar each)."""
+    return _sources(page, "trend").get("trend", {"rows": 0})["rows"]
 
 
 def _wait_heading(page, name: str) -> None:
@@ -117,15 +118,14 @@ def test_switching_school_updates_the_same_charts_in_place(server, page, console
 
     page.get_by_role("combobox", name="School or college").select_option(label=other["name"])
     _wait_heading(page, other["name"])
-    page.wait_for_function(f"() => ({SOURCES})('trend:') && Object.values(({SOURCES})"
-                           f"('trend:')).reduce((a, s) => a + s['rows'], 0) == "
+    page.wait_for_function(f"() => ({SOURCES})('trend')['trend']?.rows == "
                            f"{other['assessments']}", timeout=15_000)
     page.wait_for_timeout(500)
     after = _sources(page, "")
     # The same data sources (same ids), holding the new school's data ...
     assert {k: v["id"] for k, v in after.items()} == {k: v["id"] for k, v in before.items()}
     assert after["benchmarks"]["cols"]["y"] != before["benchmarks"]["cols"]["y"] or \
-        after["trend:2014 framework"]["cols"] != before["trend:2014 framework"]["cols"]
+        after["trend"]["cols"] != before["trend"]["cols"]
     # ... and nothing of the previous one: exactly the new school's assessments are drawn.
     assert _trend_points(page) == other["assessments"]
     assert after["benchmarks"]["rows"] == 16  # 8 benchmarks × (school, hub)
@@ -162,6 +162,83 @@ def test_profile_destination_tabs_are_filled_when_first_chosen(server, page, con
     # Every chart in the page (the ones made on demand included) is drawn at a real size.
     shown = [(w, h) for _, connected, w, h in _figures(page).values() if connected and w]
     assert len(shown) >= 3 and all(w > 150 and h > 150 for w, h in shown)
+    assert server.errors() == []
+    assert console_errors == []
+
+
+#: Each Tabulator row on show: {field: cell text}, for the table with a column ``field``.
+def _table_rows(page, field: str) -> list[dict[str, str]]:
+    table = page.locator(".tabulator").filter(has=page.locator(f'[tabulator-field="{field}"]'))
+    rows = []
+    for row in table.locator(".tabulator-row").all():
+        cells = row.locator(".tabulator-cell")
+        rows.append({c.get_attribute("tabulator-field"): c.inner_text().strip()
+                     for c in cells.all()})
+    return rows
+
+
+def test_profile_tables_are_made_when_asked_for(server, page, console_errors, demo_engine,
+                                                two_schools, tmp_path):
+    """The employer-links and funnel tables are not in a new page: "Show table" makes each,
+    holding the school's rows as the database has them, with a download of every row."""
+    first, _ = two_schools
+    scope = Scope.admin("DEMO")
+    # The school's employer links, by hand from the stored links and employers.
+    links = store.employer_links(demo_engine, scope)
+    links = links[links["urn"] == first["urn"]]
+    employers = store.employers(demo_engine, scope).set_index("id")["name"]
+    expected_employers = sorted(employers.loc[links["employer_id"]].astype(str))
+    # Its hand-overs per cohort, year group and service, from the pupil rows; and its
+    # leavers' cohorts and year groups (a funnel row each, per service, hand-overs or none).
+    rows = store.handovers(demo_engine, scope)
+    rows = rows[rows["from_urn"] == first["urn"]]
+    counted = rows.groupby(["cohort", "year_group", "to_org_type"]).size().to_dict()
+    leavers = store.leavers(demo_engine, scope)
+    groups = set(leavers.loc[leavers["urn"] == first["urn"], ["cohort", "year_group"]]
+                 .itertuples(index=False, name=None))
+    services = {"National Careers Service": "ncs", "LA tracking": "la_tracking"}
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.url("profile"))
+    _wait_heading(page, first["name"])
+    wait_for_canvases(page, minimum=4)
+    shows = page.get_by_role("button", name="Show table")
+    assert shows.count() == 2 and page.locator(".tabulator").count() == 0
+
+    shows.first.click()  # the employer links
+    page.locator('.tabulator-row [tabulator-field="employer"]').first.wait_for(timeout=15_000)
+    page.get_by_role("button", name=f"Hide table ({len(expected_employers)} rows)").wait_for()
+    shown = _table_rows(page, "employer")
+    assert 0 < len(expected_employers) <= 10  # the demo school's links: one page of ten
+    assert sorted(r["employer"] for r in shown) == expected_employers
+    # The download holds every row, with human titles.
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download CSV (every row)").first.click()
+    saved = tmp_path / "links.csv"
+    got.value.save_as(saved)
+    assert got.value.suggested_filename == f"employer-links-{first['urn']}.csv"
+    download = pd.read_csv(saved)
+    assert sorted(download["Employer"].astype(str)) == expected_employers
+
+    page.get_by_role("button", name="Show table").click()  # now only the funnel's
+    page.locator('.tabulator-row [tabulator-field="handovers"]').first.wait_for(timeout=15_000)
+    funnel = _table_rows(page, "handovers")
+    assert len(funnel) == min(2 * len(groups), 10)
+    exact = 0
+    for row in funnel:
+        key = (int(row["cohort"]), int(row["year_group"]), services[row["handed_to"]])
+        assert key[:2] in groups
+        count = counted.get(key, 0)
+        if 0 < count < 6:
+            assert row["handovers"] == "c", (key, row)
+        elif row["handovers"] != "c":  # a count of 6 or more may be hidden with another
+            assert row["handovers"] == f"{count:,}", (key, row)
+            exact += 1
+    assert exact > 0
+    # The charts still drawn at a real size beside the tables.
+    shown = [(w, h) for _, connected, w, h in _figures(page).values() if connected and w]
+    assert len(shown) >= 4 and all(w > 150 and h > 150 for w, h in shown)
+    screenshot(page, "profile-tables-shown")
     assert server.errors() == []
     assert console_errors == []
 

@@ -229,8 +229,9 @@ def test_overview_view_lists_the_schools_projected_to_miss(demo_engine):
     assert set(shown["urn"].astype(int)) == expected and len(shown) == len(expected)
     text = view._text.object.replace("\\", "")  # Markdown escapes
     assert f"{len(expected)} schools of the" in text and "will miss BM6" in text
-    assert "BM6" in view._heading.object
-    assert "least-squares" in view._note.object.replace("\\", "")
+    # One pane: the heading first, the sentences, the note on the method last.
+    assert text.startswith("### ") and "BM6" in text.split("\n\n")[0]
+    assert "least-squares" in text.split("\n\n")[-1]
     # A filter keeps the same schools as the rest of the page; the table is refilled in place.
     table = view._table
     page.school_types = ["special"]

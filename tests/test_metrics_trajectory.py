@@ -145,3 +145,58 @@ def test_table_names_the_schools_that_will_miss():
     # 100008 (90), then 100002 and 100011 (97.1, by name)
     assert hub["will_miss"] == "S100007; S100004; S100003; S100009; S100008; S100002; S100011"
     assert hub["pct_projected_achieving"] == 22.2 and hub["snapshot"] == "2026-07-31"
+
+
+def _one_school_at_a_time(assessments: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The definition read literally, one school and benchmark at a time with ``project``:
+    the framework of the school's latest assessment on or before the snapshot, its
+    assessments of that framework with a value for the benchmark."""
+    snap = tj.snapshot_date(as_of)
+    frame = assessments.assign(assessed_on=pd.to_datetime(assessments["assessed_on"]))
+    frame = frame[frame["assessed_on"] <= pd.Timestamp(snap)]
+    rows = []
+    for urn, school in frame.groupby("urn", sort=True):
+        school = school.sort_values("assessed_on", kind="stable")
+        used = school[school["framework"].eq(school["framework"].iloc[-1])]
+        for b in tj.BENCHMARKS:
+            pts = used[["assessed_on", f"bm{b}"]].dropna()
+            projected, slope, method = tj.project(pts["assessed_on"], pts[f"bm{b}"], snap)
+            rows.append((int(urn), b, len(pts), round(projected, 1), slope, method,
+                         float(pts[f"bm{b}"].iloc[-1]) if len(pts) else math.nan))
+    return pd.DataFrame(rows, columns=["urn", "benchmark", "assessments", "projected_pct",
+                                       "slope_pp_per_year", "method", "latest_pct"])
+
+
+def test_many_schools_at_once_match_one_school_at_a_time():
+    """Awkward histories (two on one day, one on the snapshot, one after it, a framework change,
+    missing scores, a school with nothing usable) for 80 schools: the whole-table path gives
+    each school and benchmark what the one-school definition gives."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    days = pd.to_datetime(["2024-09-30", "2025-03-31", "2025-07-31", DEC, DEC, MAR, MAY, JUL,
+                           "2026-12-31"])
+    rows = []
+    for urn in range(200001, 200081):
+        for _ in range(rng.integers(0, 7)):
+            scores = rng.choice([np.nan, 0.0, 12.5, 50.0, 87.5, 100.0], size=8)
+            rows.append({"urn": urn, "assessed_on": days[rng.integers(0, len(days))],
+                         "framework": str(rng.choice(["2014", "2024"])),
+                         **{f"bm{b}": scores[b - 1] for b in tj.BENCHMARKS}})
+    assessments = pd.DataFrame(rows)
+    got = tj.school_trajectories(assessments, AS_OF)
+    want = _one_school_at_a_time(assessments, AS_OF)
+    assert len(want) > 400 and want["method"].nunique() >= 3  # the data are awkward enough
+    pd.testing.assert_frame_equal(got[want.columns.tolist()].reset_index(drop=True), want,
+                                  check_dtype=False)
+    # What holds each school back, read one school at a time from the same rows.
+    back = tj.holding_back(got).set_index("urn")
+    assert back["benchmarks_short"].sum() > 50
+    for urn, school in got.groupby("urn"):
+        short = school[school["projected_achieved"].eq(False).fillna(False)]
+        short = short.sort_values(["projected_pct", "benchmark"])
+        words = [f"BM{r.benchmark} {r.projected_pct:g} %" + (f" ({r.trend})" if r.trend else "")
+                 for r in short.itertuples()]
+        gaps = ", ".join(f"BM{b}" for b in school.loc[school["projected_pct"].isna(),
+                                                      "benchmark"])
+        assert back.loc[urn].tolist() == [len(short), "; ".join(words), gaps], urn

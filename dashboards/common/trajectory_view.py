@@ -32,7 +32,17 @@ def trajectory(url: str, key: data.ScopeKey, benchmark: int, today: dt.date) -> 
     the next snapshot."""
     return shown.trajectory_schools(
         engine_for(url), data._scope(key), benchmark, today,
-        assessments=data.assessments(url, key), school_list=data.schools(url, key))
+        assessments=data.assessments(url, key), school_list=data.schools(url, key),
+        trajectories=school_trajectories(url, key, today))
+
+
+@pn.cache(max_items=16)
+def school_trajectories(url: str, key: data.ScopeKey, today: dt.date) -> pd.DataFrame:
+    """Every benchmark's trajectories of the scope's schools as of ``today``
+    (:func:`hubcore.display.trajectory.school_trajectories`), shared by the benchmarks: a
+    benchmark change then only picks its rows (England's 4,500 schools: 2.3 s once, not per
+    benchmark)."""
+    return shown.school_trajectories(data.assessments(url, key), today)
 
 
 class TrajectoryView(View):

@@ -96,6 +96,7 @@ def school_rows(
     school_list: pd.DataFrame,
     benchmark: int = defaults.BENCHMARK,
     as_of: dt.date | None = None,
+    trajectories: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per school of ``school_list`` (``urn``, ``name``, and ``kind``/``la_gss`` when
     present, for the pages' filters) for ``benchmark`` (1–8), from ``assessments``
@@ -112,11 +113,14 @@ def school_rows(
     projection first. Percentages to one decimal. Metadata add ``heading`` (for the list of
     schools that will miss), ``titles`` (column titles), ``benchmark``, ``snapshot``,
     ``method``, ``base`` and ``will_miss`` (how many will miss).
+
+    ``trajectories`` (:func:`school_trajectories` of the same ``assessments`` and ``as_of``)
+    saves working every benchmark's trajectories out again for each benchmark chosen.
     """
     if not 1 <= int(benchmark) <= 8:
         raise ValueError(f"benchmark must be 1-8, not {benchmark!r}")
     snapshot = tj.snapshot_date(as_of)
-    traj = tj.school_trajectories(assessments, as_of)
+    traj = tj.school_trajectories(assessments, as_of) if trajectories is None else trajectories
     back = tj.holding_back(traj)
     one = traj[traj["benchmark"].eq(int(benchmark))].drop(columns=["benchmark", "snapshot"])
     keep = [c for c in ("urn", "name", "kind", "la_gss") if c in school_list.columns]
@@ -293,6 +297,15 @@ def _reads(engine: Engine, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     return store.assessments(engine, scope), school_list
 
 
+def school_trajectories(assessments: pd.DataFrame, as_of: dt.date | None = None
+                        ) -> pd.DataFrame:
+    """Every school's trajectory on each benchmark 1–8
+    (:func:`hubcore.metrics.trajectory.school_trajectories`): the input :func:`school_rows`
+    shares between benchmarks; not shown as it is (its rows are the protected rows'
+    source)."""
+    return tj.school_trajectories(assessments, as_of)
+
+
 def trajectory_schools(
     engine: Engine,
     scope: Scope,
@@ -301,15 +314,17 @@ def trajectory_schools(
     *,
     assessments: pd.DataFrame | None = None,
     school_list: pd.DataFrame | None = None,
+    trajectories: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`school_rows` for the scope's schools (columns listed there): each school's
     ``benchmark`` score now and projected to the July snapshot, against 100 %. A page passes
-    the ``assessments`` (:func:`hubcore.store.assessments`) and ``school_list`` it holds."""
+    the ``assessments`` (:func:`hubcore.store.assessments`) and ``school_list`` it holds, and
+    may pass their ``trajectories`` (:func:`school_trajectories`)."""
     if assessments is None or school_list is None:
         read_a, read_s = _reads(engine, scope)
         assessments = read_a if assessments is None else assessments
         school_list = read_s if school_list is None else school_list
-    return school_rows(assessments, school_list, benchmark, as_of)
+    return school_rows(assessments, school_list, benchmark, as_of, trajectories)
 
 
 def trajectory_hub(

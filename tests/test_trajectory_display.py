@@ -248,6 +248,33 @@ def test_overview_view_lists_the_schools_projected_to_miss(demo_engine):
     assert "Projected on the snapshot (%)" in export.columns
 
 
+def test_warm_up_and_benchmark_changes_share_one_scopes_trajectories(demo_engine, monkeypatch):
+    """The server's warm-up works out the overview's trajectories for its scope once; a page
+    of that scope and its benchmark changes reuse them (England's took minutes per benchmark),
+    and each benchmark still lists exactly its own schools."""
+    pytest.importorskip("panel")
+    from dashboards.common import data, trajectory_view
+    from dashboards.common.trajectory_view import TrajectoryView
+    from dashboards.overview import AreaOverview
+    from hubcore.display import trajectory as shown
+
+    worked = []
+    real = shown.school_trajectories
+    monkeypatch.setattr(shown, "school_trajectories",
+                        lambda a, as_of=None: worked.append(as_of) or real(a, as_of))
+    trajectory_view.school_trajectories.clear()
+    trajectory_view.trajectory.clear()
+    url = _url(demo_engine)
+    data.warm(url, data.scope_key(url, None))
+    assert worked == [dt.date.today()]
+    page = AreaOverview(db_url=url)
+    (view,) = [v for v in page._views if isinstance(v, TrajectoryView)]
+    for benchmark in (6, 3, 5):
+        page.benchmark = benchmark
+        assert set(view._table.value["urn"].astype(int)) == _will_miss(demo_engine, benchmark)
+    assert worked == [dt.date.today()]  # worked out once, by the warm-up
+
+
 def test_the_view_module_computes_no_figure():
     from pathlib import Path
 

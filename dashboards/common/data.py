@@ -326,8 +326,11 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
     """Fill this process's cache with what the pages' first sessions read for ``key`` (called
     when the server starts, so a hub lead's first page does not pay the cold reads). Each call
     is made exactly as the pages make it, so the cache keys match."""
-    from dashboards.common import area_map
+    import datetime as dt
+
+    from dashboards.common import area_map, trajectory_view
     from dashboards.employers import EmployerSupply
+    from hubcore import defaults
     from hubcore.errors import HubcoreError
 
     key = _versioned(url, key)  # the server builds signed-in users' keys without a version
@@ -345,6 +348,8 @@ def warm(url: str, key: ScopeKey, benchmarks: tuple[int, ...] = (5,)) -> None:
         lambda: flow_map(url, key),
         lambda: [transitions(url, key, c) for c in cohorts(url, key)[-1:]],
         lambda: suggested_matches(url, key),
+        # The overview's projected-to-miss view (every benchmark's trajectories, shared).
+        lambda: trajectory_view.trajectory(url, key, defaults.BENCHMARK, dt.date.today()),
         lambda: what_it_takes(url, key, jobs.benchmark.default, jobs.target_pct.default,
                               jobs.radius_km.default),
         *(lambda b=b: area_measure(url, key, b) for b in benchmarks),

@@ -78,15 +78,18 @@ def area_neet(engine: Engine, scope: Scope, counts: pd.DataFrame | None = None) 
 
 
 def area_coverage(engine: Engine, scope: Scope, benchmark: int = 5,
-                  areas: pd.DataFrame | None = None) -> pd.DataFrame:
+                  areas: pd.DataFrame | None = None,
+                  coverage: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per small area, the schools within 5 km and how many are below threshold on the
     benchmark's measure (:func:`hubcore.metrics.area_coverage`; schools, not people, so not
     suppressed): ``code``, ``schools_nearby``, ``schools_below``, ``pct_below`` (percent of
     nearby schools), ``nearest_km``, ``mean_measure``, ``cold_spot``, ``measure``,
-    ``threshold``."""
+    ``threshold``. ``coverage`` (:func:`hubcore.display.overview.overview_coverage` of the
+    same scope), when given, serves BM5–BM8 without reading the encounters again."""
     source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
     opts = report.Options(benchmark=benchmark, source=source)
-    values, measure, threshold = report.school_measure_for_scope(engine, scope, opts)
+    values, measure, threshold = report.school_measure_for_scope(
+        engine, scope, opts, coverage if source == "coverage" else None)
     if areas is None:
         areas = store.areas(engine, scope, kind="lsoa")
     result = metrics.area_coverage(areas, store.schools(engine, scope), values, measure,

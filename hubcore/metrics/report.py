@@ -181,11 +181,13 @@ def coverage_table(engine: Engine, scope: Scope, opts: Options) -> pd.DataFrame:
 
 
 def school_measure_for_scope(
-    engine: Engine, scope: Scope, opts: Options
+    engine: Engine, scope: Scope, opts: Options, coverage: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, str, float]:
     """Per-school values of the measure cold spots and coverage gaps use for
     ``opts.benchmark`` (an assessment percent, or an encounter-coverage measure for BM5–BM8),
-    its column and its threshold."""
+    its column and its threshold. ``coverage``, when given, is
+    :func:`school_coverage_for_scope` for the same scope and ``opts.academic_year``, already
+    read (it serves every one of BM5–BM8)."""
     if opts.source == "assessment":
         latest = school_benchmarks_for_scope(engine, scope)
         measure = f"bm{opts.benchmark}"
@@ -193,7 +195,9 @@ def school_measure_for_scope(
         return latest[["urn", measure]], measure, threshold
     if opts.benchmark not in COVERAGE_MEASURES:
         raise HubcoreError(f"no coverage measure for BM{opts.benchmark}; use 5, 6, 7 or 8")
-    values = cov.measure_scores(school_coverage_for_scope(engine, scope, opts.academic_year))
+    if coverage is None:
+        coverage = school_coverage_for_scope(engine, scope, opts.academic_year)
+    values = cov.measure_scores(coverage)
     measure, default = COVERAGE_MEASURES[opts.benchmark]
     threshold = default if opts.threshold is None else opts.threshold
     return values[["urn", measure]], measure, threshold

@@ -13,7 +13,8 @@ import pytest
 pytest.importorskip("panel")
 import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
-from bokeh.models import GlyphRenderer, HoverTool, Legend  # noqa: E402
+from bokeh.core.property.vectorization import Field  # noqa: E402
+from bokeh.models import AllIndices, Glyph, GlyphRenderer, HoverTool, Legend  # noqa: E402
 from shapely.geometry import MultiPolygon, Polygon  # noqa: E402
 
 from dashboards.common import charts  # noqa: E402
@@ -25,6 +26,22 @@ def _legends_inside(fig) -> list:
 
 def _legends_below(fig) -> list:
     return [r for r in fig.below if isinstance(r, Legend)]
+
+
+def _legend_entries(legend) -> list[tuple[str, int]]:
+    """(label, row whose glyph it shows) of each entry the browser draws: an item labelled by a
+    column gives one entry per distinct value, in order of first appearance, each drawn like
+    its first row (BokehJS's Legend and GlyphRendererView.draw_legend)."""
+    entries = []
+    for item in legend.items:
+        if not item.visible:
+            continue
+        if isinstance(item.label, Field):
+            column = list(item.renderers[0].data_source.data[item.label.field])
+            entries += [(v, column.index(v)) for v in dict.fromkeys(column)]
+        else:
+            entries.append((item.label.value, item.index))
+    return entries
 
 
 # --- ranges -----------------------------------------------------------------------------------
@@ -114,7 +131,7 @@ def test_stacked_bars_one_glyph_with_hand_computed_segments():
         ("2025", "employment", 80.0, 80.0),  # none recorded: an empty segment
         ("2025", "neet", 80.0, 80.0),  # NaN (suppressed) counts as nothing
     ]
-    assert [(i.label.value, i.index) for i in chart.legend.items] == [
+    assert _legend_entries(chart.legend) == [
         ("education", 0), ("employment", 1), ("neet", 2)]
     # Each layer keeps one colour across the bars.
     assert data["colour"][0] == data["colour"][3] != data["colour"][1]
@@ -132,7 +149,7 @@ def test_stacked_bars_update_leaves_nothing_of_the_previous_school():
     # One bar with one layer: no segment of the three earlier cohorts, no stray factor.
     assert list(chart.source.data["x"]) == ["2026"]
     assert list(chart.fig.x_range.factors) == ["2026"]
-    assert [i.label.value for i in chart.legend.items] == ["a"]
+    assert _legend_entries(chart.legend) == [("a", 0)]
     assert chart.fig.y_range.end == pytest.approx(42.0)
 
 
@@ -233,3 +250,52 @@ def test_stacked_bars_hover_a_hidden_share_as_c_not_zero():
                      ("2025", "education"): "80", ("2025", "employment"): "c"}
     tooltips = [t for t in chart.fig.tools if isinstance(t, HoverTool)][0].tooltips
     assert ("percent", "@shown") in tooltips
+
+
+# --- models per chart -------------------------------------------------------------------------
+
+
+def _every_chart():
+    outline = gpd.GeoDataFrame(geometry=[Polygon([(0, 0), (4, 0), (4, 3)])], crs=27700)
+    return {
+        "grouped": charts.GroupedBars("x", "g", "y", ["#000000"]).fig,
+        "stacked": charts.StackedBars("x", "s", "y").fig,
+        "hbars": charts.HBars("value", "#123456").fig,
+        "lines": charts.Lines(["a", "b"], ["#000000", "#ff0000"], "y").fig,
+        "heat": charts.HeatMap("x", "y", "v").fig,
+        "histogram": charts.Histogram("days", "count", "#abcdef").fig,
+        "map": charts.map_figure(outlines=outline),
+    }
+
+
+def test_renderers_build_only_their_glyph_and_view():
+    # Nothing is selected or muted: the browser derives those glyphs from the main one, so a
+    # renderer is itself, one glyph, one view and its filter, never the five models
+    # ``fig.vbar(...)`` builds. Expected glyph models: Lines has 2 series x (line + dots) = 4,
+    # every other chart 1 renderer; a glyph made for selection or muting would add to them.
+    expected = {"grouped": 1, "stacked": 1, "hbars": 1, "lines": 4, "heat": 1, "histogram": 1,
+                "map": 1}
+    for name, fig in _every_chart().items():
+        renderers = [r for r in fig.renderers if isinstance(r, GlyphRenderer)]
+        assert len(renderers) == expected[name], name
+        for r in renderers:
+            assert r.nonselection_glyph == r.selection_glyph == r.muted_glyph == "auto", name
+            assert r.hover_glyph is None, name
+        glyphs = [m for m in fig.references() if isinstance(m, Glyph)]
+        assert len(glyphs) == expected[name], name
+
+
+def test_a_session_shares_one_all_rows_filter_but_not_views():
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    session = Document()
+    session._session_context = lambda: object()  # as a served session's document has one
+    with set_curdoc(session):
+        figs = list(_every_chart().values())
+    renderers = [r for f in figs for r in f.renderers if isinstance(r, GlyphRenderer)]
+    assert len(renderers) == 10
+    assert len({id(r.view.filter) for r in renderers}) == 1
+    assert isinstance(renderers[0].view.filter, AllIndices)
+    # A view keeps (in BokehJS) the indices of its own renderer's source: one each.
+    assert len({id(r.view) for r in renderers}) == 10

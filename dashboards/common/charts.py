@@ -20,20 +20,32 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from bokeh.core.properties import field
 from bokeh.models import (
+    AllIndices,
     AllLabels,
+    CDSView,
     ColorBar,
     ColumnDataSource,
     FactorRange,
+    Glyph,
+    GlyphRenderer,
     Grid,
+    HBar,
     HoverTool,
     LabelSet,
     Legend,
     LegendItem,
+    Line,
     LinearColorMapper,
     Model,
+    MultiLine,
+    Quad,
     Range1d,
+    Rect,
+    Scatter,
     UnionRenderers,
+    VBar,
 )
 from bokeh.palettes import Blues9, Category20
 from bokeh.plotting import figure
@@ -110,6 +122,22 @@ def set_range(rng: Range1d, bounds: tuple[float, float]) -> None:
     rng.update(start=bounds[0], end=bounds[1], reset_start=bounds[0], reset_end=bounds[1])
 
 
+def draw(fig, glyph: Glyph, source: ColumnDataSource) -> GlyphRenderer:
+    """Add to ``fig`` a renderer drawing ``glyph`` from ``source``; returns it.
+
+    Bokeh's ``fig.vbar(...)`` and the like also build a nonselection glyph and a muted glyph
+    for every renderer, and each renderer a view with its own filter: five models where these
+    charts need two. Nothing here can be selected or muted (legends hide, not mute), and a
+    renderer left with its selection, nonselection and muted glyphs ``"auto"`` has them derived
+    in the browser from the main glyph, with no models built or sent. The view's filter (all
+    rows, no state) is the session's one (:func:`per_session`); the view itself is not shared:
+    BokehJS keeps each view's indices for its own renderer's source."""
+    renderer = GlyphRenderer(data_source=source, glyph=glyph,
+                             view=CDSView(filter=per_session(AllIndices)))
+    fig.renderers.append(renderer)
+    return renderer
+
+
 def chart(height: int = 320, title: str | None = None, x_range=None, grid: str = "y",
           **options):
     """A chart stretching to its column's width, with the suite's look: grid lines across
@@ -175,13 +203,15 @@ class GroupedBars:
         self.source = data_source({"factor": [], "x": [], "group": [], "y": [], "text": [],
                                         "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
-        self.fig.vbar(x="factor", top="y", width=0.9, source=self.source, fill_color="colour",
-                      line_color="white", legend_field="group")
+        bars = draw(self.fig, VBar(x=field("factor"), top=field("y"), width=0.9,
+                                   fill_color=field("colour"), line_color="white"), self.source)
+        # One legend entry per distinct group in the data, coloured by its first bar.
+        legend = Legend(items=[LegendItem(label=field("group"), renderers=[bars])])
         self.fig.xaxis.major_label_text_font_size = "0pt"  # the group names are in the legend
         self.fig.xaxis.group_text_font_size = "10pt"
         self.fig.xaxis.major_tick_line_color = None
         self.fig.yaxis.axis_label = y_label or y
-        legend_below(self.fig)
+        legend_below(self.fig, legend)
         # The hover prints the figure as the display layer wrote it ("c" where suppressed, a
         # count without ".0"), never the float behind the bar (NaN for a hidden figure).
         self.fig.add_tools(HoverTool(tooltips=[(x, "@x"), ("", "@group"), (y, "@text")]))
@@ -219,9 +249,14 @@ class StackedBars:
         self.source = data_source({"x": [], "layer": [], "bottom": [], "top": [],
                                         "value": [], "shown": [], "colour": []}, name=name)
         self.fig = chart(height, x_range=FactorRange(), y_range=Range1d(0, 1))
-        self.bars = self.fig.vbar(x="x", bottom="bottom", top="top", width=0.8,
-                                  source=self.source, fill_color="colour", line_color="white")
-        self.legend = Legend(items=[])
+        self.bars = draw(self.fig, VBar(x=field("x"), bottom=field("bottom"), top=field("top"),
+                                        width=0.8, fill_color=field("colour"),
+                                        line_color="white"), self.source)
+        # One legend item whose label is the "layer" column: BokehJS shows an entry per distinct
+        # layer, in order of first appearance (the stacking order of the first bar), each
+        # coloured by its first segment, and nothing while there are no bars: the look of an
+        # item per layer, without new items (models) at every update.
+        self.legend = Legend(items=[LegendItem(label=field("layer"), renderers=[self.bars])])
         # Up to ten destinations: three a row keep the legend within a half-width chart.
         legend_below(self.fig, self.legend, columns=3)
         self.fig.yaxis.axis_label = y_label or y
@@ -255,9 +290,6 @@ class StackedBars:
             "shown": [str(v) for v in shown],
             "colour": list(colours) * len(xs),
         }
-        # Legend entries pick their colour from the first bar's segment of each layer.
-        self.legend.items = [LegendItem(label=layer, renderers=[self.bars], index=i)
-                             for i, layer in enumerate(layers)] if xs else []
         set_range(self.fig.y_range, value_range(tops[:, -1] if len(xs) else [], floor=0.0))
 
 
@@ -271,8 +303,9 @@ class HBars:
         self.source = data_source({"label": [], "value": [], "text": [], "at": []},
                                        name=name)
         self.fig = chart(height, title, y_range=FactorRange(), x_range=Range1d(0, 1), grid="x")
-        self.fig.hbar(y="label", right="value", left=0, height=0.7, source=self.source,
-                      color=colour)
+        draw(self.fig, HBar(y=field("label"), right=field("value"), left=0, height=0.7,
+                            fill_color=colour, line_color=colour, hatch_color=colour),
+             self.source)
         self.fig.add_layout(LabelSet(x="at", y="label", text="text", source=self.source,
                                      x_offset=4, y_offset=-6, text_font_size="9pt"))
         self.fig.xaxis.axis_label = x_label
@@ -309,8 +342,10 @@ class Lines:
         for label, colour in zip(self.labels, colours, strict=False):
             src = self.sources[label] = data_source(
                 {"x": [], "y": []}, name=f"{name}:{label}" if name else None)
-            line = self.fig.line("x", "y", source=src, color=colour, line_width=2)
-            dots = self.fig.scatter("x", "y", source=src, color=colour, size=7)
+            line = draw(self.fig, Line(x=field("x"), y=field("y"), line_color=colour,
+                                       line_width=2), src)
+            dots = draw(self.fig, Scatter(x=field("x"), y=field("y"), size=7, fill_color=colour,
+                                          line_color=colour, hatch_color=colour), src)
             items.append(LegendItem(label=label, renderers=[line, dots]))
         self.legend = Legend(items=items)
         legend_below(self.fig, self.legend)
@@ -355,8 +390,8 @@ class HeatMap:
         self.mapper = LinearColorMapper(palette=list(reversed(Blues9)), low=0, high=1,
                                         nan_color="#ffffff")
         self.fig = chart(height, x_range=FactorRange(), y_range=FactorRange())
-        self.fig.rect("x", "y", 1, 1, source=self.source, line_color="#dddddd",
-                      fill_color={"field": "value", "transform": self.mapper})
+        draw(self.fig, Rect(x=field("x"), y=field("y"), width=1, height=1, line_color="#dddddd",
+                            fill_color=field("value", self.mapper)), self.source)
         self.fig.add_layout(ColorBar(color_mapper=self.mapper, width=10, title=value), "right")
         self.fig.xaxis.axis_label = x_label
         self.fig.yaxis.axis_label = y_label
@@ -388,8 +423,9 @@ class Histogram:
         self.source = data_source({"left": [], "right": [], "top": [], "shown": []},
                                        name=name)
         self.fig = chart(height, x_range=Range1d(0, 1), y_range=Range1d(0, 1))
-        self.fig.quad(left="left", right="right", top="top", bottom=0, source=self.source,
-                      color=colour, line_color="white")
+        draw(self.fig, Quad(left=field("left"), right=field("right"), top=field("top"),
+                            bottom=0, fill_color=colour, line_color="white",
+                            hatch_color=colour), self.source)
         self.fig.xaxis.axis_label, self.fig.yaxis.axis_label = x_label, y_label
         self.fig.add_tools(HoverTool(tooltips=[("from", "@left"), ("to", "@right"),
                                                (y_label, "@shown")]))
@@ -415,7 +451,8 @@ def map_figure(height: int = 520, outlines: gpd.GeoDataFrame | None = None):
     fig.center = [r for r in fig.center if not isinstance(r, Grid)]  # none drawn: none sent
     if outlines is not None and len(outlines):
         xs, ys = plain_paths(outlines)
-        fig.multi_line(xs, ys, line_color="#333333", line_width=1.5)
+        draw(fig, MultiLine(xs=field("xs"), ys=field("ys"), line_color="#333333",
+                            line_width=1.5), data_source({"xs": xs, "ys": ys}))
     return fig
 
 

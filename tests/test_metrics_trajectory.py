@@ -200,3 +200,18 @@ def test_many_schools_at_once_match_one_school_at_a_time():
         gaps = ", ".join(f"BM{b}" for b in school.loc[school["projected_pct"].isna(),
                                                       "benchmark"])
         assert back.loc[urn].tolist() == [len(short), "; ".join(words), gaps], urn
+
+
+def test_no_school_held_back_and_no_rows_at_all():
+    """No benchmark projected short anywhere (every school achieving or without history), and
+    no trajectories at all: empty text, zero counts, one row per school."""
+    rows = [{"urn": 300001, "assessed_on": d, "framework": "2024",
+             **{f"bm{b}": 100.0 for b in tj.BENCHMARKS}} for d in (DEC, MAR)]
+    rows.append({"urn": 300002, "assessed_on": MAR, "framework": "2024",
+                 **{f"bm{b}": 50.0 for b in tj.BENCHMARKS}})  # one assessment: no projection
+    back = tj.holding_back(tj.school_trajectories(pd.DataFrame(rows), AS_OF)).set_index("urn")
+    assert back.loc[300001].tolist() == [0, "", ""]
+    assert back.loc[300002].tolist() == [0, "", ", ".join(f"BM{b}" for b in tj.BENCHMARKS)]
+    empty = tj.holding_back(tj.school_trajectories(pd.DataFrame(rows).iloc[:0], AS_OF))
+    assert empty.empty and list(empty.columns) == ["urn", "benchmarks_short", "held_back_by",
+                                                   "not_enough_history"]

@@ -208,7 +208,7 @@ def holding_back(trajectories: pd.DataFrame) -> pd.DataFrame:
     short = short.sort_values(["urn", "projected_pct", "benchmark"], kind="stable")
     trend = short["trend"].astype(object).fillna("").astype(str)
     text = ("BM" + short["benchmark"].astype(int).astype(str) + " "
-            + short["projected_pct"].map("{:g}".format) + " %"
+            + short["projected_pct"].map("{:g}".format).astype(str) + " %"
             + trend.where(trend.eq(""), " (" + trend + ")"))
     none = t[t["projected_pct"].isna()]
     none_text = "BM" + none["benchmark"].astype(int).astype(str)

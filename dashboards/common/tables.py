@@ -37,13 +37,6 @@ CELL_UNITS = {"%": "\u202f%", "km": "\u202fkm"}
 MAX_COLUMN_WIDTH = 220
 #: Widest the frozen name column is drawn, pixels (a long name wraps within it).
 NAME_COLUMN_WIDTH = 240
-#: Narrowest a column is drawn, pixels: room for its header filter's "at least".
-MIN_COLUMN_WIDTH = 80
-#: Pixels a character is given when a width is worked out from text (a generous average for
-#: the 14 px sans-serif of the table; digits and most letters are narrower).
-CHAR_WIDTH = 8
-#: Pixels around a title (padding and the sort arrow) and around a cell's text (padding).
-TITLE_PADDING, CELL_PADDING = 34, 16
 
 _CSS = """
 .tabulator .tabulator-header .tabulator-col .tabulator-col-title { white-space: normal; }
@@ -205,66 +198,18 @@ def header_filters(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _longest_cell(frame: pd.DataFrame, column: str, formatter: Mapping[str, Any]) -> int:
-    """Characters in the longest cell of ``column`` as the browser draws it with
-    ``formatter`` (numbers with their decimals, thousands separators and unit)."""
-    series = frame[column].dropna()
-    if series.empty:
-        return 0
-    if formatter.get("type") != "money":
-        return int(series.astype("str").str.len().max())
-    numbers = pd.to_numeric(series, errors="coerce")
-    markers = series[numbers.isna()]  # "c", "low": drawn as they are
-    longest = int(markers.astype("str").str.len().max()) if len(markers) else 0
-    numbers = numbers.dropna()
-    if len(numbers):
-        # The widest number is the one furthest from zero (a minus sign counts too).
-        places, unit = int(formatter.get("precision", 0)), str(formatter.get("symbol", ""))
-        for value in (numbers.min(), numbers.max()):
-            longest = max(longest, len(f"{float(value):,.{places}f}{unit}"))
-    return longest
-
-
-def column_widths(frame: pd.DataFrame, column_titles: Mapping[str, str],
-                  column_formatters: Mapping[str, Mapping[str, Any]],
-                  name_column: str | None = None) -> dict[str, int]:
-    """A width in pixels for every column of ``frame``, worked out on the server so the
-    browser measures no cell: Tabulator's fit-to-data layouts otherwise measure every cell of
-    every column after each data change (forced reflows; a third of a second for the overview
-    after a school-type change). A column is as wide as the longest word of its title (titles
-    wrap between words) or its longest cell, whichever is wider, between
-    :data:`MIN_COLUMN_WIDTH` and :data:`MAX_COLUMN_WIDTH` (longer text wraps in the cell);
-    ``name_column`` is :data:`NAME_COLUMN_WIDTH`, or wider if a word of its title needs it."""
-    out: dict[str, int] = {}
-    for column in map(str, frame.columns):
-        words = str(column_titles.get(column, column)).split() or [""]
-        title = max(len(w) for w in words) * CHAR_WIDTH + TITLE_PADDING
-        if column == name_column:
-            out[column] = max(NAME_COLUMN_WIDTH, title)
-            continue
-        cell = _longest_cell(frame, column, column_formatters.get(column, {})) * CHAR_WIDTH \
-            + CELL_PADDING
-        out[column] = max(title, min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, cell)))
-    return out
-
-
 def _configure(tab: HubTable, frame: pd.DataFrame, name_column: str | None) -> None:
     roles = _roles(frame)
     numeric = tuple(roles["numbers"])
     frozen: list[str] = []
+    widths: dict[str, int] = {}
     if name_column is not None and name_column in frame.columns:
         frozen = [name_column]
-    else:
-        name_column = None
+        widths[name_column] = NAME_COLUMN_WIDTH
     tab.numeric_columns = (*numeric, *roles["ids"])
-    column_titles = {**titles(frame), **tab._own_titles}
-    column_formatters = formatters(frame)
-    # Widths worked out once per set of columns (not per data change): a later, longer cell
-    # wraps rather than resending every column definition.
-    widths = column_widths(frame, column_titles, column_formatters, name_column)
     tab.param.update(
-        titles=column_titles,
-        formatters=column_formatters,
+        titles={**titles(frame), **tab._own_titles},
+        formatters=formatters(frame),
         header_filters=header_filters(frame),
         text_align={c: ("right" if c in numeric else "left") for c in map(str, frame.columns)},
         frozen_columns=frozen,

@@ -65,30 +65,13 @@ def test_value_range_ignores_nan_and_starts_at_zero():
     assert charts.value_range([]) == pytest.approx((0.0, 1.05))
 
 
-def test_trend_point_at_zero_is_not_cut_by_the_axis():
-    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved",
-                         y_bounds=(0, 8))
-    dates = pd.to_datetime(["2025-12-31", "2026-03-31", "2026-07-31"])
-    chart.update({"2024 framework": pd.DataFrame({"d": dates, "v": [0.0, 3.0, 5.0]})},
-                 "d", "v")
-    y = chart.fig.y_range
-    # 0..8 padded by 0.4: a point at 0 sits 0.4 above the bottom edge, at 8 0.4 below the top.
-    assert (y.start, y.end) == pytest.approx((-0.4, 8.4))
-    # the x range runs 5% of the 212 days past the first and last assessment
-    x = chart.fig.x_range
-    first, last = dates[0].value / 1e6, dates[-1].value / 1e6  # milliseconds
-    margin = (last - first) * 0.05
-    assert (x.start, x.end) == pytest.approx((first - margin, last + margin))
-
-
 # --- legends ----------------------------------------------------------------------------------
 
 
 def test_legends_sit_below_the_plot_not_over_the_data():
-    lines = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
     bars = charts.GroupedBars("benchmark", "who", "percent", ["#000", "#999"])
     stacked = charts.StackedBars("cohort", "destination", "percent")
-    for fig in (lines.fig, bars.fig, stacked.fig):
+    for fig in (bars.fig, stacked.fig):
         assert _legends_inside(fig) == []
         assert len(_legends_below(fig)) == 1
 
@@ -99,13 +82,6 @@ def test_legend_below_moves_a_legend_out_of_the_plot_area():
     assert len(_legends_inside(fig)) == 1  # Bokeh's default: over the data
     charts.legend_below(fig, columns=3)
     assert _legends_inside(fig) == [] and _legends_below(fig)[0].ncols == 3
-
-
-def test_an_empty_series_leaves_the_legend():
-    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
-    chart.update({"2014 framework": pd.DataFrame({"d": pd.to_datetime(["2024-03-31"]),
-                                                  "v": [5.0]})}, "d", "v")
-    assert [i.visible for i in chart.legend.items] == [True, False]
 
 
 # --- updated in place: nothing left over ------------------------------------------------------
@@ -151,18 +127,6 @@ def test_stacked_bars_update_leaves_nothing_of_the_previous_school():
     assert list(chart.fig.x_range.factors) == ["2026"]
     assert _legend_entries(chart.legend) == [("a", 0)]
     assert chart.fig.y_range.end == pytest.approx(42.0)
-
-
-def test_lines_update_empties_a_series_the_new_school_lacks():
-    chart = charts.Lines(["2014 framework", "2024 framework"], ["#000", "#f00"], "achieved")
-    old = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2021-01-01"]), "v": [2.0, 3.0]})
-    chart.update({"2014 framework": old, "2024 framework": old}, "d", "v")
-    new = pd.DataFrame({"d": pd.to_datetime(["2026-01-01", "2026-07-01"]), "v": [6.0, 7.0]})
-    chart.update({"2024 framework": new}, "d", "v")
-    assert len(chart.sources["2014 framework"].data["x"]) == 0
-    assert list(chart.sources["2024 framework"].data["y"]) == [6.0, 7.0]
-    # The x range follows the new dates only: nothing drawn at the left from 2020.
-    assert chart.fig.x_range.start > pd.Timestamp("2025-12-01").value / 1e6
 
 
 def test_grouped_bars_and_heat_map_replace_their_factors():
@@ -261,7 +225,6 @@ def _every_chart():
         "grouped": charts.GroupedBars("x", "g", "y", ["#000000"]).fig,
         "stacked": charts.StackedBars("x", "s", "y").fig,
         "hbars": charts.HBars("value", "#123456").fig,
-        "lines": charts.Lines(["a", "b"], ["#000000", "#ff0000"], "y").fig,
         "heat": charts.HeatMap("x", "y", "v").fig,
         "histogram": charts.Histogram("days", "count", "#abcdef").fig,
         "map": charts.map_figure(outlines=outline),
@@ -271,9 +234,9 @@ def _every_chart():
 def test_renderers_build_only_their_glyph_and_view():
     # Nothing is selected or muted: the browser derives those glyphs from the main one, so a
     # renderer is itself, one glyph, one view and its filter, never the five models
-    # ``fig.vbar(...)`` builds. Expected glyph models: Lines has 2 series x (line + dots) = 4,
-    # every other chart 1 renderer; a glyph made for selection or muting would add to them.
-    expected = {"grouped": 1, "stacked": 1, "hbars": 1, "lines": 4, "heat": 1, "histogram": 1,
+    # ``fig.vbar(...)`` builds. Every chart has 1 renderer; a glyph made for selection or
+    # muting would add to them.
+    expected = {"grouped": 1, "stacked": 1, "hbars": 1, "heat": 1, "histogram": 1,
                 "map": 1}
     for name, fig in _every_chart().items():
         renderers = [r for r in fig.renderers if isinstance(r, GlyphRenderer)]
@@ -294,8 +257,8 @@ def test_a_session_shares_one_all_rows_filter_but_not_views():
     with set_curdoc(session):
         figs = list(_every_chart().values())
     renderers = [r for f in figs for r in f.renderers if isinstance(r, GlyphRenderer)]
-    assert len(renderers) == 10
+    assert len(renderers) == 6
     assert len({id(r.view.filter) for r in renderers}) == 1
     assert isinstance(renderers[0].view.filter, AllIndices)
     # A view keeps (in BokehJS) the indices of its own renderer's source: one each.
-    assert len({id(r.view) for r in renderers}) == 10
+    assert len({id(r.view) for r in renderers}) == 6

@@ -1,4 +1,4 @@
-"""Small charts drawn directly with Bokeh (grouped and stacked bars, horizontal bars, lines, a
+"""Small charts drawn directly with Bokeh (grouped and stacked bars, horizontal bars, a
 heat map, a histogram), and the map figure the employer and flow maps share.
 
 Each chart is a view built once: a class holding its figure (``.fig``) and data sources (named
@@ -36,14 +36,12 @@ from bokeh.models import (
     LabelSet,
     Legend,
     LegendItem,
-    Line,
     LinearColorMapper,
     Model,
     MultiLine,
     Quad,
     Range1d,
     Rect,
-    Scatter,
     UnionRenderers,
     VBar,
 )
@@ -323,60 +321,6 @@ class HBars:
         # Room on the right for the written values.
         low, high = value_range(values, pad=0.25)
         set_range(self.fig.x_range, (0.0, high))
-
-
-class Lines:
-    """One line with markers per series (a fixed list of labels, each with its colour and a
-    legend entry below the plot, hidden while the series is empty), x a date."""
-
-    def __init__(self, labels: Sequence[str], colours: Sequence[str], y: str,
-                 height: int = 320, y_bounds: tuple[float, float] | None = None,
-                 x_label: str | None = None, y_label: str | None = None,
-                 name: str | None = None):
-        self.labels = list(labels)
-        self.y_bounds = y_bounds
-        self.fig = chart(height, x_axis_type="datetime", x_range=Range1d(0, 1),
-                         y_range=Range1d(0, 1))
-        self.sources = {}
-        items = []
-        for label, colour in zip(self.labels, colours, strict=False):
-            src = self.sources[label] = data_source(
-                {"x": [], "y": []}, name=f"{name}:{label}" if name else None)
-            line = draw(self.fig, Line(x=field("x"), y=field("y"), line_color=colour,
-                                       line_width=2), src)
-            dots = draw(self.fig, Scatter(x=field("x"), y=field("y"), size=7, fill_color=colour,
-                                          line_color=colour, hatch_color=colour), src)
-            items.append(LegendItem(label=label, renderers=[line, dots]))
-        self.legend = Legend(items=items)
-        legend_below(self.fig, self.legend)
-        self.fig.xaxis.axis_label = x_label
-        self.fig.yaxis.axis_label = y_label or y
-        self.fig.add_tools(HoverTool(tooltips=[("assessed", "@x{%d %b %Y}"), (y, "@y")],
-                                     formatters={"@x": "datetime"}))
-
-    def update(self, series: dict[str, pd.DataFrame], x: str, y: str) -> None:
-        """``series``: label → frame with date column ``x`` and value column ``y``; labels not
-        given are emptied."""
-        xs, ys = [], []
-        for label, src in self.sources.items():
-            frame = series.get(label)
-            if frame is None or frame.empty:
-                src.data = {"x": np.array([], "datetime64[ns]"), "y": np.array([], float)}
-                continue
-            dates = pd.to_datetime(frame[x]).to_numpy("datetime64[ns]")
-            values = frame[y].to_numpy(float)
-            src.data = {"x": dates, "y": values}
-            xs.append(dates)
-            ys.append(values)
-        for item, label in zip(self.legend.items, self.sources, strict=True):
-            item.visible = len(self.sources[label].data["x"]) > 0
-        if xs:
-            ms = np.concatenate(xs).astype("datetime64[ms]").astype(np.int64).astype(float)
-            set_range(self.fig.x_range, padded(ms.min(), ms.max()))
-        every = np.concatenate(ys) if ys else np.array([])
-        if self.y_bounds is not None:
-            every = np.append(every, self.y_bounds)
-        set_range(self.fig.y_range, value_range(every, floor=None))
 
 
 class HeatMap:

@@ -148,11 +148,11 @@ def overview_school_columns(url: str, key: ScopeKey, period: str | None,
 def area_measure(url: str, key: ScopeKey, benchmark: int) -> pd.DataFrame:
     """Per small area: schools nearby, how many are below threshold on the benchmark's measure,
     and whether it is a cold spot (``hubcore.display.area_coverage``)."""
-    # Every one of BM5–BM8 is measured from the one cached encounter coverage per scope
-    # (England: 4–6 s a benchmark when each read it again).
+    # Every coverage benchmark is measured from the one cached encounter coverage per scope
+    # (England: 4–6 s a benchmark when each read it again); others need not read it at all.
+    shared = coverage(url, key) if benchmark in display.COVERAGE_BENCHMARKS else None
     return display.area_coverage(engine_for(url), _scope(key), benchmark,
-                                 areas=boundaries(url, key, "lsoa"),
-                                 coverage=coverage(url, key) if benchmark >= 5 else None)
+                                 areas=boundaries(url, key, "lsoa"), coverage=shared)
 
 
 @pn.cache(max_items=32)

@@ -79,6 +79,7 @@ from hubcore.display.employers import (
 )
 from hubcore.display.maps import (
     CATEGORICAL,
+    COVERAGE_BENCHMARKS,
     LAYERS,
     area_coverage,
     area_layer,
@@ -176,6 +177,7 @@ __all__ = [
     "BriefingFrames",
     "C",
     "CATEGORICAL",
+    "COVERAGE_BENCHMARKS",
     "FUNNEL_COLUMNS",
     "FUNNEL_STEPS",
     "LAG_BIN_DAYS",

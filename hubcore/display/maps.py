@@ -77,6 +77,11 @@ def area_neet(engine: Engine, scope: Scope, counts: pd.DataFrame | None = None) 
         note="c: fewer than 6 leavers, or fewer than 6 NEET / not known or otherwise.")
 
 
+#: Benchmarks whose area layers are measured from encounter coverage
+#: (:func:`hubcore.display.overview.overview_coverage`) rather than Compass assessments.
+COVERAGE_BENCHMARKS = frozenset(report.COVERAGE_MEASURES)
+
+
 def area_coverage(engine: Engine, scope: Scope, benchmark: int = 5,
                   areas: pd.DataFrame | None = None,
                   coverage: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -85,8 +90,9 @@ def area_coverage(engine: Engine, scope: Scope, benchmark: int = 5,
     suppressed): ``code``, ``schools_nearby``, ``schools_below``, ``pct_below`` (percent of
     nearby schools), ``nearest_km``, ``mean_measure``, ``cold_spot``, ``measure``,
     ``threshold``. ``coverage`` (:func:`hubcore.display.overview.overview_coverage` of the
-    same scope), when given, serves BM5–BM8 without reading the encounters again."""
-    source = "coverage" if benchmark in report.COVERAGE_MEASURES else "assessment"
+    same scope), when given, serves :data:`COVERAGE_BENCHMARKS` without reading the
+    encounters again; other benchmarks ignore it."""
+    source = "coverage" if benchmark in COVERAGE_BENCHMARKS else "assessment"
     opts = report.Options(benchmark=benchmark, source=source)
     values, measure, threshold = report.school_measure_for_scope(
         engine, scope, opts, coverage if source == "coverage" else None)

@@ -39,16 +39,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     Boolean,
     Column,
     Connection,
     Date,
     DateTime,
+    Enum,
     Float,
     Integer,
     MetaData,
+    String,
     Table,
+    TypeDecorator,
     and_,
     bindparam,
     select,
@@ -231,11 +236,12 @@ def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, 
     """``COPY`` ``rows`` into ``target`` (the table itself, or a staging table with the same
     column names and types) on ``conn``'s connection, so inside its transaction.
 
-    Values go through psycopg's ``Copy.write_row``, which escapes text for COPY's text format
-    (tab, newline, carriage return and backslash escaped; ``None`` written as ``\\N``): none of
-    that is done by hand here. ``columns`` defaults to those of ``rows`` plus the table's
-    columns with a constant default that ``rows`` leaves out (filled with that constant, as an
-    ``INSERT`` through SQLAlchemy would).
+    Each batch is formatted column by column into COPY's text format by :func:`_copy_text`
+    (pyarrow compute kernels, no Python work per row) and sent as one buffer; a batch it does
+    not format (a type it does not know, text holding a NUL) goes through psycopg's
+    ``Copy.write_row`` instead, row by row, with psycopg's own escaping. ``columns`` defaults
+    to those of ``rows`` plus the table's columns with a constant default that ``rows`` leaves
+    out (filled with that constant, as an ``INSERT`` through SQLAlchemy would).
     """
     names = list(columns if columns is not None else rows.columns)
     constants = {}
@@ -249,11 +255,25 @@ def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, 
     processors = {
         n: table.c[n].type.bind_processor(conn.dialect) for n in names if n in table.c
     }
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    # The column-wise payload is UTF-8; any other client encoding takes the row-by-row path.
+    columnar = driver.info.encoding == "utf-8"
+    cursor = driver.cursor()
     try:
         with cursor.copy(statement) as copy:
             for start in _progress(len(rows), desc, progress):
                 part = rows.iloc[start : start + CHUNK]
+                payload = None
+                if columnar:
+                    try:
+                        payload = _copy_text(part, names, constants, table, processors)
+                    except _NotColumnar:
+                        payload = None
+                if payload is not None:
+                    copy.write(payload)
+                    continue
+                # Row by row through psycopg's own dumpers: values the column-wise writer
+                # does not format (other types, text with a NUL, which psycopg refuses).
                 lists = []
                 for name in names:
                     if name in constants:
@@ -275,6 +295,121 @@ def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, 
                                   dialect=conn.dialect) from exc
     finally:
         cursor.close()
+
+
+class _NotColumnar(Exception):
+    """A batch :func:`_copy_text` does not format; it is written row by row instead."""
+
+
+#: COPY text format escapes (PostgreSQL's COPY documentation, "Text Format"): the backslash
+#: first, so the backslashes the others add are not doubled again. With every backslash
+#: doubled, no text can read as the NULL marker ``\N`` or the end-of-data line ``\.``.
+_TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_NULL = "\\N"
+
+
+def _copy_text(part: pd.DataFrame, names: list[str], constants: dict, table: Table,
+               processors: dict) -> pa.Buffer:
+    """``part``'s ``names`` columns as one COPY text-format payload (UTF-8; fields joined by
+    tabs, each row ended by a newline, missing values as ``\\N``), built column by column.
+
+    Raises :class:`_NotColumnar` for a column this does not format exactly as psycopg's
+    ``write_row`` would have: a column type other than text, integer, float, boolean or date,
+    a bind processor other than the boolean check, values not of the column's kind, text
+    holding a NUL (PostgreSQL's text cannot store one; psycopg raises its own error).
+    """
+    n = len(part)
+    fields = []
+    for name in names:
+        sql_type = table.c[name].type if name in table.c else None
+        if processors.get(name) is not None and not isinstance(sql_type, Boolean):
+            raise _NotColumnar(name)  # e.g. a TypeDecorator that changes values on the way in
+        col = pd.Series([constants[name]] * n) if name in constants else part[name]
+        # One string type for all (the join needs it; pandas' own strings are large ones).
+        fields.append(pc.cast(_field_text(col, sql_type), pa.large_string()).fill_null(_NULL))
+    tab, nothing, newline = (pa.scalar(t, pa.large_string()) for t in ("\t", "", "\n"))
+    line = pc.binary_join_element_wise(*fields, tab)
+    line = pc.binary_join_element_wise(line, nothing, newline)  # each row ends with a newline
+    # The rows' text is the string array's data buffer between its first and last offsets.
+    offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[
+        line.offset : line.offset + len(line) + 1]
+    return line.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+
+
+def _field_text(col: pd.Series, sql_type) -> pa.Array:
+    """One column's COPY text fields, a pyarrow string array with nulls for missing values
+    (NaN of a float column included); text values escaped, other kinds need no escaping
+    (digits, signs, ``e``, ``inf``, ``true``/``false``, ISO dates)."""
+    if isinstance(sql_type, Boolean):
+        if not (pd.api.types.is_bool_dtype(col.dtype)
+                or pd.api.types.infer_dtype(col, skipna=True) in ("boolean", "empty")):
+            raise _NotColumnar(col.name)  # the row path's bind check refuses such values
+        values = _arrow(col)
+        if not (pa.types.is_boolean(values.type) or pa.types.is_null(values.type)):
+            raise _NotColumnar(col.name)
+        return pc.cast(values, pa.string())
+    if isinstance(sql_type, Integer):
+        if not pd.api.types.is_integer_dtype(col.dtype):
+            col = normalise(col, sql_type)  # whole floats become integers, as the row path
+        values = _arrow(col)
+        if not (pa.types.is_integer(values.type) or pa.types.is_null(values.type)):
+            raise _NotColumnar(col.name)
+        return pc.cast(values, pa.string())
+    if isinstance(sql_type, Float):
+        values = _arrow(col)
+        if pa.types.is_floating(values.type):
+            # float32 widened exactly; NaN is a missing value, as everywhere in the importer.
+            values = pc.cast(values, pa.float64())
+            values = pc.if_else(pc.is_nan(values), pa.scalar(None, pa.float64()), values)
+        elif not (pa.types.is_integer(values.type) or pa.types.is_null(values.type)):
+            raise _NotColumnar(col.name)
+        # Arrow writes the shortest text that reads back as the same double ("0.1", "1e+20",
+        # "inf"); PostgreSQL's float8 input reads it back exactly.
+        return pc.cast(values, pa.string())
+    if isinstance(sql_type, Date) and not isinstance(sql_type, DateTime):
+        # Few distinct dates: format each once (a timestamp's date, as the row path).
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        done = []
+        for v in uniques:
+            if isinstance(v, dt.datetime):
+                v = v.date()
+            if not isinstance(v, dt.date):
+                raise _NotColumnar(col.name)
+            done.append(v.isoformat())
+        codes = np.where(codes < 0, len(done), codes)  # missing: the null after the dates
+        return pa.array(done + [None], type=pa.string()).take(pa.array(codes, pa.int64()))
+    if _is_text(sql_type):
+        values = _arrow(col)
+        if pa.types.is_null(values.type):
+            return pc.cast(values, pa.string())
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            raise _NotColumnar(col.name)  # e.g. numbers in a text column: psycopg's dumpers
+        if pc.any(pc.match_substring(values, "\x00")).as_py():
+            raise _NotColumnar(col.name)
+        for plain, escaped in _TEXT_ESCAPES:
+            values = pc.replace_substring(values, plain, escaped)
+        return values
+    raise _NotColumnar(col.name)
+
+
+def _is_text(sql_type) -> bool:
+    """A plain text column (``String`` and its subclasses, or a ``TypeDecorator`` over one such
+    as SQLModel's ``AutoString``), but not an ``Enum`` (its values may be Python enums)."""
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
+    return isinstance(sql_type, String) and not isinstance(sql_type, Enum)
+
+
+def _arrow(col: pd.Series) -> pa.Array:
+    """``col`` as one pyarrow array (NaN, None, NA and NaT as nulls); a mixture of kinds raises
+    :class:`_NotColumnar`."""
+    try:
+        values = pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise _NotColumnar(col.name) from exc
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values
 
 
 def _pg_values(col: pd.Series, sql_type) -> np.ndarray:

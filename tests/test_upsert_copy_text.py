@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import (
     BigInteger,
@@ -92,6 +93,9 @@ def test_text_format_bytes_worked_by_hand():
     )
     marker = pd.DataFrame({"t": ["\\N", "\\.", "NULL"]})
     assert _payload(marker, ["t"]) == b"\\\\N\n\\\\.\nNULL\n"
+    # A NaN that pandas does not count as missing (Arrow-backed floats) is still missing.
+    arrow_nan = pd.Series(pa.array([float("nan"), 1.5]), dtype=pd.ArrowDtype(pa.float64()))
+    assert _payload(pd.DataFrame({"f": arrow_nan}), ["f"]) == b"\\N\n1.5\n"
 
 
 def test_other_values_go_row_by_row():
@@ -110,15 +114,16 @@ def probe(engine):
     return engine
 
 
-def _copy(engine, rows: pd.DataFrame) -> None:
+def _copy(engine, rows: pd.DataFrame, monkeypatch=None) -> None:
+    if monkeypatch is not None:  # fail if any batch went row by row (its values' helper)
+        monkeypatch.setattr(upsert, "_pg_values", lambda *a: pytest.fail("row path used"))
     with engine.begin() as conn:
         upsert._copy_rows(conn, '"copy_probe"', T, rows, "probe", False)
 
 
-def test_awkward_rows_read_back_exactly(probe):
+def test_awkward_rows_read_back_exactly(probe, monkeypatch):
     rows = _frame()
-    _payload(rows, list(rows.columns))  # the column-wise path takes these rows (no fallback)
-    _copy(probe, rows)
+    _copy(probe, rows, monkeypatch)  # all through the column-wise payload
     with probe.connect() as conn:
         got = [tuple(r) for r in conn.execute(select(T).order_by(T.c.id))]
     assert len(got) == len(TEXTS)

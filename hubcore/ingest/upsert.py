@@ -322,7 +322,7 @@ def _copy_text(part: pd.DataFrame, names: list[str], constants: dict, table: Tab
     fields = []
     for name in names:
         sql_type = table.c[name].type if name in table.c else None
-        if processors.get(name) is not None and not isinstance(sql_type, Boolean):
+        if processors.get(name) is not None and not _plain_processor(sql_type):
             raise _NotColumnar(name)  # e.g. a TypeDecorator that changes values on the way in
         col = pd.Series([constants[name]] * n) if name in constants else part[name]
         # One string type for all (the join needs it; pandas' own strings are large ones).
@@ -334,6 +334,14 @@ def _copy_text(part: pd.DataFrame, names: list[str], constants: dict, table: Tab
     offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)[
         line.offset : line.offset + len(line) + 1]
     return line.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+
+
+def _plain_processor(sql_type) -> bool:
+    """Whether the type's bind processor is one :func:`_field_text` stands in for: the boolean
+    check (values must be booleans or missing; others take the row path) and a binary float's
+    ``float()`` (its values are written as doubles here)."""
+    return isinstance(sql_type, Boolean) or (
+        isinstance(sql_type, Float) and not sql_type.asdecimal)
 
 
 def _field_text(col: pd.Series, sql_type) -> pa.Array:

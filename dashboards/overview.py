@@ -40,6 +40,9 @@ BENCHMARK_CHOICES = {"Benchmarks fully achieved (0–8)": 0} | {
     f"BM{b} {benchmarks.benchmark_name(b)}": b for b in benchmarks.BENCHMARKS
 }
 ALL_LAS = "All local authorities"
+#: Milliseconds Panel waits after a filter widget's change before the page's callback runs
+#: (Panel's default is 50; see :meth:`AreaOverview.controls`).
+FILTER_DEBOUNCE_MS = 0
 #: The filters that choose the schools shown (the map layer and benchmark only recolour).
 SCHOOL_FILTERS = ("hub_id", "school_types", "period", "la")
 
@@ -129,7 +132,7 @@ class AreaOverview(HubPage):
 
     def controls(self) -> pn.Column:
         """The page's filters."""
-        return pn.Column(
+        filters = [
             pn.widgets.Select.from_param(self.param.hub_id, name="Hub"),
             pn.widgets.Select.from_param(self.param.layer, name="Map layer",
                                          options=LAYERS),
@@ -141,6 +144,16 @@ class AreaOverview(HubPage):
                 self.param.school_types, name="School types",
                 options={v: k for k, v in codes.SCHOOL_KINDS.items()},
             ),
+        ]
+        for widget in filters:
+            # Panel waits FILTER_DEBOUNCE_MS (its default: 50 ms) after a widget's change
+            # from the browser for more of them before it runs the page's callback. A choice
+            # in a list or a tick comes alone, so the wait was only latency: 50 ms of every
+            # filter change (measured in the served page: browser event in, callback 50–60 ms
+            # later). Scheduled on the next tick instead.
+            widget._debounce = FILTER_DEBOUNCE_MS
+        return pn.Column(
+            *filters,
             pn.pane.Markdown(
                 "Hover over an area or a school for details; click a school to open its "
                 "profile. Grey areas or points have no value (suppressed or not assessed). "

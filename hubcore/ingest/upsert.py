@@ -259,19 +259,29 @@ def _copy_rows(conn: Connection, target: str, table: Table, rows: pd.DataFrame, 
     # The column-wise payload is UTF-8; any other client encoding takes the row-by-row path.
     columnar = driver.info.encoding == "utf-8"
     cursor = driver.cursor()
+
+    def formatted(start: int) -> pa.Buffer | None:
+        if not columnar:
+            return None
+        try:
+            return _copy_text(rows.iloc[start : start + CHUNK], names, constants, table,
+                              processors)
+        except _NotColumnar:
+            return None
+
     try:
-        with cursor.copy(statement) as copy:
+        # One worker formats the next batch while this thread sends the last one and waits for
+        # the server to take it (pyarrow's kernels and the socket wait release the GIL).
+        with ThreadPoolExecutor(max_workers=1) as worker, cursor.copy(statement) as copy:
+            pending = worker.submit(formatted, 0)
             for start in _progress(len(rows), desc, progress):
-                part = rows.iloc[start : start + CHUNK]
-                payload = None
-                if columnar:
-                    try:
-                        payload = _copy_text(part, names, constants, table, processors)
-                    except _NotColumnar:
-                        payload = None
+                payload = pending.result()
+                if start + CHUNK < len(rows):
+                    pending = worker.submit(formatted, start + CHUNK)
                 if payload is not None:
                     copy.write(payload)
                     continue
+                part = rows.iloc[start : start + CHUNK]
                 # Row by row through psycopg's own dumpers: values the column-wise writer
                 # does not format (other types, text with a NUL, which psycopg refuses).
                 lists = []

@@ -63,7 +63,7 @@ PAGES = {  # page: (text proving the data arrived, plots expected)
     "overview": ("Mean benchmarks fully achieved", 1),
     "profile": ("Benchmarks against the hub", 4),
     "employers": ("Offers not taken up", 1),
-    "transitions": ("Days from leaving to referral", 5),
+    "transitions": ("Where leavers went", 4),  # 3 charts + the flow map
 }
 #: What a filter change redraws, as one string: colour bar and plot titles and legend labels
 #: (a layer shown with a legend instead of a colour bar still changes it).

@@ -338,3 +338,53 @@ def test_warm_up_works_out_the_neet_raster_of_its_scope_and_no_other(national_hu
     other = ("analyst", "H1", None, None, key[4])
     amap.show_layer(data.area_layer(url, other, "neet", 5))
     assert worked_out == [None]
+
+
+def test_a_layer_change_recolours_the_raster_with_one_change_of_its_mapper(monkeypatch):
+    """BokehJS colours every pixel of the image again after each change of its mapper (≈ 75 ms
+    on England's raster): a layer change points the image at its colour scale's mapper (one
+    change; a scale shown before is the same model again) instead of setting palette, low and
+    high of one mapper (three). The browser then colours the image with the new layer's scale;
+    the hover still reads the mean."""
+    from bokeh.document import Document
+    from bokeh.models import LinearColorMapper
+    from bokeh.protocol import Protocol
+
+    from dashboards.common import area_map
+
+    monkeypatch.setattr(area_map, "RASTER_PIXELS", 2)
+    areas = _four_areas()
+    amap = area_map.AreaMap(areas, areas.iloc[0:0], "H1", raster=True)
+    first = _rate_layer([3.0, 7.0, 1.0, 9.0], ["3", "7", "1", "9"])
+    amap.show_layer(first)
+    served = Document()
+    served.add_root(amap.figure)
+    browser = Document.from_json(served.to_json())
+    events: list = []
+    served.on_change(events.append)
+    other = _rate_layer([1.0, 2.0, 5.0, 6.0], ["1", "2", "5", "6"])
+    other.attrs["display"] = {**other.attrs["display"], "title": "decile", "low": 1, "high": 10,
+                              "colours": ["#f00", "#0f0", "#00f"]}
+    amap.show_layer(other)
+    # No property of a mapper the image uses was set; the image's mapper was, once.
+    raster_mappers = {m.id for m in amap._raster_mappers.values()}
+    mapper_sets = [e for e in events if getattr(e, "model", None) is not None
+                   and e.model.id in raster_mappers and hasattr(e, "attr")]
+    assert mapper_sets == []
+    swaps = [e for e in events if getattr(e, "attr", None) == "color_mapper"]
+    assert len(swaps) == 1 and swaps[0].model is amap.raster_image.glyph
+    message = Protocol().create("PATCH-DOC", list(events))
+    browser.apply_json_patch(message.content, setter=None)
+    glyph = browser.get_model_by_id(amap.raster_image.glyph.id)
+    shown = glyph.color_mapper
+    assert isinstance(shown, LinearColorMapper)
+    assert (list(shown.palette), shown.low, shown.high) == (["#f00", "#0f0", "#00f"], 1, 10)
+    assert shown.nan_color == "rgba(0, 0, 0, 0)"  # no value: transparent over the grey land
+    held = browser.get_model_by_id(amap.raster_source.id).data["image"][0]
+    # Pixel 0 holds A0 alone; pixel 1 a weighted mean of A1–A3 (2, 5, 6): the hover's value.
+    assert held[0, 0] == 1.0 and 2.0 < held[0, 1] < 6.0
+    # Back to the first layer: its scale's mapper again, no new model.
+    before = dict(amap._raster_mappers)
+    amap.show_layer(first)
+    assert amap._raster_mappers == before
+    assert amap.raster_image.glyph.color_mapper is before[(("#fff", "#000"), 0.0, 100.0)]

@@ -378,15 +378,28 @@ class AreaMap:
             color_mapper=LinearColorMapper(palette=[NO_VALUE], low=0.5, high=1.5,
                                            low_color="rgba(0, 0, 0, 0)"),
             visible=self.raster)
-        # The layer's own mapper: transparent where no area has a shown value (the grey image
-        # below shows where there are areas).
-        self.raster_mapper = LinearColorMapper(palette=["#ffffff"], low=0, high=1,
-                                               nan_color="rgba(0, 0, 0, 0)")
+        #: The raster's mappers, one per colour scale (palette, low, high) shown so far: a
+        #: layer change points the image at its scale's mapper (one property change) rather
+        #: than setting palette, low and high of one mapper (three changes, after each of
+        #: which BokehJS colours every pixel of the image again: ≈ 75 ms each on England's).
+        self._raster_mappers: dict[tuple, LinearColorMapper] = {}
+        self.raster_mapper = self._raster_mapper(["#ffffff"], 0, 1)
         self.raster_source = ColumnDataSource({**layer, **place})
         self.raster_image = self.figure.image(
             "image", x="x", y="y", dw="dw", dh="dh", source=self.raster_source,
             color_mapper=self.raster_mapper, global_alpha=0.85, visible=self.raster)
         self.raster_hover = HoverTool(renderers=[self.raster_image], tooltips=[])
+
+    def _raster_mapper(self, palette: list[str], low: float, high: float
+                       ) -> LinearColorMapper:
+        """The raster's mapper for this colour scale (made the first time it is shown):
+        transparent where no area has a shown value (the grey image below shows where there
+        are areas)."""
+        key = (tuple(palette), float(low), float(high))
+        if key not in self._raster_mappers:
+            self._raster_mappers[key] = LinearColorMapper(
+                palette=list(palette), low=low, high=high, nan_color="rgba(0, 0, 0, 0)")
+        return self._raster_mappers[key]
 
     def _build_legend(self) -> None:
         """Swatches for a categorical layer, outside the plot (below it), hidden until one is
@@ -453,11 +466,12 @@ class AreaMap:
         self.area_mapper.update(palette=palette, low=low, high=high)
         if categories:
             # One colour per category for the pixels' majority (mean ≥ ½ is the last one).
-            self.raster_mapper.update(palette=[c["colour"] for c in categories[:2]],
-                                      low=float(categories[0]["value"]),
-                                      high=float(categories[-1]["value"]))
+            self.raster_mapper = self._raster_mapper([c["colour"] for c in categories[:2]],
+                                                     float(categories[0]["value"]),
+                                                     float(categories[-1]["value"]))
         else:
-            self.raster_mapper.update(palette=palette, low=low, high=high)
+            self.raster_mapper = self._raster_mapper(palette, low, high)
+        self.raster_image.glyph.color_mapper = self.raster_mapper
         self._show_legend(label, categories)
         self._redraw()
 

@@ -28,6 +28,7 @@ from hubcore import defaults, disclosure, geo, store, vocabulary
 from hubcore.access import Role, Scope
 from hubcore.display.base import _meta, plural
 from hubcore.display.trajectory import hub_rows, school_rows
+from hubcore.display.transitions import PAGE_YEAR_GROUPS as YEAR_GROUPS
 from hubcore.errors import HubcoreError
 from hubcore.metrics import coverage as cov
 from hubcore.metrics import employers as emp
@@ -39,8 +40,6 @@ from hubcore.metrics import transitions as tr
 MISSING = "–"
 #: The briefing's coverage year where the scope has no encounters at all.
 NO_ENCOUNTERS_YEAR = "none (no encounters recorded)"
-#: Year groups shown apart on the transitions page.
-YEAR_GROUPS = (11, 13)
 #: ``decimals`` value for identifiers (URN, cohort, year group): digits only, no separator.
 ID = -1
 
